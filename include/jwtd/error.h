@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace jwtd {
 
@@ -89,11 +90,18 @@ class Error {
   Reason reason() const { return reason_; }
   // For logs only: never contains a token, password or key material.
   const std::string& message() const { return message_; }
+  // For kResourceExhausted: seconds until a retry may succeed (HTTP Retry-After); else 0.
+  std::int64_t retry_after_seconds() const { return retry_after_seconds_; }
+  Error&& WithRetryAfter(std::int64_t seconds) && {
+    retry_after_seconds_ = seconds;
+    return std::move(*this);
+  }
 
  private:
   Code code_;
   Reason reason_;
   std::string message_;
+  std::int64_t retry_after_seconds_ = 0;
 };
 
 }  // namespace jwtd

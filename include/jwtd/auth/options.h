@@ -1,0 +1,49 @@
+// Configuration of the session domain. Plain values, validated by TokenService::Create.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace jwtd::auth {
+
+struct StrategyOptions {
+  // jti/sid denylist: revoked access tokens are refused at once (api.md "denylist").
+  bool denylist = true;
+  // Per-user token version: logout-all refuses every older access token (api.md "version").
+  bool version = true;
+};
+
+struct PasswordOptions {
+  // libsodium crypto_pwhash (Argon2id13) costs. Defaults: INTERACTIVE ops (2) with 64 MiB.
+  std::uint64_t ops_limit = 2;
+  std::uint64_t mem_limit_bytes = 64ull << 20;
+  std::size_t min_length = 8;
+  std::size_t max_length = 1024;
+};
+
+struct LoginLimitOptions {
+  // Failed attempts allowed per account and per client address inside `window_seconds`;
+  // past that, login answers 429 with Retry-After. Successful logins are not counted.
+  std::uint32_t max_failures_per_account = 5;
+  std::uint32_t max_failures_per_address = 20;
+  std::int64_t window_seconds = 300;
+};
+
+struct AuthOptions {
+  std::string issuer = "http://127.0.0.1:8080";
+  std::string audience = "jwtd";
+  std::int64_t access_ttl_seconds = 15 * 60;
+  std::int64_t refresh_ttl_seconds = 30 * 24 * 3600;  // idle lifetime, renewed by rotation
+  std::int64_t session_absolute_ttl_seconds = 0;      // 0: none
+  // Replays of the just-rotated refresh token inside this window get the same successor pair
+  // instead of tripping reuse detection. 0 (default): off, every replay is reuse.
+  std::int64_t refresh_grace_seconds = 0;
+  std::int64_t leeway_seconds = 30;
+  bool allow_registration = true;
+  std::size_t verified_cache_entries = 100'000;  // 0 disables the verified-token cache
+  StrategyOptions strategies;
+  PasswordOptions password;
+  LoginLimitOptions login_limits;
+};
+
+}  // namespace jwtd::auth
