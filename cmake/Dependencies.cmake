@@ -1,6 +1,6 @@
 # Every third-party dependency is a Debian package (scripts/deps.txt); found here once.
 find_package(OpenSSL 3.0 REQUIRED)
-find_package(Boost 1.81 EXACT REQUIRED CONFIG COMPONENTS json url system)
+find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS json url system)
 find_package(SQLite3 REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
