@@ -1,0 +1,169 @@
+// StoreTx of the in-memory store: every method reads and writes the transaction's own copy of
+// the state; MemoryStore::Transact publishes the copy on success.
+#include <algorithm>
+
+#include "jwtd/store/limits.h"
+#include "store/memory/memory_state.h"
+
+namespace jwtd::store::memory {
+namespace {
+
+using auth::AuditEvent;
+using auth::RefreshRecord;
+using auth::RevocationEntry;
+using auth::Session;
+using auth::User;
+
+Error NotFound(std::string what) { return Error(Code::kNotFound, Reason::kNotFound, what); }
+Error Exists(std::string what) { return Error(Code::kAlreadyExists, Reason::kAlreadyExists, what); }
+// The SQLite store reports a foreign-key violation as kInternal: it is a caller bug.
+Error MissingParent(std::string what) {
+  return Error(Code::kInternal, Reason::kInternal, "foreign key: " + what);
+}
+
+class MemoryTx final : public auth::StoreTx {
+ public:
+  explicit MemoryTx(State& state) : s_(state) {}
+
+  Result<User> InsertUser(std::string_view username, std::string_view password_hash,
+                          std::int64_t now) override {
+    if (s_.user_ids_by_name.contains(username)) return Exists("username taken");
+    User user;
+    user.id = ++s_.last_user_id;
+    user.username = std::string(username);
+    user.password_hash = std::string(password_hash);
+    user.created_at = now;
+    s_.user_ids_by_name.emplace(user.username, user.id);
+    s_.users.emplace(user.id, user);
+    return user;
+  }
+
+  Result<std::optional<User>> FindUserByName(std::string_view username) override {
+    auto it = s_.user_ids_by_name.find(username);
+    if (it == s_.user_ids_by_name.end()) return std::optional<User>();
+    return FindUserById(it->second);
+  }
+
+  Result<std::optional<User>> FindUserById(std::int64_t id) override {
+    auto it = s_.users.find(id);
+    if (it == s_.users.end()) return std::optional<User>();
+    return std::optional<User>(it->second);
+  }
+
+  Result<std::vector<User>> ListUsers(std::size_t limit, std::size_t offset) override {
+    limit = std::min(limit, kMaxRowsPerRead);
+    std::vector<User> out;
+    for (const auto& [id, user] : s_.users) {
+      if (out.size() == limit) break;
+      if (offset > 0) {
+        --offset;
+        continue;
+      }
+      out.push_back(user);
+    }
+    return out;
+  }
+
+  Result<void> SetUserDisabled(std::int64_t id, bool disabled) override {
+    auto it = s_.users.find(id);
+    if (it == s_.users.end()) return NotFound("no such user");
+    it->second.disabled = disabled;
+    return Ok();
+  }
+
+  Result<std::int64_t> BumpTokenVersion(std::int64_t user_id) override {
+    auto it = s_.users.find(user_id);
+    if (it == s_.users.end()) return NotFound("no such user");
+    return ++it->second.token_version;
+  }
+
+  Result<void> InsertSession(const Session& session) override {
+    if (!s_.users.contains(session.user_id)) return MissingParent("session user");
+    if (s_.sessions.contains(session.id)) return Exists("session id taken");
+    s_.sessions.emplace(session.id, State::SessionRow{session, ++s_.last_session_order});
+    return Ok();
+  }
+
+  Result<std::optional<Session>> LockSession(std::string_view id) override {
+    // The store's one mutex already serialises whole transactions.
+    auto it = s_.sessions.find(id);
+    if (it == s_.sessions.end()) return std::optional<Session>();
+    return std::optional<Session>(it->second.session);
+  }
+
+  Result<void> UpdateSession(const Session& session) override {
+    auto it = s_.sessions.find(session.id);
+    if (it == s_.sessions.end()) return NotFound("no such session");
+    if (!s_.users.contains(session.user_id)) return MissingParent("session user");
+    it->second.session = session;
+    return Ok();
+  }
+
+  Result<std::vector<Session>> ListSessions(std::int64_t user_id) override {
+    std::vector<const State::SessionRow*> rows;
+    for (const auto& [id, row] : s_.sessions) {
+      if (row.session.user_id == user_id) rows.push_back(&row);
+    }
+    std::sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) {
+      if (a->session.created_at != b->session.created_at) {
+        return a->session.created_at > b->session.created_at;
+      }
+      return a->insert_order > b->insert_order;
+    });
+    std::vector<Session> out;
+    for (const auto* row : rows) out.push_back(row->session);
+    return out;
+  }
+
+  Result<void> InsertRefresh(const RefreshRecord& record) override {
+    if (!s_.sessions.contains(record.session_id)) return MissingParent("refresh session");
+    if (s_.refreshes.contains(record.token_hash)) return Exists("refresh hash taken");
+    s_.refreshes.emplace(record.token_hash, record);
+    return Ok();
+  }
+
+  Result<std::optional<RefreshRecord>> FindRefresh(std::string_view token_hash) override {
+    auto it = s_.refreshes.find(token_hash);
+    if (it == s_.refreshes.end()) return std::optional<RefreshRecord>();
+    return std::optional<RefreshRecord>(it->second);
+  }
+
+  Result<void> UpdateRefresh(const RefreshRecord& record) override {
+    auto it = s_.refreshes.find(record.token_hash);
+    if (it == s_.refreshes.end()) return NotFound("no such refresh record");
+    if (!s_.sessions.contains(record.session_id)) return MissingParent("refresh session");
+    it->second = record;
+    return Ok();
+  }
+
+  Result<void> DropSessionRefreshes(std::string_view session_id) override {
+    for (auto& [hash, record] : s_.refreshes) {
+      if (record.session_id == session_id) record.sealed_successor.clear();
+    }
+    return Ok();
+  }
+
+  Result<RevocationEntry> AppendRevocation(RevocationEntry entry) override {
+    entry.seq = ++s_.last_seq;
+    s_.revocations.emplace(entry.seq, entry);
+    return entry;
+  }
+
+  Result<void> AppendAudit(const AuditEvent& event) override {
+    AuditEvent row = event;
+    row.id = ++s_.last_audit_id;
+    s_.audit.push_back(std::move(row));
+    return Ok();
+  }
+
+ private:
+  State& s_;
+};
+
+}  // namespace
+
+std::unique_ptr<auth::StoreTx> NewMemoryTx(State& state) {
+  return std::make_unique<MemoryTx>(state);
+}
+
+}  // namespace jwtd::store::memory
