@@ -1,16 +1,22 @@
 // jwtd — the command-line entry point. Each subcommand lives in its own file.
 #include <CLI/CLI.hpp>
-#include <fmt/core.h>
 
+#include "cli_common.h"
 #include "version.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"jwtd — JWT authentication server with real logout"};
+  CLI::App app{"jwtd — a JWT authentication server where logout is real"};
   app.set_version_flag("--version", std::string("jwtd ") + JWTD_VERSION);
-  app.require_subcommand(0, 1);
-  CLI11_PARSE(app, argc, argv);
-  if (app.get_subcommands().empty()) {
-    fmt::print("{}", app.help());
+  app.require_subcommand(1);
+  int exit_code = 0;
+  jwtd::cli::RegisterKeysCommand(app, &exit_code);
+  jwtd::cli::RegisterTokenCommand(app, &exit_code);
+  jwtd::cli::RegisterConfigCommand(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : jwtd::cli::kExitUsage;
   }
-  return 0;
+  return exit_code;
 }

@@ -1,0 +1,71 @@
+// jwtd::app::Config — every setting of `jwtd serve` and the CLI, with its default.
+// Layers, later ones winning: built-in defaults < TOML file < JWTD_* environment < flags.
+// Loading happens once in main, before any thread starts; the result is immutable after.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "jwtd/auth/key_ring.h"
+#include "jwtd/auth/options.h"
+#include "jwtd/result.h"
+
+namespace jwtd::app {
+
+struct ClientCredentials {
+  std::string id;
+  std::string secret;
+};
+
+struct Config {
+  // [server]
+  std::string listen = "127.0.0.1:8080";
+  unsigned io_threads = 0;      // 0: one per core
+  unsigned worker_threads = 0;  // 0: one per core
+  std::uint64_t max_body_bytes = 64 * 1024;
+  std::uint64_t max_header_bytes = 8 * 1024;
+  std::int64_t read_timeout_ms = 10'000;
+  std::int64_t idle_timeout_ms = 60'000;
+  std::uint64_t max_queued_jobs = 1024;
+  bool cookie_secure = true;
+  std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
+  std::vector<ClientCredentials> introspection_clients;
+  // [web]
+  bool web_enabled = true;
+  std::string web_root;  // empty: the page installed with jwtd
+  // [store]
+  std::string data_dir = "var";
+  std::string store_url;  // empty: sqlite://<data_dir>/jwtd.db
+  std::int64_t sweep_interval_seconds = 60;
+  // [log]
+  std::string log_level = "info";
+  // [keys], [tokens], [revocation], [users], [password], [login_limits]
+  auth::KeyRingOptions keys;
+  auth::AuthOptions auth;
+
+  // Derived values, filled by Finalize().
+  std::string ResolvedStoreUrl() const;
+  std::string ResolvedKeyDir() const;
+};
+
+struct ConfigSources {
+  std::string file;                                            // empty: no file
+  std::vector<std::pair<std::string, std::string>> env;        // JWTD_* variables
+  std::vector<std::pair<std::string, std::string>> overrides;  // dotted key = value (flags)
+};
+
+// Builds the configuration. kInvalidArgument with every mistake found, one per line, each
+// naming the source (file:line, variable or flag), the key and what is wrong — never a secret.
+Result<Config> LoadConfig(const ConfigSources& sources);
+
+// The JWTD_* variables of this process's environment.
+std::vector<std::pair<std::string, std::string>> EnvironmentVariables();
+
+// The configuration in effect as TOML, secrets masked (for the start banner and `config show`).
+std::string DescribeConfig(const Config& config);
+// A TOML file with every option, its default and a comment (for `jwtd config example`).
+std::string ExampleConfig();
+
+}  // namespace jwtd::app

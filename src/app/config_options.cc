@@ -1,0 +1,294 @@
+// Every configuration option of jwtd, its type, default (the Config member initialisers) and
+// meaning. Adding an option means adding one row here.
+#include "config_options.h"
+
+#include <algorithm>
+
+#include "jwtd/jose/alg.h"
+
+namespace jwtd::app {
+namespace {
+
+template <typename T>
+using Field = T& (*)(Config&);
+
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string ListLiteral(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + Quote(items[i]);
+  return out + "]";
+}
+
+Option StringOpt(std::string_view key, Field<std::string> field, std::string_view help,
+                 bool secret = false) {
+  return {key,
+          OptionType::kString,
+          help,
+          [field](Config& c, const std::string& v) {
+            field(c) = v;
+            return std::string();
+          },
+          [field](const Config& c) { return Quote(field(const_cast<Config&>(c))); },
+          secret};
+}
+
+template <typename T>
+Option IntOpt(std::string_view key, Field<T> field, std::int64_t min, std::int64_t max,
+              std::string_view help) {
+  return {key, OptionType::kInt, help,
+          [field, min, max](Config& c, const std::string& v) {
+            std::int64_t n = 0;
+            std::string err = ParseInt(v, min, max, &n);
+            if (err.empty()) field(c) = static_cast<T>(n);
+            return err;
+          },
+          [field](const Config& c) { return std::to_string(field(const_cast<Config&>(c))); }};
+}
+
+Option DurationOpt(std::string_view key, Field<std::int64_t> field, std::int64_t min,
+                   std::string_view help) {
+  return {key, OptionType::kDuration, help,
+          [field, min](Config& c, const std::string& v) {
+            std::int64_t n = 0;
+            std::string err = ParseDuration(v, &n);
+            if (err.empty() && n < min) err = "must be at least " + std::to_string(min) + "s";
+            if (err.empty()) field(c) = n;
+            return err;
+          },
+          [field](const Config& c) { return std::to_string(field(const_cast<Config&>(c))); }};
+}
+
+Option BoolOpt(std::string_view key, Field<bool> field, std::string_view help) {
+  return {key, OptionType::kBool, help,
+          [field](Config& c, const std::string& v) { return ParseBool(v, &field(c)); },
+          [field](const Config& c) {
+            return std::string(field(const_cast<Config&>(c)) ? "true" : "false");
+          }};
+}
+
+Option ListOpt(std::string_view key, Field<std::vector<std::string>> field, std::string_view help) {
+  return {key, OptionType::kList, help,
+          [field](Config& c, const std::string& v) {
+            field(c) = SplitList(v);
+            return std::string();
+          },
+          [field](const Config& c) { return ListLiteral(field(const_cast<Config&>(c))); }};
+}
+
+Option StrategiesOpt() {
+  return {"revocation.strategies", OptionType::kList,
+          "server-side revocation strategies: any of \"denylist\", \"version\"; [] runs purely "
+          "stateless (refresh revocation stays on)",
+          [](Config& c, const std::string& v) {
+            auth::StrategyOptions s{.denylist = false, .version = false};
+            for (const std::string& item : SplitList(v)) {
+              if (item == "denylist")
+                s.denylist = true;
+              else if (item == "version")
+                s.version = true;
+              else
+                return "unknown strategy \"" + item + "\" (known: denylist, version)";
+            }
+            c.auth.strategies = s;
+            return std::string();
+          },
+          [](const Config& c) {
+            std::vector<std::string> items;
+            if (c.auth.strategies.denylist) items.push_back("denylist");
+            if (c.auth.strategies.version) items.push_back("version");
+            return ListLiteral(items);
+          }};
+}
+
+Option AlgOpt() {
+  return {"keys.alg", OptionType::kAlg,
+          "signing algorithm of new keys: ES256 (default), EdDSA, ES384, RS256, PS256, HS256, "
+          "HS384, HS512 (HS* keys are secret: nothing is published in the JWKS)",
+          [](Config& c, const std::string& v) {
+            auto alg = jose::ParseAlg(v);
+            if (!alg) return "unknown algorithm \"" + v + "\"";
+            c.keys.alg = *alg;
+            return std::string();
+          },
+          [](const Config& c) { return Quote(std::string(jose::AlgName(c.keys.alg))); }};
+}
+
+// "id:secret" pairs; secrets come from the file or JWTD_INTROSPECTION_CLIENTS, never a flag
+// that shows in `ps`.
+Option ClientsOpt() {
+  return {"introspection.clients",
+          OptionType::kClients,
+          "clients allowed to call /oauth/introspect and /oauth/revoke, as \"id:secret\" "
+          "entries; empty: revoke needs no client auth and introspect is refused",
+          [](Config& c, const std::string& v) {
+            c.introspection_clients.clear();
+            for (const std::string& item : SplitList(v)) {
+              auto colon = item.find(':');
+              if (colon == std::string::npos || colon == 0 || colon + 1 == item.size()) {
+                return std::string("each entry must be \"id:secret\"");
+              }
+              if (item.size() - colon - 1 < 16) {
+                return std::string("client secrets must be at least 16 characters");
+              }
+              c.introspection_clients.push_back({item.substr(0, colon), item.substr(colon + 1)});
+            }
+            return std::string();
+          },
+          [](const Config& c) {
+            std::vector<std::string> items;
+            for (const auto& client : c.introspection_clients) items.push_back(client.id + ":***");
+            return ListLiteral(items);
+          },
+          true};
+}
+
+// Argon2id memory is configured in KiB and held in bytes.
+Option MemLimitOpt() {
+  return {"password.mem_limit_kib", OptionType::kInt, "Argon2id memory in KiB (default 65536)",
+          [](Config& c, const std::string& v) {
+            std::int64_t kib = 0;
+            std::string err = ParseInt(v, 8, 4 << 20, &kib);
+            if (err.empty())
+              c.auth.password.mem_limit_bytes = static_cast<std::uint64_t>(kib) << 10;
+            return err;
+          },
+          [](const Config& c) { return std::to_string(c.auth.password.mem_limit_bytes >> 10); }};
+}
+
+std::vector<Option> BuildOptions() {
+  constexpr std::int64_t kMaxInt = 1LL << 40;
+  return {
+      StringOpt(
+          "server.listen", [](Config & c) -> auto& { return c.listen; },
+          "address:port to listen on; port 0 picks a free port (printed at start)"),
+      IntOpt<unsigned>(
+          "server.io_threads", [](Config & c) -> auto& { return c.io_threads; }, 0, 256,
+          "I/O threads; 0: one per core"),
+      IntOpt<unsigned>(
+          "server.worker_threads", [](Config & c) -> auto& { return c.worker_threads; }, 0, 256,
+          "threads for password hashing and store writes; 0: one per core"),
+      IntOpt<std::uint64_t>(
+          "server.max_body_bytes", [](Config & c) -> auto& { return c.max_body_bytes; }, 1024,
+          16 << 20, "largest request body accepted (413 beyond)"),
+      IntOpt<std::uint64_t>(
+          "server.max_header_bytes", [](Config & c) -> auto& { return c.max_header_bytes; }, 1024,
+          1 << 20, "largest request header block accepted (431 beyond)"),
+      IntOpt<std::int64_t>(
+          "server.read_timeout_ms", [](Config & c) -> auto& { return c.read_timeout_ms; }, 100,
+          600'000, "time a client has to send a whole request"),
+      IntOpt<std::int64_t>(
+          "server.idle_timeout_ms", [](Config & c) -> auto& { return c.idle_timeout_ms; }, 100,
+          3'600'000, "keep-alive connections idle longer are closed"),
+      IntOpt<std::uint64_t>(
+          "server.max_queued_jobs", [](Config & c) -> auto& { return c.max_queued_jobs; }, 1,
+          1'000'000, "bounded queue of blocking work; 503 beyond"),
+      BoolOpt(
+          "server.cookie_secure", [](Config & c) -> auto& { return c.cookie_secure; },
+          "mark cookies Secure (keep true; browsers accept Secure cookies on http://localhost)"),
+      ListOpt(
+          "metrics.allow", [](Config & c) -> auto& { return c.metrics_allow; },
+          "CIDR ranges allowed to read /metrics"),
+      ClientsOpt(),
+      BoolOpt(
+          "web.enabled", [](Config & c) -> auto& { return c.web_enabled; },
+          "serve the logout lab page at /"),
+      StringOpt(
+          "web.root", [](Config & c) -> auto& { return c.web_root; },
+          "directory of the page's files; empty: the copy installed with jwtd"),
+      StringOpt(
+          "store.data_dir", [](Config & c) -> auto& { return c.data_dir; },
+          "directory for the SQLite file and keys (created 0700)"),
+      StringOpt(
+          "store.url", [](Config & c) -> auto& { return c.store_url; },
+          "sqlite:///path/to/file.db or sqlite://relative.db; empty: sqlite://<data_dir>/jwtd.db",
+          true),
+      DurationOpt(
+          "store.sweep_interval", [](Config & c) -> auto& { return c.sweep_interval_seconds; }, 1,
+          "how often expired revocations and sessions are deleted"),
+      StringOpt(
+          "log.level", [](Config & c) -> auto& { return c.log_level; },
+          "trace, debug, info, warn, error"),
+      StringOpt(
+          "keys.dir", [](Config & c) -> auto& { return c.keys.directory; },
+          "key directory; empty: <data_dir>/keys"),
+      AlgOpt(),
+      DurationOpt(
+          "keys.rotate_every", [](Config & c) -> auto& { return c.keys.rotate_every_seconds; }, 0,
+          "automatic rotation period; 0: never"),
+      DurationOpt(
+          "keys.publish_ahead", [](Config & c) -> auto& { return c.keys.publish_ahead_seconds; }, 0,
+          "how long the next key is in the JWKS before it signs"),
+      StringOpt(
+          "tokens.issuer", [](Config & c) -> auto& { return c.auth.issuer; },
+          "the iss claim and RFC 8414 issuer; default: http://<listen>"),
+      StringOpt(
+          "tokens.audience", [](Config & c) -> auto& { return c.auth.audience; },
+          "the aud claim of access tokens"),
+      DurationOpt(
+          "tokens.access_ttl", [](Config & c) -> auto& { return c.auth.access_ttl_seconds; }, 1,
+          "access token lifetime"),
+      DurationOpt(
+          "tokens.refresh_ttl", [](Config & c) -> auto& { return c.auth.refresh_ttl_seconds; }, 1,
+          "refresh token idle lifetime (renewed by each rotation)"),
+      DurationOpt(
+          "tokens.session_absolute_ttl",
+          [](Config & c) -> auto& { return c.auth.session_absolute_ttl_seconds; }, 0,
+          "absolute session lifetime; 0: none"),
+      DurationOpt(
+          "tokens.refresh_grace", [](Config & c) -> auto& { return c.auth.refresh_grace_seconds; },
+          0,
+          "replays of the just-rotated refresh token inside this window get the same "
+          "successor pair; 0: off (every replay is reuse and revokes the session)"),
+      DurationOpt(
+          "tokens.leeway", [](Config & c) -> auto& { return c.auth.leeway_seconds; }, 0,
+          "clock skew allowed for exp, nbf and iat"),
+      IntOpt<std::size_t>(
+          "tokens.verified_cache_entries",
+          [](Config & c) -> auto& { return c.auth.verified_cache_entries; }, 0, 10'000'000,
+          "verified-token cache size; 0: off"),
+      StrategiesOpt(),
+      BoolOpt(
+          "users.allow_registration", [](Config & c) -> auto& { return c.auth.allow_registration; },
+          "allow POST /v1/users"),
+      IntOpt<std::uint64_t>(
+          "password.ops_limit", [](Config & c) -> auto& { return c.auth.password.ops_limit; }, 1,
+          64, "Argon2id passes"),
+      MemLimitOpt(),
+      IntOpt<std::uint32_t>(
+          "login_limits.max_failures_per_account",
+          [](Config & c) -> auto& { return c.auth.login_limits.max_failures_per_account; }, 1,
+          kMaxInt, "failed logins per account per window before 429"),
+      IntOpt<std::uint32_t>(
+          "login_limits.max_failures_per_address",
+          [](Config & c) -> auto& { return c.auth.login_limits.max_failures_per_address; }, 1,
+          kMaxInt, "failed logins per client address per window before 429"),
+      DurationOpt(
+          "login_limits.window",
+          [](Config & c) -> auto& { return c.auth.login_limits.window_seconds; }, 1,
+          "the window of the failed-login limits"),
+  };
+}
+
+}  // namespace
+
+const std::vector<Option>& ConfigOptions() {
+  static const std::vector<Option> options = BuildOptions();
+  return options;
+}
+
+const Option* FindOption(std::string_view key) {
+  const auto& options = ConfigOptions();
+  auto it =
+      std::find_if(options.begin(), options.end(), [&](const Option& o) { return o.key == key; });
+  return it == options.end() ? nullptr : &*it;
+}
+
+}  // namespace jwtd::app

@@ -1,0 +1,49 @@
+// Shared pieces of the jwtd subcommands: config flags, key-file loading, error printing.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "jwtd/jose/key.h"
+#include "jwtd/result.h"
+
+namespace jwtd::cli {
+
+// Exit codes: 0 ok, 1 the operation failed (e.g. a token did not verify), 2 bad usage or input.
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+struct ConfigFlags {
+  std::string file;
+  std::vector<std::string> sets;  // key=value
+  std::string listen;
+  std::string data_dir;
+};
+
+// Adds --config, --set, --listen and --data-dir to a subcommand.
+void AddConfigFlags(CLI::App* command, ConfigFlags* flags);
+// Defaults < file (--config or $JWTD_CONFIG) < JWTD_* < flags. Prints every mistake on failure.
+std::optional<app::Config> LoadConfigOrPrint(const ConfigFlags& flags);
+
+// Reads a whole file or "-" for stdin. Errors name the file.
+Result<std::string> ReadInput(const std::string& path);
+// A key from a JWK file or a PEM file (PEM needs `alg`).
+Result<std::unique_ptr<jose::Key>> LoadKeyFile(const std::string& path,
+                                               std::optional<jose::Alg> alg,
+                                               const std::string& kid);
+std::optional<jose::Alg> ParseAlgFlag(const std::string& name);
+
+// "jwtd: <context>: <message>" on stderr; returns `exit_code`.
+int PrintError(const std::string& context, const Error& error, int exit_code = kExitFailed);
+int PrintError(const std::string& context, const std::string& message, int exit_code = kExitUsage);
+
+// Subcommand registration, one file each.
+void RegisterKeysCommand(CLI::App& app, int* exit_code);
+void RegisterTokenCommand(CLI::App& app, int* exit_code);
+void RegisterConfigCommand(CLI::App& app, int* exit_code);
+
+}  // namespace jwtd::cli
