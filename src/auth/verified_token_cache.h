@@ -1,0 +1,57 @@
+// jwtd::auth::VerifiedTokenCache — remembers tokens whose signature has been verified, so a
+// repeated token skips the signature work (ES256 verify, ~60 us) on later requests.
+//
+// Keyed by SHA-256 of the whole compact token (a collision-resistant digest: two different
+// tokens never share an entry, so a forged token cannot borrow a cached token's claims), with
+// the verified jose::Claims as value. Entries die at the token's exp. Bounded: at most
+// `capacity` entries, evicted per shard by CLOCK (second chance), O(1) amortised per insert.
+//
+// The cache skips ONLY the signature: callers still run Verifier::ValidateClaims (time, iss,
+// aud, typ) and the revocation view on every use (design.md). Clear() on key revocation, since
+// a cached token signed by a revoked key would otherwise keep passing.
+//
+// Thread-safety: all methods are thread-safe (one short mutex per shard). Claims are shared
+// immutably (shared_ptr<const>), so a hit returned to a caller stays valid after eviction.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "jwtd/clock.h"
+#include "jwtd/jose/claims.h"
+
+namespace jwtd::auth {
+
+class VerifiedTokenCache {
+ public:
+  // `capacity` 0 disables the cache (Find always misses, Insert does nothing). `clock` must
+  // outlive the cache.
+  VerifiedTokenCache(std::size_t capacity, const Clock* clock);
+  ~VerifiedTokenCache();
+  VerifiedTokenCache(const VerifiedTokenCache&) = delete;
+  VerifiedTokenCache& operator=(const VerifiedTokenCache&) = delete;
+
+  // The claims cached for exactly this token, or null on a miss or once now >= exp.
+  std::shared_ptr<const jose::Claims> Find(std::string_view token) const;
+  // Caches `claims` (which must be the verified claims of `token`) until claims->exp().
+  // Ignores null claims and tokens already expired.
+  void Insert(std::string_view token, std::shared_ptr<const jose::Claims> claims);
+  // Drops every entry (e.g. on key revocation).
+  void Clear();
+  std::size_t size() const;
+  std::size_t capacity() const { return capacity_; }
+
+ private:
+  struct Shard;
+  Shard& ShardFor(const void* digest) const;
+
+  // Immutable after construction.
+  const std::size_t capacity_;
+  const Clock* const clock_;
+  // Own synchronisation (each shard its mutex).
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace jwtd::auth
