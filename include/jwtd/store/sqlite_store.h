@@ -1,0 +1,61 @@
+// jwtd::store::OpenSqliteStore — the embedded default auth::Store: one SQLite file in WAL mode.
+//
+// Durability: every committed Transact() is fsynced (synchronous=FULL), so a 2xx answered after
+// a logout survives a crash or a power loss.
+// Concurrency: one writer connection; Transact() takes an in-process write mutex and then
+// `BEGIN IMMEDIATE`, so writers are serialised in this process and across processes (the latter
+// waiting up to busy_timeout_ms), and a refresh rotation is single-flight. fn is retried (at
+// most 3 attempts) when SQLite reports SQLITE_BUSY/SQLITE_LOCKED. Reads (ReadRevocations,
+// MaxRevocationSeq, ListAudit, Ping) use a pool of `pool_size` read-only connections and never
+// wait for the writer (WAL readers see the last commit).
+//
+// Contract details shared with the other adapters (tests/store checks them on every adapter):
+//  - Usernames are exact, case-sensitive byte strings (BINARY collation): "Alice" != "alice".
+//    Normalising a username, if wanted, is the domain's job before it reaches the store.
+//  - Errors: unique key -> kAlreadyExists (Reason kAlreadyExists); busy past retries, I/O
+//    error, disk full, read-only or unopenable file -> kUnavailable (kStoreUnavailable);
+//    Update/Set/Bump on a missing row -> kNotFound (kNotFound); anything else (a foreign key
+//    naming a missing user/session included) -> kInternal. Messages name the SQLite error,
+//    never row data.
+//  - ListSessions: newest first. ListUsers: by id. ListAudit: newest first. Each list read is
+//    capped at kMaxRowsPerRead rows.
+//  - DropSessionRefreshes clears sealed_successor of the session's records; the rows stay, so a
+//    replay is still recognised as reuse.
+//  - SweepExpired(now, retain): deletes revocation rows with expires_at <= now; rotated refresh
+//    records with rotated_at < now - retain; sessions revoked, idle-expired or absolutely
+//    expired before now - retain, with all their refresh records. One write transaction.
+//  - MaxRevocationSeq() is the last seq ever assigned (AUTOINCREMENT; never reused, does not go
+//    down after a sweep). kind() is "sqlite".
+// Thread-safety: the returned Store is thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "jwtd/auth/ports.h"
+#include "jwtd/clock.h"
+#include "jwtd/result.h"
+#include "jwtd/store/limits.h"
+
+namespace jwtd::store {
+
+struct SqliteOptions {
+  // The database file; created if missing (its directory must exist). An SQLite URI
+  // ("file:...?...") is accepted too.
+  std::string path;
+  int busy_timeout_ms = 5000;  // how long a writer waits for another process's write lock
+  std::size_t pool_size = 4;   // read connections (at least 1)
+  // FULL: a commit is fsynced before Transact returns. NORMAL: faster, a power loss may lose
+  // the last commits (never corrupts). Keep FULL for a server that acknowledges logouts.
+  bool synchronous_full = true;
+};
+
+// Opens (creating if needed) the database, switches it to WAL, turns foreign keys on and
+// applies pending migrations. Fails with kUnavailable (kStoreUnavailable) if the file cannot be
+// opened or written (a read-only file included), kInternal on anything else. `clock` must
+// outlive the store; it stamps schema_migrations.applied_at.
+Result<std::unique_ptr<auth::Store>> OpenSqliteStore(const SqliteOptions& options,
+                                                     const Clock* clock);
+
+}  // namespace jwtd::store

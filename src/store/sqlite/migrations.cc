@@ -1,0 +1,132 @@
+// The schema of the SQLite store, one migration per version. Never edit a released migration;
+// append a new one.
+//
+// Notes on the choices:
+//  - users.username uses the default BINARY collation: usernames are exact and case-sensitive.
+//  - refresh_tokens are keyed by the SHA-256 of the token (a BLOB); the token itself is never
+//    stored. sealed_successor is NULL outside the grace window.
+//  - revocations.seq is AUTOINCREMENT so a seq is never reused, even after the newest rows are
+//    swept: catch-up by seq (design.md) depends on it.
+#include "store/sqlite/migrations.h"
+
+#include <array>
+#include <string>
+
+namespace jwtd::store::sqlite {
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+constexpr const char kV1[] = R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  username      TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  disabled      INTEGER NOT NULL DEFAULT 0,
+  token_version INTEGER NOT NULL DEFAULT 1,
+  created_at    INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  id                  TEXT PRIMARY KEY,
+  user_id             INTEGER NOT NULL REFERENCES users(id),
+  generation          INTEGER NOT NULL,
+  created_at          INTEGER NOT NULL,
+  last_used_at        INTEGER NOT NULL,
+  idle_expires_at     INTEGER NOT NULL,
+  absolute_expires_at INTEGER NOT NULL,
+  revoked_at          INTEGER NOT NULL,
+  revoked_reason      TEXT NOT NULL,
+  scope               TEXT NOT NULL,
+  user_agent          TEXT NOT NULL,
+  client_ip           TEXT NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions(user_id, created_at);
+CREATE TABLE refresh_tokens (
+  token_hash       BLOB PRIMARY KEY,
+  session_id       TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  generation       INTEGER NOT NULL,
+  state            INTEGER NOT NULL,
+  created_at       INTEGER NOT NULL,
+  rotated_at       INTEGER NOT NULL,
+  sealed_successor BLOB
+) WITHOUT ROWID;
+CREATE INDEX refresh_tokens_by_session ON refresh_tokens(session_id);
+CREATE INDEX refresh_tokens_by_rotation ON refresh_tokens(state, rotated_at);
+CREATE TABLE revocations (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind       INTEGER NOT NULL,
+  key        TEXT NOT NULL,
+  value      INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX revocations_by_expiry ON revocations(expires_at);
+CREATE TABLE audit (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  at         INTEGER NOT NULL,
+  event      TEXT NOT NULL,
+  reason     TEXT NOT NULL,
+  user_id    INTEGER,
+  session_id TEXT NOT NULL,
+  client_ip  TEXT NOT NULL,
+  detail     TEXT NOT NULL
+);
+CREATE INDEX audit_by_time ON audit(at);
+CREATE INDEX audit_by_user ON audit(user_id, at);
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, kV1},
+};
+
+constexpr const char kCreateLedger[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)";
+constexpr std::string_view kCurrentVersion =
+    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+constexpr std::string_view kRecord =
+    "INSERT INTO schema_migrations(version, applied_at) VALUES (?1, ?2)";
+
+Result<int> ApplyPending(Connection& conn, std::int64_t now) {
+  JWTD_RETURN_IF_ERROR(conn.Exec(kCreateLedger, "migrate ledger"));
+  Result<Stmt> current = conn.Prepare(kCurrentVersion);
+  if (!current.ok()) return current.error();
+  Result<bool> row = current->Step();
+  if (!row.ok()) return row.error();
+  const int version = static_cast<int>(current->Int(0));
+  if (version > LatestSchemaVersion()) {
+    return Error(Code::kInternal, Reason::kInternal,
+                 "sqlite schema version " + std::to_string(version) + " is newer than this build");
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= version) continue;
+    JWTD_RETURN_IF_ERROR(conn.Exec(m.sql, "migrate v" + std::to_string(m.version)));
+    Result<Stmt> record = conn.Prepare(kRecord);
+    if (!record.ok()) return record.error();
+    JWTD_RETURN_IF_ERROR(record->Bind(1, m.version).Bind(2, now).Run());
+  }
+  return LatestSchemaVersion();
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return kMigrations.back().version; }
+
+Result<int> Migrate(Connection& conn, std::int64_t now) {
+  // IMMEDIATE takes the write lock before reading the version, so two processes cannot both
+  // decide that the same migration is pending.
+  JWTD_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE", "migrate begin"));
+  Result<int> version = ApplyPending(conn, now);
+  if (version.ok()) {
+    Result<void> commit = conn.Exec("COMMIT", "migrate commit");
+    if (commit.ok()) return version;
+    version = commit.error();
+  }
+  if (conn.in_transaction()) (void)conn.Exec("ROLLBACK", "migrate rollback");
+  return version;
+}
+
+}  // namespace jwtd::store::sqlite

@@ -1,0 +1,229 @@
+// The SQLite Store: one writer connection behind a mutex (BEGIN IMMEDIATE transactions), a pool
+// of read connections, WAL, synchronous=FULL. Contract: include/jwtd/store/sqlite_store.h.
+#include "jwtd/store/sqlite_store.h"
+
+#include <algorithm>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/connection.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/read_pool.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_tx.h"
+
+namespace jwtd::store {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Stmt;
+
+constexpr int kMaxAttempts = 3;  // of a write transaction that met SQLITE_BUSY
+
+constexpr std::string_view kReadRevocations =
+    "SELECT " JWTD_SQLITE_REVOCATION_COLUMNS
+    " FROM revocations WHERE seq > ?1 AND expires_at > ?2 ORDER BY seq LIMIT ?3";
+constexpr std::string_view kMaxSeq =
+    "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'revocations'), 0)";
+constexpr std::string_view kAuditAll =
+    "SELECT " JWTD_SQLITE_AUDIT_COLUMNS
+    " FROM audit WHERE (?2 = '' OR event = ?2) AND at >= ?3 ORDER BY at DESC, id DESC LIMIT ?4";
+constexpr std::string_view kAuditOfUser =
+    "SELECT " JWTD_SQLITE_AUDIT_COLUMNS
+    " FROM audit WHERE user_id = ?1 AND (?2 = '' OR event = ?2) AND at >= ?3"
+    " ORDER BY at DESC, id DESC LIMIT ?4";
+constexpr std::string_view kPing = "SELECT 1";
+
+// A session is dead once revoked, idle-expired or absolutely expired before ?1 (the cutoff).
+#define JWTD_SQLITE_SESSION_DEAD                                     \
+  "(revoked_at != 0 AND revoked_at < ?1) OR idle_expires_at < ?1 OR" \
+  " (absolute_expires_at != 0 AND absolute_expires_at < ?1)"
+constexpr std::string_view kSweepRevocations = "DELETE FROM revocations WHERE expires_at <= ?1";
+constexpr std::string_view kSweepRefreshes =
+    "DELETE FROM refresh_tokens WHERE (state = 1 AND rotated_at < ?1) OR session_id IN"
+    " (SELECT id FROM sessions WHERE " JWTD_SQLITE_SESSION_DEAD ")";
+constexpr std::string_view kSweepSessions = "DELETE FROM sessions WHERE " JWTD_SQLITE_SESSION_DEAD;
+
+// Rolls back a transaction left open on any way out (an error or an exception in fn).
+class RollbackGuard {
+ public:
+  explicit RollbackGuard(Connection& conn) : conn_(conn) {}
+  RollbackGuard(const RollbackGuard&) = delete;
+  RollbackGuard& operator=(const RollbackGuard&) = delete;
+  ~RollbackGuard() {
+    if (conn_.in_transaction()) (void)conn_.Exec("ROLLBACK", "rollback");
+  }
+
+ private:
+  Connection& conn_;
+};
+
+class SqliteStore final : public auth::Store {
+ public:
+  SqliteStore(std::unique_ptr<Connection> writer, const Clock* clock)
+      : clock_(clock), writer_(std::move(writer)) {}
+
+  void SetReaders(std::unique_ptr<sqlite::ReadPool> readers) { readers_ = std::move(readers); }
+
+  Result<void> Transact(const std::function<Result<void>(auth::StoreTx&)>& fn) override {
+    return Write([&fn](Connection& conn) {
+      auto tx = sqlite::NewSqliteTx(conn);
+      return fn(*tx);
+    });
+  }
+
+  Result<std::vector<auth::RevocationEntry>> ReadRevocations(std::int64_t after_seq,
+                                                             std::int64_t now,
+                                                             std::size_t limit) override {
+    auto conn = readers_->Acquire();
+    Result<Stmt> stmt = conn->Prepare(kReadRevocations);
+    if (!stmt.ok()) return stmt.error();
+    stmt->Bind(1, after_seq).Bind(2, now).Bind(3, Clamp(limit));
+    return ReadAll(*stmt, sqlite::ReadRevocation);
+  }
+
+  Result<std::int64_t> MaxRevocationSeq() override {
+    auto conn = readers_->Acquire();
+    Result<Stmt> stmt = conn->Prepare(kMaxSeq);
+    if (!stmt.ok()) return stmt.error();
+    Result<bool> row = stmt->Step();
+    if (!row.ok()) return row.error();
+    return stmt->Int(0);
+  }
+
+  Result<std::int64_t> SweepExpired(std::int64_t now, std::int64_t retain_seconds) override {
+    std::int64_t deleted = 0;
+    const std::int64_t cutoff = now - retain_seconds;
+    auto sweep = [&](Connection& conn) -> Result<void> {
+      deleted = 0;  // a retried attempt starts over
+      for (auto [sql, bound] : {std::pair{kSweepRevocations, now},
+                                std::pair{kSweepRefreshes, cutoff},  // before their sessions
+                                std::pair{kSweepSessions, cutoff}}) {
+        Result<Stmt> stmt = conn.Prepare(sql);
+        if (!stmt.ok()) return stmt.error();
+        JWTD_RETURN_IF_ERROR(stmt->Bind(1, bound).Run());
+        deleted += stmt->Changes();
+      }
+      return Ok();
+    };
+    JWTD_RETURN_IF_ERROR(Write(sweep));
+    return deleted;
+  }
+
+  Result<std::vector<auth::AuditEvent>> ListAudit(const auth::AuditFilter& filter) override {
+    auto conn = readers_->Acquire();
+    Result<Stmt> stmt = conn->Prepare(filter.user_id ? kAuditOfUser : kAuditAll);
+    if (!stmt.ok()) return stmt.error();
+    if (filter.user_id) stmt->Bind(1, *filter.user_id);
+    stmt->BindText(2, filter.event).Bind(3, filter.since).Bind(4, Clamp(filter.limit));
+    return ReadAll(*stmt, sqlite::ReadAudit);
+  }
+
+  Result<void> Ping() override {
+    auto conn = readers_->Acquire();
+    Result<Stmt> stmt = conn->Prepare(kPing);
+    if (!stmt.ok()) return stmt.error();
+    return stmt->Run();
+  }
+
+  Result<int> Migrate() override {
+    std::lock_guard lock(write_mu_);
+    return sqlite::Migrate(*writer_, clock_->NowSeconds());
+  }
+
+  std::string_view kind() const override { return "sqlite"; }
+
+ private:
+  static std::int64_t Clamp(std::size_t n) {
+    return static_cast<std::int64_t>(std::min(n, kMaxRowsPerRead));
+  }
+
+  template <typename Read>
+  static auto ReadAll(Stmt& stmt, Read read) -> Result<std::vector<decltype(read(stmt))>> {
+    std::vector<decltype(read(stmt))> out;
+    for (;;) {
+      Result<bool> row = stmt.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) return out;
+      out.push_back(read(stmt));
+    }
+  }
+
+  // One write transaction on the writer connection; retried while SQLite reports busy.
+  Result<void> Write(const std::function<Result<void>(Connection&)>& body) {
+    std::lock_guard lock(write_mu_);
+    for (int attempt = 1;; ++attempt) {
+      (void)writer_->TakeBusy();
+      Result<void> result = WriteOnce(body);
+      if (result.ok() || !writer_->TakeBusy() || attempt == kMaxAttempts) return result;
+    }
+  }
+
+  Result<void> WriteOnce(const std::function<Result<void>(Connection&)>& body) {
+    // IMMEDIATE takes the write lock up front, so a read-then-write (LockSession, rotation)
+    // cannot be overtaken by another writer, in this process or another.
+    JWTD_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE", "begin"));
+    RollbackGuard guard(*writer_);
+    JWTD_RETURN_IF_ERROR(body(*writer_));
+    // With synchronous=FULL the WAL is fsynced before COMMIT returns: durable on success.
+    return writer_->Exec("COMMIT", "commit");
+  }
+
+  const Clock* const clock_;                   // immutable after construction
+  std::unique_ptr<sqlite::ReadPool> readers_;  // set once by the factory; own synchronisation
+  std::mutex write_mu_;
+  const std::unique_ptr<Connection> writer_;  // guarded by write_mu_
+};
+
+Error Unavailable(std::string message) {
+  return Error(Code::kUnavailable, Reason::kStoreUnavailable, std::move(message));
+}
+
+// WAL lets readers run beside the writer. Switching needs a moment of exclusive access, which a
+// concurrently opening process may hold: retry a few times.
+Result<void> EnableWal(Connection& conn) {
+  for (int attempt = 1;; ++attempt) {
+    (void)conn.TakeBusy();
+    Result<std::string> mode = conn.QueryText("PRAGMA journal_mode=WAL");
+    if (mode.ok() && *mode == "wal") return Ok();
+    if (mode.ok()) return Unavailable("sqlite: cannot switch the journal to WAL");
+    if (!conn.TakeBusy() || attempt == kMaxAttempts) return mode.error();
+  }
+}
+
+Result<std::unique_ptr<sqlite::ReadPool>> OpenReaders(const SqliteOptions& options) {
+  std::vector<std::unique_ptr<Connection>> conns;
+  for (std::size_t i = 0; i < std::max<std::size_t>(options.pool_size, 1); ++i) {
+    auto conn = Connection::Open(options.path, /*for_reads=*/true, options.busy_timeout_ms);
+    if (!conn.ok()) return conn.error();
+    conns.push_back(std::move(*conn));
+  }
+  return std::make_unique<sqlite::ReadPool>(std::move(conns));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<auth::Store>> OpenSqliteStore(const SqliteOptions& options,
+                                                     const Clock* clock) {
+  if (options.path.empty() || clock == nullptr) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest, "sqlite: path and clock needed");
+  }
+  auto writer = Connection::Open(options.path, /*for_reads=*/false, options.busy_timeout_ms);
+  if (!writer.ok()) return writer.error();
+  if ((*writer)->read_only()) return Unavailable("sqlite open: the database is read-only");
+  JWTD_RETURN_IF_ERROR(EnableWal(**writer));
+  JWTD_RETURN_IF_ERROR((*writer)->Exec(
+      options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+      "synchronous"));
+
+  auto store = std::make_unique<SqliteStore>(std::move(*writer), clock);
+  Result<int> version = store->Migrate();
+  if (!version.ok()) return version.error();
+  auto readers = OpenReaders(options);
+  if (!readers.ok()) return readers.error();
+  store->SetReaders(std::move(*readers));
+  return std::unique_ptr<auth::Store>(std::move(store));
+}
+
+}  // namespace jwtd::store

@@ -1,0 +1,224 @@
+#include "store/sqlite/sqlite_tx.h"
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include "jwtd/store/limits.h"
+#include "store/sqlite/rows.h"
+
+namespace jwtd::store::sqlite {
+namespace {
+
+using auth::AuditEvent;
+using auth::RefreshRecord;
+using auth::RevocationEntry;
+using auth::Session;
+using auth::User;
+
+constexpr std::string_view kInsertUser =
+    "INSERT INTO users(username, password_hash, disabled, token_version, created_at)"
+    " VALUES (?1, ?2, 0, 1, ?3) RETURNING " JWTD_SQLITE_USER_COLUMNS;
+constexpr std::string_view kUserByName =
+    "SELECT " JWTD_SQLITE_USER_COLUMNS " FROM users WHERE username = ?1";
+constexpr std::string_view kUserById =
+    "SELECT " JWTD_SQLITE_USER_COLUMNS " FROM users WHERE id = ?1";
+constexpr std::string_view kListUsers =
+    "SELECT " JWTD_SQLITE_USER_COLUMNS " FROM users ORDER BY id LIMIT ?1 OFFSET ?2";
+constexpr std::string_view kSetDisabled = "UPDATE users SET disabled = ?2 WHERE id = ?1";
+constexpr std::string_view kBumpVersion =
+    "UPDATE users SET token_version = token_version + 1 WHERE id = ?1 RETURNING token_version";
+constexpr std::string_view kInsertSession =
+    "INSERT INTO sessions(" JWTD_SQLITE_SESSION_COLUMNS
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+constexpr std::string_view kSessionById =
+    "SELECT " JWTD_SQLITE_SESSION_COLUMNS " FROM sessions WHERE id = ?1";
+constexpr std::string_view kUpdateSession =
+    "UPDATE sessions SET user_id = ?2, generation = ?3, created_at = ?4, last_used_at = ?5,"
+    " idle_expires_at = ?6, absolute_expires_at = ?7, revoked_at = ?8, revoked_reason = ?9,"
+    " scope = ?10, user_agent = ?11, client_ip = ?12 WHERE id = ?1";
+constexpr std::string_view kListSessions =
+    "SELECT " JWTD_SQLITE_SESSION_COLUMNS
+    " FROM sessions WHERE user_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2";
+constexpr std::string_view kInsertRefresh =
+    "INSERT INTO refresh_tokens(" JWTD_SQLITE_REFRESH_COLUMNS
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr std::string_view kRefreshByHash =
+    "SELECT " JWTD_SQLITE_REFRESH_COLUMNS " FROM refresh_tokens WHERE token_hash = ?1";
+constexpr std::string_view kUpdateRefresh =
+    "UPDATE refresh_tokens SET session_id = ?2, generation = ?3, state = ?4, created_at = ?5,"
+    " rotated_at = ?6, sealed_successor = ?7 WHERE token_hash = ?1";
+constexpr std::string_view kDropSuccessors =
+    "UPDATE refresh_tokens SET sealed_successor = NULL WHERE session_id = ?1";
+constexpr std::string_view kAppendRevocation =
+    "INSERT INTO revocations(kind, key, value, expires_at, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5) RETURNING seq";
+constexpr std::string_view kAppendAudit =
+    "INSERT INTO audit(at, event, reason, user_id, session_id, client_ip, detail)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+Error NotFound(std::string_view what) {
+  return Error(Code::kNotFound, Reason::kNotFound, std::string(what));
+}
+
+std::int64_t Clamp(std::size_t n) {
+  return static_cast<std::int64_t>(std::min(n, kMaxRowsPerRead));
+}
+
+class SqliteTx final : public auth::StoreTx {
+ public:
+  explicit SqliteTx(Connection& conn) : conn_(conn) {}
+
+  Result<User> InsertUser(std::string_view username, std::string_view password_hash,
+                          std::int64_t now) override {
+    Result<std::optional<User>> user = One<User>(kInsertUser, ReadUser, [&](Stmt& s) {
+      s.BindText(1, username).BindText(2, password_hash).Bind(3, now);
+    });
+    if (!user.ok()) return user.error();
+    if (!user->has_value()) return Error(Code::kInternal, Reason::kInternal, "insert user");
+    return std::move(**user);
+  }
+
+  Result<std::optional<User>> FindUserByName(std::string_view username) override {
+    return One<User>(kUserByName, ReadUser, [&](Stmt& s) { s.BindText(1, username); });
+  }
+
+  Result<std::optional<User>> FindUserById(std::int64_t id) override {
+    return One<User>(kUserById, ReadUser, [&](Stmt& s) { s.Bind(1, id); });
+  }
+
+  Result<std::vector<User>> ListUsers(std::size_t limit, std::size_t offset) override {
+    return Many<User>(kListUsers, ReadUser, [&](Stmt& s) {
+      s.Bind(1, Clamp(limit)).Bind(2, static_cast<std::int64_t>(offset));
+    });
+  }
+
+  Result<void> SetUserDisabled(std::int64_t id, bool disabled) override {
+    return Change(kSetDisabled, "no such user",
+                  [&](Stmt& s) { s.Bind(1, id).Bind(2, disabled ? 1 : 0); });
+  }
+
+  Result<std::int64_t> BumpTokenVersion(std::int64_t user_id) override {
+    auto read = [](const Stmt& s) { return s.Int(0); };
+    Result<std::optional<std::int64_t>> version =
+        One<std::int64_t>(kBumpVersion, read, [&](Stmt& s) { s.Bind(1, user_id); });
+    if (!version.ok()) return version.error();
+    if (!version->has_value()) return NotFound("no such user");
+    return **version;
+  }
+
+  Result<void> InsertSession(const Session& session) override {
+    return Change(kInsertSession, {}, [&](Stmt& s) { BindSession(s, session); });
+  }
+
+  Result<std::optional<Session>> LockSession(std::string_view id) override {
+    // BEGIN IMMEDIATE already holds the database's write lock: a plain read is locked.
+    return One<Session>(kSessionById, ReadSession, [&](Stmt& s) { s.BindText(1, id); });
+  }
+
+  Result<void> UpdateSession(const Session& session) override {
+    return Change(kUpdateSession, "no such session", [&](Stmt& s) { BindSession(s, session); });
+  }
+
+  Result<std::vector<Session>> ListSessions(std::int64_t user_id) override {
+    return Many<Session>(kListSessions, ReadSession,
+                         [&](Stmt& s) { s.Bind(1, user_id).Bind(2, Clamp(kMaxRowsPerRead)); });
+  }
+
+  Result<void> InsertRefresh(const RefreshRecord& record) override {
+    return Change(kInsertRefresh, {}, [&](Stmt& s) { BindRefresh(s, record); });
+  }
+
+  Result<std::optional<RefreshRecord>> FindRefresh(std::string_view token_hash) override {
+    return One<RefreshRecord>(kRefreshByHash, ReadRefresh,
+                              [&](Stmt& s) { s.BindBlob(1, token_hash); });
+  }
+
+  Result<void> UpdateRefresh(const RefreshRecord& record) override {
+    return Change(kUpdateRefresh, "no such refresh record",
+                  [&](Stmt& s) { BindRefresh(s, record); });
+  }
+
+  Result<void> DropSessionRefreshes(std::string_view session_id) override {
+    return Change(kDropSuccessors, {}, [&](Stmt& s) { s.BindText(1, session_id); });
+  }
+
+  Result<RevocationEntry> AppendRevocation(RevocationEntry entry) override {
+    auto read = [](const Stmt& s) { return s.Int(0); };
+    Result<std::optional<std::int64_t>> seq =
+        One<std::int64_t>(kAppendRevocation, read, [&](Stmt& s) {
+          s.Bind(1, static_cast<std::int64_t>(entry.kind))
+              .BindText(2, entry.key)
+              .Bind(3, entry.value)
+              .Bind(4, entry.expires_at)
+              .Bind(5, entry.created_at);
+        });
+    if (!seq.ok()) return seq.error();
+    if (!seq->has_value()) return Error(Code::kInternal, Reason::kInternal, "append revocation");
+    entry.seq = **seq;
+    return entry;
+  }
+
+  Result<void> AppendAudit(const AuditEvent& e) override {
+    return Change(kAppendAudit, {}, [&](Stmt& s) {
+      s.Bind(1, e.at).BindText(2, e.event).BindText(3, e.reason);
+      if (e.user_id) {
+        s.Bind(4, *e.user_id);
+      } else {
+        s.BindNull(4);
+      }
+      s.BindText(5, e.session_id).BindText(6, e.client_ip).BindText(7, e.detail);
+    });
+  }
+
+ private:
+  // Runs `sql` and reads its first row, if any, with `read`.
+  template <typename T, typename Read, typename BindFn>
+  Result<std::optional<T>> One(std::string_view sql, Read read, BindFn bind) {
+    Result<Stmt> stmt = conn_.Prepare(sql);
+    if (!stmt.ok()) return stmt.error();
+    bind(*stmt);
+    Result<bool> row = stmt->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return std::optional<T>();
+    std::optional<T> value(read(*stmt));
+    // Finish the statement so an INSERT/UPDATE ... RETURNING completes its write.
+    JWTD_RETURN_IF_ERROR(stmt->Run());
+    return value;
+  }
+
+  template <typename T, typename Read, typename BindFn>
+  Result<std::vector<T>> Many(std::string_view sql, Read read, BindFn bind) {
+    Result<Stmt> stmt = conn_.Prepare(sql);
+    if (!stmt.ok()) return stmt.error();
+    bind(*stmt);
+    std::vector<T> out;
+    for (;;) {
+      Result<bool> row = stmt->Step();
+      if (!row.ok()) return row.error();
+      if (!*row) return out;
+      out.push_back(read(*stmt));
+    }
+  }
+
+  // Runs a write; if `missing` is set, zero rows changed is kNotFound with that message.
+  template <typename BindFn>
+  Result<void> Change(std::string_view sql, std::string_view missing, BindFn bind) {
+    Result<Stmt> stmt = conn_.Prepare(sql);
+    if (!stmt.ok()) return stmt.error();
+    bind(*stmt);
+    JWTD_RETURN_IF_ERROR(stmt->Run());
+    if (!missing.empty() && stmt->Changes() == 0) return NotFound(missing);
+    return Ok();
+  }
+
+  Connection& conn_;
+};
+
+}  // namespace
+
+std::unique_ptr<auth::StoreTx> NewSqliteTx(Connection& writer) {
+  return std::make_unique<SqliteTx>(writer);
+}
+
+}  // namespace jwtd::store::sqlite
