@@ -81,6 +81,9 @@ struct Dependencies {
   KeyRing* keys = nullptr;                // required; outlives the service
   const Clock* clock = nullptr;           // required
   RevocationBus* bus = nullptr;           // optional: publish to other nodes
+  // Optional: a view the caller owns and keeps in step with the bus (multi-node). Create()
+  // catches it up from the store's log; null: the service creates and owns its own.
+  RevocationView* view = nullptr;
 };
 
 class TokenService {
