@@ -45,5 +45,11 @@ int PrintError(const std::string& context, const std::string& message, int exit_
 void RegisterKeysCommand(CLI::App& app, int* exit_code);
 void RegisterTokenCommand(CLI::App& app, int* exit_code);
 void RegisterConfigCommand(CLI::App& app, int* exit_code);
+void RegisterServeCommand(CLI::App& app, int* exit_code);
+void RegisterUsersCommand(CLI::App& app, int* exit_code);
+void RegisterRevokeCommand(CLI::App& app, int* exit_code);
+void RegisterMigrateCommand(CLI::App& app, int* exit_code);
+void RegisterAuditCommand(CLI::App& app, int* exit_code);
+void RegisterKeysRingCommands(CLI::App* keys, int* exit_code);
 
 }  // namespace jwtd::cli

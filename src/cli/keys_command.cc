@@ -9,7 +9,6 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "jwtd/jose/jwks.h"
 
 namespace jwtd::cli {
 namespace {
@@ -64,20 +63,6 @@ int Generate(const GenerateFlags& flags) {
   return 0;
 }
 
-int ListJwks(const std::string& path) {
-  auto text = ReadInput(path);
-  if (!text.ok()) return PrintError("keys list", text.error(), kExitUsage);
-  auto set = jose::KeySet::FromJwks(*text);
-  if (!set.ok()) return PrintError("keys list", set.error(), kExitUsage);
-  std::printf("%-44s %-6s %s\n", "KID", "ALG", "KIND");
-  for (const auto& key : (*set)->keys()) {
-    std::printf("%-44s %-6s %s\n", key->kid().c_str(),
-                std::string(jose::AlgName(key->alg())).c_str(),
-                key->can_sign() ? "private" : "public");
-  }
-  return 0;
-}
-
 }  // namespace
 
 void RegisterKeysCommand(CLI::App& app, int* exit_code) {
@@ -94,10 +79,7 @@ void RegisterKeysCommand(CLI::App& app, int* exit_code) {
   gen->add_option("-o,--out", generate->out, "write to this file (created 0600) instead of stdout");
   gen->callback([generate, exit_code] { *exit_code = Generate(*generate); });
 
-  auto jwks = std::make_shared<std::string>();
-  CLI::App* list = keys->add_subcommand("list", "list the keys of a JWK Set file");
-  list->add_option("--jwks", *jwks, "JWK Set file")->required();
-  list->callback([jwks, exit_code] { *exit_code = ListJwks(*jwks); });
+  RegisterKeysRingCommands(keys, exit_code);
 }
 
 }  // namespace jwtd::cli

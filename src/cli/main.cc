@@ -9,8 +9,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("jwtd ") + JWTD_VERSION);
   app.require_subcommand(1);
   int exit_code = 0;
+  jwtd::cli::RegisterServeCommand(app, &exit_code);
   jwtd::cli::RegisterKeysCommand(app, &exit_code);
   jwtd::cli::RegisterTokenCommand(app, &exit_code);
+  jwtd::cli::RegisterUsersCommand(app, &exit_code);
+  jwtd::cli::RegisterRevokeCommand(app, &exit_code);
+  jwtd::cli::RegisterMigrateCommand(app, &exit_code);
+  jwtd::cli::RegisterAuditCommand(app, &exit_code);
   jwtd::cli::RegisterConfigCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -139,6 +139,10 @@ class TokenService {
   virtual Result<void> RevokeUser(std::int64_t user_id, std::string_view actor) = 0;
 
   virtual Result<std::optional<User>> FindUser(std::int64_t user_id) = 0;
+
+  // Applies the store's revocation log past what the view has seen (revocations made by the CLI
+  // or by other nodes) and drops expired view entries. kUnavailable if the store cannot be read.
+  virtual Result<void> CatchUp() = 0;
   virtual const AuthOptions& options() const = 0;
 };
 

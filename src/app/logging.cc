@@ -1,0 +1,23 @@
+#include "app/logging.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace jwtd::app {
+
+Result<void> SetupLogging(const std::string& level) {
+  spdlog::level::level_enum parsed = spdlog::level::from_str(level);
+  if (parsed == spdlog::level::off && level != "off") {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                 "log.level: unknown level \"" + level + "\" (trace, debug, info, warn, error)");
+  }
+  auto logger = spdlog::stderr_logger_mt("jwtd");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  logger->set_level(parsed);
+  spdlog::set_default_logger(logger);
+  spdlog::flush_on(spdlog::level::warn);
+  spdlog::flush_every(std::chrono::seconds(1));
+  return Ok();
+}
+
+}  // namespace jwtd::app

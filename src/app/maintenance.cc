@@ -1,0 +1,69 @@
+#include "app/maintenance.h"
+
+#include <spdlog/spdlog.h>
+
+#include "jwtd/clock.h"
+
+namespace jwtd::app {
+namespace {
+
+// Short enough that a revocation made by `jwtd revoke` in another process reaches this node's
+// view well inside a second; each tick is one indexed read when nothing changed.
+constexpr auto kTickInterval = std::chrono::milliseconds(200);
+// Ended sessions stay listed (and audit-visible) this long before the sweep deletes them.
+constexpr std::int64_t kRetainEndedSessions = 7 * 24 * 3600;
+
+void LogFailure(const char* step, const Error& error) {
+  spdlog::warn("maintenance: {} failed: {} [{}]", step, error.message(),
+               ReasonName(error.reason()));
+}
+
+}  // namespace
+
+Maintenance::Maintenance(const Config& config, Runtime& runtime)
+    : config_(config), runtime_(runtime), thread_([this] { Run(); }) {}
+
+Maintenance::~Maintenance() {
+  Stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Maintenance::Stop() {
+  std::lock_guard lock(mu_);
+  stop_ = true;
+  wake_.notify_all();
+}
+
+void Maintenance::Run() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    Tick(SystemClock()->NowSeconds());
+    lock.lock();
+    wake_.wait_for(lock, kTickInterval, [this] { return stop_; });
+  }
+}
+
+void Maintenance::Tick(std::int64_t now) {
+  if (auto caught_up = runtime_.tokens->CatchUp(); !caught_up.ok()) {
+    LogFailure("revocation catch-up", caught_up.error());
+  }
+  if (auto reloaded = runtime_.keys->Reload(); !reloaded.ok()) {
+    LogFailure("key reload", reloaded.error());
+  }
+  if (auto ticked = runtime_.keys->Tick(); !ticked.ok()) {
+    LogFailure("key rotation", ticked.error());
+  } else if (*ticked) {
+    spdlog::info("keys: rotation step applied");
+  }
+  if (now >= next_sweep_) {
+    next_sweep_ = now + config_.sweep_interval_seconds;
+    auto swept = runtime_.store->SweepExpired(now, kRetainEndedSessions);
+    if (!swept.ok())
+      LogFailure("sweep", swept.error());
+    else if (*swept > 0)
+      spdlog::debug("sweep: {} expired rows deleted", *swept);
+  }
+}
+
+}  // namespace jwtd::app

@@ -1,0 +1,38 @@
+// The server's background upkeep, on one thread: catch the revocation view up with the store's
+// log (revocations made by the CLI or other nodes), apply the key-rotation policy and pick up key
+// changes made by `jwtd keys`, and sweep expired rows. Each step logs failures and carries on: a
+// failed step is retried on the next tick, never fatal.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "app/config.h"
+#include "app/runtime.h"
+
+namespace jwtd::app {
+
+class Maintenance {
+ public:
+  Maintenance(const Config& config, Runtime& runtime);
+  ~Maintenance();  // stops and joins
+
+  void Stop();
+
+ private:
+  void Run();
+  void Tick(std::int64_t now);
+
+  const Config& config_;
+  Runtime& runtime_;
+  std::int64_t next_sweep_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace jwtd::app

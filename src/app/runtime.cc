@@ -1,0 +1,74 @@
+#include "app/runtime.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "jwtd/clock.h"
+#include "jwtd/store/sqlite_store.h"
+
+namespace jwtd::app {
+namespace {
+
+// Creates `dir` and its parents; the last component 0700 (it holds keys and the database).
+Result<void> EnsurePrivateDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                 "cannot create directory " + dir + ": " + ec.message());
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                 "cannot make " + dir + " private: " + std::strerror(errno));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config) {
+  const std::string url = config.ResolvedStoreUrl();
+  constexpr std::string_view kSqlite = "sqlite://";
+  if (!url.starts_with(kSqlite)) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                 "store.url: unsupported scheme (expected sqlite://PATH)");
+  }
+  std::string path = url.substr(kSqlite.size());
+  if (path.empty()) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest, "store.url: the path is empty");
+  }
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) JWTD_RETURN_IF_ERROR(EnsurePrivateDir(parent.string()));
+  store::SqliteOptions options;
+  options.path = path;
+  return store::OpenSqliteStore(options, SystemClock());
+}
+
+Result<Runtime> OpenRuntime(const Config& config) {
+  Runtime runtime;
+  auto store = OpenStore(config);
+  if (!store.ok()) return store.error();
+  runtime.store = std::move(*store);
+
+  JWTD_RETURN_IF_ERROR(EnsurePrivateDir(config.ResolvedKeyDir()));
+  auto keys = auth::KeyRing::Open(config.keys, SystemClock());
+  if (!keys.ok()) return keys.error();
+  runtime.keys = std::move(*keys);
+
+  runtime.view = auth::RevocationView::Create(config.auth.strategies);
+  auth::Dependencies deps;
+  deps.view = runtime.view.get();
+  deps.store = runtime.store.get();
+  deps.keys = runtime.keys.get();
+  deps.clock = SystemClock();
+  auto tokens = auth::TokenService::Create(config.auth, deps);
+  if (!tokens.ok()) return tokens.error();
+  runtime.tokens = std::move(*tokens);
+  return runtime;
+}
+
+}  // namespace jwtd::app

@@ -1,0 +1,130 @@
+#include "app/serve.h"
+
+#include <fmt/core.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstdio>
+#include <thread>
+
+#include "app/maintenance.h"
+#include "app/runtime.h"
+#include "http/server.h"
+#include "jwtd/jose/alg.h"
+
+namespace jwtd::app {
+namespace {
+
+// "127.0.0.1:8080" or "[::1]:8080" -> address and port.
+bool SplitListen(const std::string& listen, std::string* address, std::uint16_t* port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  *address = listen.substr(0, colon);
+  if (address->size() >= 2 && address->front() == '[' && address->back() == ']') {
+    *address = address->substr(1, address->size() - 2);
+  }
+  std::string_view digits = std::string_view(listen).substr(colon + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *port);
+  return ec == std::errc() && end == digits.data() + digits.size() && !address->empty();
+}
+
+http::ServerOptions ServerOptionsOf(const Config& config) {
+  http::ServerOptions options;
+  options.io_threads = config.io_threads;
+  options.worker_threads = config.worker_threads;
+  options.max_body_bytes = config.max_body_bytes;
+  options.max_header_bytes = config.max_header_bytes;
+  options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
+  options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
+  options.max_queued_jobs = config.max_queued_jobs;
+  options.cookie_secure = config.cookie_secure;
+  options.metrics_allow = config.metrics_allow;
+  for (const auto& client : config.introspection_clients) {
+    options.introspection_clients.push_back({client.id, client.secret});
+  }
+  if (config.web_enabled) options.web_root = config.web_root;
+  return options;
+}
+
+void PrintBanner(const Config& config, const Runtime& runtime, const std::string& address,
+                 std::uint16_t port) {
+  std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  fmt::print("jwtd listening on http://{}:{}\n", host, port);
+  fmt::print("issuer: {}\n", config.auth.issuer);
+  for (const auto& key : runtime.keys->List()) {
+    fmt::print("key: {} {} {}\n", key.kid, jose::AlgName(key.alg), auth::KeyStateName(key.state));
+  }
+  fmt::print("store: {}\n", runtime.store->kind());
+  fmt::print("configuration in effect:\n{}\n", DescribeConfig(config));
+  std::fflush(stdout);
+}
+
+// SIGINT/SIGTERM are blocked in every thread and taken here, so no handler runs inside an
+// I/O thread; the waiter asks the server to stop gracefully.
+std::thread StartSignalWaiter(http::Server* server) {
+  return std::thread([server] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);  // sent by ourselves to end the waiter after a stop
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (sig != SIGUSR1) {
+      spdlog::info("signal {}: finishing in-flight requests", sig);
+      server->Stop();
+    }
+  });
+}
+
+}  // namespace
+
+int Serve(const Config& config) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::string address;
+  std::uint16_t port = 0;
+  if (!SplitListen(config.listen, &address, &port)) {
+    spdlog::error("server.listen: expected ADDRESS:PORT, got \"{}\"", config.listen);
+    return 1;
+  }
+  auto runtime = OpenRuntime(config);
+  if (!runtime.ok()) {
+    spdlog::error("cannot start: {}", runtime.error().message());
+    return 1;
+  }
+  http::ServerOptions options = ServerOptionsOf(config);
+  options.address = address;
+  options.port = port;
+  http::ServerDeps deps{runtime->tokens.get(), runtime->keys.get(), runtime->store.get(),
+                        runtime->view.get(), SystemClock()};
+  auto server = http::Server::Create(options, deps);
+  if (!server.ok()) {
+    spdlog::error("cannot listen on {}: {}", config.listen, server.error().message());
+    return 1;
+  }
+  if (address != "127.0.0.1" && address != "::1" && address != "localhost") {
+    spdlog::warn("serving plain HTTP on {}: tokens cross the network in clear; put TLS in front",
+                 config.listen);
+  }
+  PrintBanner(config, *runtime, address, (*server)->port());
+
+  Maintenance maintenance(config, *runtime);
+  std::thread signals = StartSignalWaiter(server->get());
+  (*server)->Run();
+  maintenance.Stop();
+  ::kill(::getpid(), SIGUSR1);  // ends the signal waiter if the stop came from elsewhere
+  signals.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace jwtd::app
