@@ -20,6 +20,7 @@ std::string_view CodeName(Code code) {
 
 std::string_view ReasonName(Reason reason) {
   switch (reason) {
+    case Reason::kNone: return "none";
     case Reason::kTokenTooLarge: return "token_too_large";
     case Reason::kMalformedToken: return "malformed_token";
     case Reason::kBadBase64: return "bad_base64";
