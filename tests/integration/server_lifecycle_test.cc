@@ -1,0 +1,154 @@
+// `jwtd serve` as an operator runs it: zero-config start, graceful stop, and the promise that a
+// 2xx on a logout or revocation survives a crash (kill -9) and a restart.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "server_fixture.h"
+
+namespace jwtd::testing {
+namespace {
+
+TEST_F(ServerTest, StartsWithZeroConfigurationAndSaysWhere) {
+  StartServer();
+  const std::string& banner = server_->banner();
+  EXPECT_NE(banner.find("listening on http://127.0.0.1:"), std::string::npos) << banner;
+  EXPECT_NE(banner.find("issuer: http://127.0.0.1:"), std::string::npos) << banner;
+  EXPECT_NE(banner.find("key: "), std::string::npos) << banner;
+  EXPECT_NE(banner.find("ES256"), std::string::npos) << banner;
+  EXPECT_EQ(banner.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(data_dir_ + "/jwtd.db"));
+  struct stat st {};
+  ASSERT_EQ(::stat((data_dir_ + "/keys").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 077, 0u) << "key directory must be private";
+  EXPECT_EQ(client().Get("/healthz").status, 200);
+  EXPECT_EQ(client().Get("/readyz").status, 200);
+}
+
+TEST_F(ServerTest, SigtermStopsGracefully) {
+  StartServer();
+  EXPECT_EQ(server_->Terminate(), 0) << server_->Output();
+}
+
+TEST_F(ServerTest, SecondServerOnTheSamePortFailsClearly) {
+  StartServer();
+  ProcessResult second = RunJwtd({"serve", "--data-dir", dir_.path() + "/other", "--listen",
+                                  "127.0.0.1:" + std::to_string(server_->port())});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.out.find("cannot listen"), std::string::npos) << second.out;
+}
+
+TEST_F(ServerTest, LogoutSurvivesKillDashNine) {
+  StartServer();
+  Register("alice");
+  Tokens t = Login("alice");
+  ASSERT_EQ(MeStatus(t.access), 200);
+  HttpResponse out = client().PostJson("/v1/logout", boost::json::object{}, t.access);
+  ASSERT_EQ(out.status, 204) << out.body;
+  server_->Kill();
+  server_->Restart();
+  EXPECT_EQ(MeStatus(t.access), 401);
+  EXPECT_EQ(Refresh(t.refresh).status, 400);
+}
+
+TEST_F(ServerTest, LogoutAllSurvivesKillDashNine) {
+  StartServer();
+  Register("bob");
+  Tokens a = Login("bob");
+  Tokens b = Login("bob");
+  ASSERT_EQ(client().PostJson("/v1/logout-all", boost::json::object{}, a.access).status, 204);
+  server_->Kill();
+  server_->Restart();
+  EXPECT_EQ(MeStatus(a.access), 401);
+  EXPECT_EQ(MeStatus(b.access), 401);
+  EXPECT_EQ(Refresh(b.refresh).status, 400);
+  Tokens fresh = Login("bob");
+  EXPECT_EQ(MeStatus(fresh.access), 200);
+}
+
+TEST_F(ServerTest, RevokedAccessTokenSurvivesKillDashNine) {
+  StartServer();
+  Register("carol");
+  Tokens t = Login("carol");
+  HttpResponse r =
+      client().PostForm("/oauth/revoke", "token=" + t.access + "&token_type_hint=access_token");
+  ASSERT_EQ(r.status, 200) << r.body;
+  server_->Kill();
+  server_->Restart();
+  HttpResponse me = client().Get("/v1/me", t.access);
+  EXPECT_EQ(me.status, 401);
+  EXPECT_NE(me.Header("www-authenticate").find("invalid_token"), std::string::npos);
+}
+
+TEST_F(ServerTest, CliRevocationReachesTheRunningServer) {
+  StartServer();
+  Register("dave");
+  Tokens t = Login("dave");
+  std::string sid = ClaimOf(t.access, "sid");
+  ASSERT_FALSE(sid.empty());
+  ProcessResult revoke = RunJwtd({"revoke", "--session", sid, "--data-dir", data_dir_});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.out;
+  // The server follows the store's log; allow it a moment.
+  int status = 200;
+  for (int i = 0; i < 50 && status == 200; ++i) {
+    status = MeStatus(t.access);
+    if (status == 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(Refresh(t.refresh).status, 400);
+}
+
+TEST_F(ServerTest, CliUsersAndAuditSeeTheSameStore) {
+  StartServer();
+  ProcessResult add =
+      RunJwtd({"users", "add", "erin", "--data-dir", data_dir_}, {}, "a long enough password\n");
+  ASSERT_EQ(add.exit_code, 0) << add.out;
+  Login("erin", "a long enough password");
+  ProcessResult list = RunJwtd({"users", "list", "--data-dir", data_dir_});
+  EXPECT_NE(list.out.find("erin"), std::string::npos) << list.out;
+  ProcessResult audit = RunJwtd({"audit", "--data-dir", data_dir_});
+  EXPECT_NE(audit.out.find("login_succeeded"), std::string::npos) << audit.out;
+  EXPECT_EQ(audit.out.find("a long enough password"), std::string::npos);
+  ProcessResult disable = RunJwtd({"users", "disable", "erin", "--data-dir", data_dir_});
+  ASSERT_EQ(disable.exit_code, 0) << disable.out;
+  HttpResponse login = client().PostJson(
+      "/v1/login", {{"username", "erin"}, {"password", "a long enough password"}});
+  EXPECT_EQ(login.status, 401);
+  EXPECT_EQ(RunJwtd({"users", "disable", "nobody", "--data-dir", data_dir_}).exit_code, 2);
+}
+
+TEST_F(ServerTest, KeyRotationAndEmergencyRevocationByCli) {
+  StartServer();
+  Register("frank");
+  Tokens before = Login("frank");
+  std::string old_kid = KidOf(before.access);
+  ProcessResult rotate = RunJwtd({"keys", "rotate", "--data-dir", data_dir_});
+  ASSERT_EQ(rotate.exit_code, 0) << rotate.out;
+  std::string new_kid;
+  for (int i = 0; i < 50; ++i) {  // the server re-reads the key directory
+    new_kid = KidOf(Login("frank").access);
+    if (new_kid != old_kid) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(new_kid, old_kid);
+  EXPECT_EQ(MeStatus(before.access), 200) << "the retiring key keeps verifying";
+  std::string jwks = client().Get("/.well-known/jwks.json").body;
+  EXPECT_NE(jwks.find(old_kid), std::string::npos);
+  EXPECT_NE(jwks.find(new_kid), std::string::npos);
+
+  ProcessResult revoke = RunJwtd({"keys", "revoke", old_kid, "--data-dir", data_dir_});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.out;
+  int status = 200;
+  for (int i = 0; i < 50 && status == 200; ++i) {
+    status = MeStatus(before.access);
+    if (status == 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(client().Get("/.well-known/jwks.json").body.find(old_kid), std::string::npos);
+  EXPECT_EQ(RunJwtd({"keys", "revoke", "no-such-kid", "--data-dir", data_dir_}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace jwtd::testing
