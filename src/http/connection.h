@@ -1,0 +1,59 @@
+// One HTTP/1.1 connection (Beast): reads requests with a header limit, a body limit and a
+// timeout on every read, routes them, runs blocking handlers on the worker pool and writes the
+// responses, keep-alive, in order. All of its state is touched only on its strand.
+//
+// Internal to jwtd_http (includes Beast); the server creates connections through StartConnection.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "http/handlers/api.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/worker_pool.h"
+
+namespace jwtd::http {
+
+class Connection;
+
+// The live connections, so Stop() can close the idle ones. Thread-safe.
+class ConnectionRegistry {
+ public:
+  // False once CloseAll has run: the caller must drop the connection.
+  bool Add(std::uint64_t id, std::weak_ptr<Connection> connection);
+  void Remove(std::uint64_t id);
+  // Refuses new connections and returns the live ones.
+  std::vector<std::shared_ptr<Connection>> CloseAll();
+
+ private:
+  std::mutex mu_;
+  bool closed_ = false;                                                // guarded by mu_
+  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> live_;  // guarded by mu_
+};
+
+// What every connection shares; owned by the server and outliving every connection.
+struct ServerCore {
+  ServerCore(ServerOptions options, ServerDeps deps, AddressFilter metrics_allow);
+
+  Api api;
+  Router router;
+  Metrics metrics;
+  WorkerPool pool;
+  ConnectionRegistry registry;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::uint64_t> next_connection_id{1};
+};
+
+// Takes over `socket` (whose executor is the connection's strand) and starts reading.
+void StartConnection(ServerCore& core, boost::asio::ip::tcp::socket socket);
+// Closes the connection if it waits for a request; else lets the current exchange finish
+// and closes afterwards. Posts to the connection's strand.
+void ShutdownConnection(const std::shared_ptr<Connection>& connection);
+
+}  // namespace jwtd::http

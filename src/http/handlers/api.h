@@ -1,0 +1,74 @@
+// The state every handler shares, and the helpers they have in common (bearer authentication,
+// client info, token responses and cookies). Handlers are free functions of (Api&, Request&)
+// registered by RegisterRoutes; they never touch Beast.
+//
+// Thread-safety: Api is immutable after construction except Metrics and UsernameCache, which
+// synchronise themselves; the dependencies are thread-safe by their own contracts.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+
+#include "http/address_filter.h"
+#include "http/metrics.h"
+#include "http/request.h"
+#include "http/router.h"
+#include "http/server.h"
+
+namespace jwtd::http {
+
+// user id -> username, so GET /v1/me answers on the I/O thread without the store after the
+// first request of a user (usernames never change). Bounded: cleared when full.
+class UsernameCache {
+ public:
+  explicit UsernameCache(std::size_t capacity) : capacity_(capacity) {}
+  std::optional<std::string> Find(std::int64_t user_id) const;
+  void Put(std::int64_t user_id, std::string username);
+
+ private:
+  const std::size_t capacity_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::int64_t, std::string> map_;  // guarded by mu_
+};
+
+struct Api {
+  ServerOptions options;
+  ServerDeps deps;
+  Metrics* metrics = nullptr;
+  AddressFilter metrics_allow;
+  std::function<std::size_t()> queue_depth;  // jobs waiting in the worker pool
+  mutable UsernameCache usernames{100'000};
+};
+
+// Adds every route of api.md (and the static files when web_root is set) to `router`.
+void RegisterRoutes(const Api& api, Router& router);
+// The handler of requests no route matched: static files under web_root, else a JSON 404/405.
+Outcome HandleUnrouted(const Api& api, const Request& request, const Match& match);
+
+// --- helpers shared by the handler files ---
+
+auth::ClientInfo ClientOf(const Request& request);
+
+// The principal of the request's Bearer token, or the 401 response to send (RFC 6750 §3).
+// Runs on the I/O thread: Authenticate does no I/O.
+std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const Request& request);
+
+struct TokenDelivery {
+  bool refresh_in_cookie = false;  // api.md: the refresh token goes in jwtd_refresh, not the body
+};
+// RFC 6749 §5.1 token response, with Cache-Control: no-store; sets the cookies when asked.
+Response TokenResponseOf(const Api& api, const auth::TokenResponse& tokens, TokenDelivery delivery,
+                         int status = 200);
+// Expires jwtd_refresh and jwtd_csrf.
+void ClearAuthCookies(const Api& api, Response& response);
+
+// The refresh token carried by the jwtd_refresh cookie after a passing double-submit CSRF check
+// (api.md). nullopt: no cookie; a Response: the 400/403 to send.
+std::variant<std::nullopt_t, std::string, Response> CookieRefreshToken(const Request& request);
+
+}  // namespace jwtd::http

@@ -1,0 +1,121 @@
+// Client authentication of /oauth/revoke (RFC 7009 §2.1) and /oauth/introspect (RFC 7662 §2.1):
+// HTTP Basic (RFC 6749 §2.3.1, id and secret form-urlencoded before base64) or the
+// client_id/client_secret body fields; never both (RFC 6749 §2.3: one method per request).
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/pct_string_view.hpp>
+
+#include "http/csrf.h"
+#include "http/error_mapping.h"
+#include "http/handlers/handlers.h"
+
+namespace jwtd::http {
+namespace {
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+std::optional<std::string> FormDecode(std::string_view s) {
+  auto pct = boost::urls::make_pct_string_view(s);
+  if (!pct) return std::nullopt;
+  boost::urls::encoding_opts opts;
+  opts.space_as_plus = true;
+  return pct->decode(opts);
+}
+
+struct Credentials {
+  std::string id, secret;
+};
+
+// Checks every configured client without an early exit, so timing does not tell which id exists.
+bool Known(const Api& api, const Credentials& c) {
+  bool ok = false;
+  for (const auto& client : api.options.introspection_clients) {
+    const bool id = ConstantTimeEquals(client.id, c.id);
+    const bool secret = ConstantTimeEquals(client.secret, c.secret);
+    ok = ok || (id && secret);
+  }
+  return ok;
+}
+
+std::optional<Credentials> FromBasic(std::string_view header) {
+  header = TrimOws(header);
+  const auto space = header.find(' ');
+  if (space == std::string_view::npos || !EqualsIgnoreCase(header.substr(0, space), "Basic")) {
+    return std::nullopt;
+  }
+  auto decoded = DecodeBase64(TrimOws(header.substr(space + 1)));
+  if (!decoded) return std::nullopt;
+  const auto colon = decoded->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  auto id = FormDecode(std::string_view(*decoded).substr(0, colon));
+  auto secret = FormDecode(std::string_view(*decoded).substr(colon + 1));
+  if (!id || !secret) return std::nullopt;
+  return Credentials{std::move(*id), std::move(*secret)};
+}
+
+}  // namespace
+
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (int j = 0; j < 4; ++j) {
+      const char c = text[i + static_cast<std::size_t>(j)];
+      const bool last_group = i + 4 == text.size();
+      if (c == '=' && last_group && j >= 2 && (j == 3 || text[i + 3] == '=')) {
+        v[j] = 0;
+        ++pad;
+        continue;
+      }
+      if (pad > 0) return std::nullopt;  // data after padding
+      v[j] = Base64Value(c);
+      if (v[j] < 0) return std::nullopt;
+    }
+    const unsigned n = (static_cast<unsigned>(v[0]) << 18) | (static_cast<unsigned>(v[1]) << 12) |
+                       (static_cast<unsigned>(v[2]) << 6) | static_cast<unsigned>(v[3]);
+    out.push_back(static_cast<char>((n >> 16) & 0xff));
+    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xff));
+    if (pad < 1) out.push_back(static_cast<char>(n & 0xff));
+  }
+  return out;
+}
+
+std::optional<Response> CheckClient(const Api& api, const Request& request,
+                                    const BodyFields& body) {
+  if (api.options.introspection_clients.empty()) return std::nullopt;
+  auto id = body.String("client_id");
+  auto secret = body.String("client_secret");
+  if (!id.ok()) return BadInput(id.error());
+  if (!secret.ok()) return BadInput(secret.error());
+  const bool in_body = id->has_value();
+  const std::size_t headers = request.HeaderCount("authorization");
+  if (headers > 1 || (headers == 1 && in_body)) {
+    return JsonError(400, "invalid_request", "use exactly one client authentication method");
+  }
+  std::optional<Credentials> creds;
+  if (headers == 1) {
+    creds = FromBasic(*request.Header("authorization"));
+  } else if (in_body) {
+    creds = Credentials{**id, secret->value_or("")};
+  }
+  if (!creds || !Known(api, *creds)) return InvalidClient();
+  return std::nullopt;
+}
+
+auth::TokenHint ParseHint(std::string_view hint) {
+  // RFC 7009 §2.1 / RFC 7662 §2.1: an unknown hint is ignored; the server searches all types.
+  if (hint == "access_token") return auth::TokenHint::kAccessToken;
+  if (hint == "refresh_token") return auth::TokenHint::kRefreshToken;
+  return auth::TokenHint::kNone;
+}
+
+}  // namespace jwtd::http

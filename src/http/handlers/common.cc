@@ -1,0 +1,113 @@
+// Helpers shared by the handler files (see api.h).
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "http/cookies.h"
+#include "http/csrf.h"
+#include "http/error_mapping.h"
+#include "http/handlers/api.h"
+
+namespace jwtd::http {
+namespace {
+
+constexpr std::size_t kMaxUserAgent = 256;
+
+}  // namespace
+
+std::optional<std::string> UsernameCache::Find(std::int64_t user_id) const {
+  std::lock_guard lock(mu_);
+  const auto it = map_.find(user_id);
+  if (it == map_.end()) return std::nullopt;
+  return it->second;
+}
+
+void UsernameCache::Put(std::int64_t user_id, std::string username) {
+  std::lock_guard lock(mu_);
+  if (map_.size() >= capacity_) map_.clear();
+  map_[user_id] = std::move(username);
+}
+
+auth::ClientInfo ClientOf(const Request& request) {
+  auth::ClientInfo info;
+  info.address = request.client_address;
+  const std::string_view ua = request.Header("user-agent").value_or("");
+  info.user_agent = std::string(ua.substr(0, kMaxUserAgent));
+  return info;
+}
+
+std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const Request& request) {
+  const std::size_t count = request.HeaderCount("authorization");
+  if (count == 0) return MissingBearer();
+  if (count > 1) return JsonError(400, "invalid_request", "repeated Authorization header");
+  const std::string_view value = TrimOws(*request.Header("authorization"));
+  const auto space = value.find(' ');
+  // RFC 6750 §3.1: a request without credentials of this scheme gets a challenge, no error.
+  if (space == std::string_view::npos || !EqualsIgnoreCase(value.substr(0, space), "Bearer")) {
+    return MissingBearer();
+  }
+  const std::string_view token = TrimOws(value.substr(space + 1));
+  if (token.empty() || token.find(' ') != std::string_view::npos) {
+    return ErrorResponse(Error(Code::kUnauthenticated, Reason::kMalformedToken), Surface::kBearer);
+  }
+  auto principal = api.deps.tokens->Authenticate(token);
+  if (!principal.ok()) {
+    api.metrics->RecordTokenRejected(principal.error().reason());
+    return ErrorResponse(principal.error(), Surface::kBearer);
+  }
+  return std::move(*principal);
+}
+
+Response TokenResponseOf(const Api& api, const auth::TokenResponse& tokens, TokenDelivery delivery,
+                         int status) {
+  boost::json::object o;
+  o["access_token"] = tokens.access_token;
+  o["token_type"] = "Bearer";
+  o["expires_in"] = tokens.expires_in;
+  if (!tokens.refresh_token.empty()) {
+    if (!delivery.refresh_in_cookie) o["refresh_token"] = tokens.refresh_token;
+    o["refresh_expires_in"] = tokens.refresh_expires_in;
+  }
+  if (!tokens.scope.empty()) o["scope"] = tokens.scope;
+  Response r = JsonResponse(status, boost::json::serialize(o));
+  MarkNoStore(r);  // RFC 6749 §5.1
+  if (delivery.refresh_in_cookie && !tokens.refresh_token.empty()) {
+    SetCookieOptions opt;
+    opt.secure = api.options.cookie_secure;
+    opt.max_age_seconds = tokens.refresh_expires_in;
+    r.With("Set-Cookie", BuildSetCookie(kRefreshCookie, tokens.refresh_token, opt));
+    opt.http_only = false;  // the page's script reads it to echo it in X-CSRF-Token
+    r.With("Set-Cookie", BuildSetCookie(kCsrfCookie, NewCsrfToken(), opt));
+  }
+  return r;
+}
+
+void ClearAuthCookies(const Api& api, Response& response) {
+  SetCookieOptions opt;
+  opt.secure = api.options.cookie_secure;
+  opt.clear = true;
+  response.With("Set-Cookie", BuildSetCookie(kRefreshCookie, "", opt));
+  opt.http_only = false;
+  response.With("Set-Cookie", BuildSetCookie(kCsrfCookie, "", opt));
+}
+
+std::variant<std::nullopt_t, std::string, Response> CookieRefreshToken(const Request& request) {
+  const std::size_t headers = request.HeaderCount("cookie");
+  if (headers == 0) return std::nullopt;
+  // RFC 6265 §5.4: a user agent sends one Cookie header; more is not a browser.
+  if (headers > 1) return JsonError(400, "invalid_request", "repeated Cookie header");
+  const auto cookies = ParseCookieHeader(*request.Header("cookie"));
+  const CookieLookup refresh = FindCookie(cookies, kRefreshCookie);
+  if (refresh.state == CookieState::kAbsent) return std::nullopt;
+  if (refresh.state == CookieState::kAmbiguous) {
+    return JsonError(400, "invalid_request", "repeated jwtd_refresh cookie");
+  }
+  const CookieLookup csrf = FindCookie(cookies, kCsrfCookie);
+  if (request.HeaderCount(kCsrfHeader) != 1 || csrf.state != CookieState::kPresent ||
+      !CsrfCheckPasses(csrf.value, *request.Header(kCsrfHeader))) {
+    return CsrfFailed();
+  }
+  if (refresh.value.empty()) return std::nullopt;
+  return refresh.value;
+}
+
+}  // namespace jwtd::http

@@ -1,0 +1,40 @@
+// The route table of docs/api.md.
+#include "http/error_mapping.h"
+#include "http/handlers/handlers.h"
+
+namespace jwtd::http {
+
+void RegisterRoutes(const Api& api, Router& router) {
+  using Fn = Outcome (*)(const Api&, const Request&);
+  const auto add = [&](std::string method, std::string pattern, Fn fn) {
+    router.Add(std::move(method), std::move(pattern),
+               [&api, fn](const Request& request) { return fn(api, request); });
+  };
+  add("POST", "/v1/users", HandleRegister);
+  add("POST", "/v1/login", HandleLogin);
+  add("POST", "/oauth/token", HandleToken);
+  add("POST", "/v1/logout", HandleLogout);
+  add("POST", "/v1/logout-all", HandleLogoutAll);
+  add("GET", "/v1/sessions", HandleListSessions);
+  add("DELETE", "/v1/sessions/{id}", HandleEndSession);
+  add("GET", "/v1/me", HandleMe);
+  add("POST", "/oauth/revoke", HandleRevoke);
+  add("POST", "/oauth/introspect", HandleIntrospect);
+  add("GET", "/.well-known/jwks.json", HandleJwks);
+  add("GET", "/.well-known/oauth-authorization-server", HandleMetadata);
+  add("GET", "/healthz", HandleHealthz);
+  add("GET", "/readyz", HandleReadyz);
+  add("GET", "/metrics", HandleMetrics);
+}
+
+Outcome HandleUnrouted(const Api& api, const Request& request, const Match& match) {
+  if (match.status == 405) {
+    Response r = JsonError(405, "method_not_allowed", "method not allowed on this resource");
+    r.With("Allow", match.allow);
+    return r;
+  }
+  if (auto file = ServeStatic(api, request)) return std::move(*file);
+  return JsonError(404, "not_found", "no such resource");
+}
+
+}  // namespace jwtd::http

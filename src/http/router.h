@@ -1,0 +1,70 @@
+// jwtd::http::Router — maps (method, path) to a handler. Patterns are literal paths whose
+// segments may be "{name}" placeholders matching one non-empty segment ("/v1/sessions/{id}").
+// Unknown paths answer 404, known paths with another method 405 with an Allow header.
+//
+// A handler returns an Outcome: either a Response at once (verify-only work, run on the I/O
+// thread) or a Deferred job that may block (store, Argon2id) and runs on the worker pool.
+//
+// Thread-safety: build the router once, then Match() concurrently (read-only).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/request.h"
+
+namespace jwtd::http {
+
+using Deferred = std::function<Response()>;
+
+class Outcome {
+ public:
+  Outcome(Response response) : response_(std::move(response)) {}  // NOLINT implicit
+  static Outcome Later(Deferred job) {
+    Outcome o;
+    o.deferred_ = std::move(job);
+    return o;
+  }
+  bool deferred() const { return static_cast<bool>(deferred_); }
+  Response& response() { return *response_; }
+  Deferred& job() { return deferred_; }
+
+ private:
+  Outcome() = default;
+  std::optional<Response> response_;
+  Deferred deferred_;
+};
+
+using Handler = std::function<Outcome(const Request&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;  // also the metrics label
+  Handler handler;
+};
+
+struct Match {
+  const Route* route = nullptr;  // null: see status
+  int status = 404;              // 404 unknown path, 405 wrong method (allow lists methods)
+  std::string allow;
+  std::vector<std::pair<std::string, std::string>> params;
+};
+
+class Router {
+ public:
+  void Add(std::string method, std::string pattern, Handler handler);
+  Match Find(std::string_view method, std::string_view path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// Splits a path into its segments ("/a/b" -> {"a","b"}); "" and "/" give none.
+std::vector<std::string_view> SplitPath(std::string_view path);
+
+}  // namespace jwtd::http

@@ -1,0 +1,89 @@
+// jwtd::http::Server — the HTTP/1.1 server of every endpoint of docs/api.md, on Boost.Beast.
+//
+// Design (style.md, the Beast server examples): one listener accepting on the I/O threads; one
+// strand per connection; keep-alive; every read bounded by a header limit, a body limit and a
+// timeout (a slow or half-open client is dropped after read_timeout, an idle keep-alive
+// connection after idle_timeout). Requests are routed to pure handlers (src/http/handlers/).
+// Verify-only work (GET /v1/me, the JWKS, health) runs on the I/O thread; anything that may
+// block (store, Argon2id) runs on a bounded worker pool and posts its response back to the
+// connection's strand. Past max_queued_jobs waiting jobs the server answers 503 at once.
+//
+// Client authentication of /oauth/revoke and /oauth/introspect: when introspection_clients is
+// non-empty both endpoints require a configured client (HTTP Basic, RFC 6749 §2.3.1, or the
+// client_id/client_secret body fields) and answer 401 invalid_client otherwise. When it is
+// empty both are open: revoking needs the token itself (RFC 7009 §2.1 allows public clients)
+// and introspection only tells the holder of a token about that token; RFC 7662 §4's concern
+// (token scanning) does not apply to 256-bit refresh tokens and signed access tokens. Deployments
+// that expose introspection to resource servers should configure clients.
+//
+// Thread-safety: Create, then Run on one thread (it runs the I/O threads and blocks); Stop and
+// port may be called from any thread. The destructor must not run while Run is running.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jwtd/auth/key_ring.h"
+#include "jwtd/auth/ports.h"
+#include "jwtd/auth/revocation_view.h"
+#include "jwtd/auth/token_service.h"
+#include "jwtd/clock.h"
+#include "jwtd/result.h"
+
+namespace jwtd::http {
+
+struct IntrospectionClient {
+  std::string id;
+  std::string secret;
+};
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;                       // 0: an ephemeral port (see Server::port())
+  unsigned io_threads = 0;                         // 0: one per core
+  unsigned worker_threads = 0;                     // blocking store/Argon2id work; 0: one per core
+  std::size_t max_body_bytes = 64 * 1024;          // larger bodies: 413
+  std::size_t max_header_bytes = 8 * 1024;         // larger header blocks: 431
+  std::chrono::milliseconds read_timeout{10'000};  // to read one whole request
+  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
+  std::size_t max_queued_jobs = 1024;              // waiting blocking jobs; past it 503
+  // The Secure cookie attribute (api.md requires it; browsers accept Secure cookies on
+  // http://localhost). Off only for tests of plain-HTTP deployments.
+  bool cookie_secure = true;
+  // Clients allowed to call /oauth/revoke and /oauth/introspect (see the header comment).
+  std::vector<IntrospectionClient> introspection_clients;
+  // CIDR blocks allowed to read /metrics (403 otherwise).
+  std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
+  // Directory of static files served at "/" (empty: none). No listing, no path traversal.
+  std::string web_root;
+};
+
+struct ServerDeps {
+  auth::TokenService* tokens = nullptr;        // required; outlives the server
+  auth::KeyRing* keys = nullptr;               // required (JWKS, metrics)
+  auth::Store* store = nullptr;                // required (/readyz)
+  const auth::RevocationView* view = nullptr;  // optional (metrics only)
+  const Clock* clock = nullptr;                // required
+};
+
+class Server {
+ public:
+  // Validates the options, binds and listens. kInvalidArgument for bad options or missing
+  // dependencies; kUnavailable if the address cannot be bound (port taken).
+  static Result<std::unique_ptr<Server>> Create(ServerOptions options, ServerDeps deps);
+
+  virtual ~Server() = default;
+  // The bound port (the ephemeral one when options.port was 0).
+  virtual std::uint16_t port() const = 0;
+  // Runs the I/O threads until Stop(); returns once in-flight requests have been answered.
+  virtual void Run() = 0;
+  // Stops accepting, closes idle connections and lets in-flight requests finish. Thread-safe;
+  // only posts to the I/O context, so it may be called from a signal_set handler.
+  virtual void Stop() = 0;
+};
+
+}  // namespace jwtd::http
