@@ -214,9 +214,11 @@ TEST_P(StoreTransactionTest, SweepDeletesExpiredRowsAndKeepsTheRest) {
   auth::RefreshRecord rotated_old = MakeRefresh(FakeHash(1), "live", 1);
   rotated_old.state = RefreshState::kRotated;
   rotated_old.rotated_at = kCutoff - 1;
+  rotated_old.sealed_successor = "sealed-1";
   auth::RefreshRecord rotated_new = MakeRefresh(FakeHash(2), "live", 2);
   rotated_new.state = RefreshState::kRotated;
   rotated_new.rotated_at = kCutoff + 1;
+  rotated_new.sealed_successor = "sealed-2";
   auth::RefreshRecord current = MakeRefresh(FakeHash(3), "live", 3);
   auth::RefreshRecord of_dead = MakeRefresh(FakeHash(4), "revoked-old", 1);
   Commit([&](StoreTx& tx) -> Result<void> {
@@ -236,10 +238,11 @@ TEST_P(StoreTransactionTest, SweepDeletesExpiredRowsAndKeepsTheRest) {
   auto max_before = store_->MaxRevocationSeq();
   ASSERT_TRUE(max_before.ok());
 
-  // 2 revocations + 2 refreshes (rotated_old, of_dead) + 3 sessions.
+  // 2 revocations + 1 refresh record (of_dead) + 3 sessions. Rotated records of a kept
+  // session stay (reuse detection) and only lose their sealed successor past the cutoff.
   auto swept = store_->SweepExpired(kNow, kRetain);
   ASSERT_TRUE(swept.ok()) << swept.error().message();
-  EXPECT_EQ(*swept, 7);
+  EXPECT_EQ(*swept, 6);
 
   auto log = store_->ReadRevocations(0, 0, 100);
   ASSERT_TRUE(log.ok());
@@ -256,13 +259,20 @@ TEST_P(StoreTransactionTest, SweepDeletesExpiredRowsAndKeepsTheRest) {
       for (const auto& s : *sessions) ids.insert(s.id);
     }
     EXPECT_EQ(ids, (std::set<std::string>{"live", "revoked-new"}));
-    for (int n : {1, 4}) {
-      auto r = tx.FindRefresh(FakeHash(n));
-      EXPECT_TRUE(r.ok() && !r->has_value()) << n;
-    }
-    for (int n : {2, 3}) {
+    auto dead = tx.FindRefresh(FakeHash(4));
+    EXPECT_TRUE(dead.ok() && !dead->has_value());
+    for (int n : {1, 2, 3}) {
       auto r = tx.FindRefresh(FakeHash(n));
       EXPECT_TRUE(r.ok() && r->has_value()) << n;
+    }
+    auto old = tx.FindRefresh(FakeHash(1));
+    auto recent = tx.FindRefresh(FakeHash(2));
+    if (old.ok() && old->has_value()) {
+      EXPECT_EQ((*old)->state, RefreshState::kRotated);
+      EXPECT_TRUE((*old)->sealed_successor.empty());
+    }
+    if (recent.ok() && recent->has_value()) {
+      EXPECT_EQ((*recent)->sealed_successor, "sealed-2");
     }
     auto next = tx.AppendRevocation(MakeRevocation("next", kNow + 60));
     EXPECT_TRUE(next.ok() && next->seq > *max_before);

@@ -13,9 +13,13 @@
 //    a session or refresh record naming a missing user or session returns kInternal.
 //  - ListSessions: newest first (created_at, then insertion order). ListUsers: by id.
 //    ListAudit: newest first (at, then id). Every list read is capped at kMaxRowsPerRead.
-//  - SweepExpired(now, retain): deletes revocation rows with expires_at <= now; rotated refresh
-//    records with rotated_at < now - retain; sessions revoked, idle-expired or absolutely
-//    expired before now - retain, with all their refresh records.
+//  - SweepExpired(now, retain): deletes revocation rows with expires_at <= now, and sessions
+//    revoked, idle-expired or absolutely expired before now - retain together with all their
+//    refresh records (the count covers all of these rows). Rotated records of a session that
+//    is still kept are not deleted, only their sealed_successor is cleared once rotated_at <
+//    now - retain: deleting them would turn a late replay of a stolen (or of the legitimate
+//    client's) old token into "unknown" instead of reuse, and the family would survive
+//    (RFC 9700 §4.14.2). A session with no absolute lifetime thus keeps one row per rotation.
 //  - MaxRevocationSeq() is the last seq ever assigned (it does not go down after a sweep).
 //  - kind() is "memory"; Migrate() returns schema version 1 and does nothing else.
 // Thread-safety: the returned Store is thread-safe.

@@ -7,7 +7,8 @@
 // waiting up to busy_timeout_ms), and a refresh rotation is single-flight. fn is retried (at
 // most 3 attempts) when SQLite reports SQLITE_BUSY/SQLITE_LOCKED. Reads (ReadRevocations,
 // MaxRevocationSeq, ListAudit, Ping) use a pool of `pool_size` read-only connections and never
-// wait for the writer (WAL readers see the last commit).
+// wait for the writer (WAL readers see the last commit). fn must not call Transact, Migrate or
+// SweepExpired of the same store (the write mutex is not recursive).
 //
 // Contract details shared with the other adapters (tests/store checks them on every adapter):
 //  - Usernames are exact, case-sensitive byte strings (BINARY collation): "Alice" != "alice".
@@ -21,9 +22,13 @@
 //    capped at kMaxRowsPerRead rows.
 //  - DropSessionRefreshes clears sealed_successor of the session's records; the rows stay, so a
 //    replay is still recognised as reuse.
-//  - SweepExpired(now, retain): deletes revocation rows with expires_at <= now; rotated refresh
-//    records with rotated_at < now - retain; sessions revoked, idle-expired or absolutely
-//    expired before now - retain, with all their refresh records. One write transaction.
+//  - SweepExpired(now, retain): deletes revocation rows with expires_at <= now, and sessions
+//    revoked, idle-expired or absolutely expired before now - retain together with all their
+//    refresh records (the count covers all of these rows). Rotated records of a session that
+//    is still kept are not deleted, only their sealed_successor is cleared once rotated_at <
+//    now - retain: deleting them would turn a late replay of a stolen (or of the legitimate
+//    client's) old token into "unknown" instead of reuse, and the family would survive
+//    (RFC 9700 §4.14.2). A session with no absolute lifetime thus keeps one row per rotation.
 //  - MaxRevocationSeq() is the last seq ever assigned (AUTOINCREMENT; never reused, does not go
 //    down after a sweep). kind() is "sqlite".
 // Thread-safety: the returned Store is thread-safe.

@@ -53,10 +53,14 @@ class MemoryStore final : public auth::Store {
     const std::int64_t cutoff = now - retain_seconds;
     std::int64_t deleted = std::erase_if(
         state_.revocations, [now](const auto& kv) { return kv.second.expires_at <= now; });
+    for (auto& [hash, r] : state_.refreshes) {
+      // The row stays: reuse detection needs it (memory_store.h); its sealed successor goes.
+      if (r.state == auth::RefreshState::kRotated && r.rotated_at < cutoff) {
+        r.sealed_successor.clear();
+      }
+    }
     deleted += std::erase_if(state_.refreshes, [&](const auto& kv) {
-      const auth::RefreshRecord& r = kv.second;
-      if (r.state == auth::RefreshState::kRotated && r.rotated_at < cutoff) return true;
-      auto session = state_.sessions.find(r.session_id);
+      auto session = state_.sessions.find(kv.second.session_id);
       return session != state_.sessions.end() && SessionDead(session->second.session, cutoff);
     });
     deleted += std::erase_if(state_.sessions, [cutoff](const auto& kv) {

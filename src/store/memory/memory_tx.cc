@@ -110,12 +110,16 @@ class MemoryTx final : public auth::StoreTx {
       }
       return a->insert_order > b->insert_order;
     });
+    if (rows.size() > kMaxRowsPerRead) rows.resize(kMaxRowsPerRead);
     std::vector<Session> out;
     for (const auto* row : rows) out.push_back(row->session);
     return out;
   }
 
   Result<void> InsertRefresh(const RefreshRecord& record) override {
+    // SQLite's key is NOT NULL and an empty BLOB binds as NULL: refuse it here alike.
+    if (record.token_hash.empty())
+      return Error(Code::kInternal, Reason::kInternal, "empty token hash");
     if (!s_.sessions.contains(record.session_id)) return MissingParent("refresh session");
     if (s_.refreshes.contains(record.token_hash)) return Exists("refresh hash taken");
     s_.refreshes.emplace(record.token_hash, record);

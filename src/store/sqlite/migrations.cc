@@ -54,7 +54,8 @@ CREATE TABLE refresh_tokens (
   sealed_successor BLOB
 ) WITHOUT ROWID;
 CREATE INDEX refresh_tokens_by_session ON refresh_tokens(session_id);
-CREATE INDEX refresh_tokens_by_rotation ON refresh_tokens(state, rotated_at);
+-- Only rows still holding a sealed successor, for the sweep that forgets them.
+CREATE INDEX refresh_tokens_sealed ON refresh_tokens(rotated_at) WHERE sealed_successor IS NOT NULL;
 CREATE TABLE revocations (
   seq        INTEGER PRIMARY KEY AUTOINCREMENT,
   kind       INTEGER NOT NULL,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -41,8 +42,12 @@ constexpr std::string_view kPing = "SELECT 1";
   " (absolute_expires_at != 0 AND absolute_expires_at < ?1)"
 constexpr std::string_view kSweepRevocations = "DELETE FROM revocations WHERE expires_at <= ?1";
 constexpr std::string_view kSweepRefreshes =
-    "DELETE FROM refresh_tokens WHERE (state = 1 AND rotated_at < ?1) OR session_id IN"
+    "DELETE FROM refresh_tokens WHERE session_id IN"
     " (SELECT id FROM sessions WHERE " JWTD_SQLITE_SESSION_DEAD ")";
+// Rotated rows stay for reuse detection (sqlite_store.h); only their sealed successor goes.
+constexpr std::string_view kForgetSuccessors =
+    "UPDATE refresh_tokens SET sealed_successor = NULL"
+    " WHERE state = 1 AND rotated_at < ?1 AND sealed_successor IS NOT NULL";
 constexpr std::string_view kSweepSessions = "DELETE FROM sessions WHERE " JWTD_SQLITE_SESSION_DEAD;
 
 // Rolls back a transaction left open on any way out (an error or an exception in fn).
@@ -97,13 +102,14 @@ class SqliteStore final : public auth::Store {
     const std::int64_t cutoff = now - retain_seconds;
     auto sweep = [&](Connection& conn) -> Result<void> {
       deleted = 0;  // a retried attempt starts over
-      for (auto [sql, bound] : {std::pair{kSweepRevocations, now},
-                                std::pair{kSweepRefreshes, cutoff},  // before their sessions
-                                std::pair{kSweepSessions, cutoff}}) {
+      for (auto [sql, bound, counted] :
+           {std::tuple{kSweepRevocations, now, true}, std::tuple{kSweepRefreshes, cutoff, true},
+            std::tuple{kSweepSessions, cutoff, true},
+            std::tuple{kForgetSuccessors, cutoff, false}}) {
         Result<Stmt> stmt = conn.Prepare(sql);
         if (!stmt.ok()) return stmt.error();
         JWTD_RETURN_IF_ERROR(stmt->Bind(1, bound).Run());
-        deleted += stmt->Changes();
+        if (counted) deleted += stmt->Changes();
       }
       return Ok();
     };
