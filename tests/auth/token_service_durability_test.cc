@@ -1,0 +1,79 @@
+// "A 2xx on any logout/revocation means the revocation is durable" (api.md): after the call
+// returns, a new process on the same files (new store handle, new key ring, new service with a
+// fresh view loaded from the log) still refuses the tokens.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "token_service_fixture.h"
+
+namespace jwtd::auth::testing {
+namespace {
+
+using DurabilityTest = TokenServiceTest;
+
+TEST_F(DurabilityTest, RevocationsSurviveARestart) {
+  Start();
+  Register("alice");
+  Register("bob");
+  TokenResponse logged_out = Login("alice");
+  TokenResponse revoked = Login("alice");
+  TokenResponse live = Login("alice");
+  TokenResponse bob_a = Login("bob"), bob_b = Login("bob");
+  ASSERT_TRUE(service_->Logout(Auth(logged_out.access_token), Client()).ok());
+  ASSERT_TRUE(service_->Revoke(revoked.access_token, TokenHint::kAccessToken, Client()).ok());
+  ASSERT_TRUE(service_->LogoutAll(Auth(bob_a.access_token), false, Client()).ok());
+
+  Restart();
+  EXPECT_EQ(AuthReason(logged_out.access_token), Reason::kSessionEnded);
+  EXPECT_EQ(RefreshReason(logged_out.refresh_token), Reason::kRefreshRevoked);
+  EXPECT_EQ(AuthReason(revoked.access_token), Reason::kJtiDenied);
+  EXPECT_NE(AuthReason(bob_a.access_token), Reason::kNone);
+  EXPECT_NE(AuthReason(bob_b.access_token), Reason::kNone);
+  // What was not revoked still works, with the same keys.
+  EXPECT_EQ(AuthReason(live.access_token), Reason::kNone);
+  Refresh(live.refresh_token);
+}
+
+TEST_F(DurabilityTest, VersionBumpSurvivesARestartWithoutTheDenylist) {
+  options_.strategies.denylist = false;
+  Start();
+  Register("alice");
+  TokenResponse tokens = Login("alice");
+  ASSERT_TRUE(service_->LogoutAll(Auth(tokens.access_token), false, Client()).ok());
+  Restart();
+  EXPECT_EQ(AuthReason(tokens.access_token), Reason::kVersionBumped);
+}
+
+TEST_F(DurabilityTest, ReuseDetectionSurvivesARestart) {
+  Start();
+  Register("alice");
+  TokenResponse first = Login("alice");
+  TokenResponse second = Refresh(first.refresh_token);
+  EXPECT_EQ(RefreshReason(first.refresh_token), Reason::kRefreshReused);
+  Restart();
+  EXPECT_EQ(AuthReason(second.access_token), Reason::kSessionEnded);
+  EXPECT_EQ(RefreshReason(second.refresh_token), Reason::kRefreshRevoked);
+}
+
+TEST_F(DurabilityTest, CreateRejectsBadOptionsAndMissingDependencies) {
+  Start();
+  auto no_store = TokenService::Create(options_, {nullptr, keys_.get(), &clock_});
+  ASSERT_FALSE(no_store.ok());
+  EXPECT_EQ(no_store.error().code(), Code::kInvalidArgument);
+  AuthOptions bad = options_;
+  bad.access_ttl_seconds = 0;
+  EXPECT_FALSE(TokenService::Create(bad, {store_.get(), keys_.get(), &clock_}).ok());
+  bad = options_;
+  bad.refresh_grace_seconds = bad.refresh_ttl_seconds;
+  EXPECT_FALSE(TokenService::Create(bad, {store_.get(), keys_.get(), &clock_}).ok());
+  bad = options_;
+  bad.issuer = "https://another.test";  // the ring verifies https://issuer.test
+  EXPECT_FALSE(TokenService::Create(bad, {store_.get(), keys_.get(), &clock_}).ok());
+  bad = options_;
+  bad.password.mem_limit_bytes = 1024;  // below libsodium's minimum
+  EXPECT_FALSE(TokenService::Create(bad, {store_.get(), keys_.get(), &clock_}).ok());
+}
+
+}  // namespace
+}  // namespace jwtd::auth::testing
