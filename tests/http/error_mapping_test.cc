@@ -1,0 +1,150 @@
+#include "http/error_mapping.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace jwtd::http {
+namespace {
+
+constexpr auto kLastReason = static_cast<int>(Reason::kInternal);
+constexpr auto kLastCode = static_cast<int>(Code::kInternal);
+const Surface kSurfaces[] = {Surface::kGeneral, Surface::kBearer, Surface::kLogin,
+                             Surface::kRegister, Surface::kGrant};
+
+bool IsRevocation(Reason r) {
+  return r == Reason::kJtiDenied || r == Reason::kSessionEnded || r == Reason::kVersionBumped ||
+         r == Reason::kKeyRevoked;
+}
+
+TEST(ErrorMappingTest, EveryRefusedAccessTokenIsInvalidToken) {
+  for (int i = 0; i <= kLastReason; ++i) {
+    const auto reason = static_cast<Reason>(i);
+    const HttpError e = MapError(Error(Code::kUnauthenticated, reason, "detail"), Surface::kBearer);
+    SCOPED_TRACE(std::string(ReasonName(reason)));
+    EXPECT_EQ(e.status, 401);
+    EXPECT_EQ(e.code, "invalid_token");
+    EXPECT_EQ(e.www_authenticate, "Bearer error=\"invalid_token\"");  // RFC 6750 §3.1
+    const std::string expected = reason == Reason::kTokenExpired ? "token expired"
+                                 : IsRevocation(reason)          ? "token revoked"
+                                                                 : "invalid token";
+    EXPECT_EQ(e.description, expected);
+  }
+}
+
+TEST(ErrorMappingTest, RefreshFailuresAreInvalidGrant) {
+  for (Reason r : {Reason::kRefreshUnknown, Reason::kRefreshExpired, Reason::kRefreshReused,
+                   Reason::kRefreshRevoked}) {
+    const HttpError e = MapError(Error(Code::kUnauthenticated, r), Surface::kGrant);
+    EXPECT_EQ(e.status, 400) << ReasonName(r);  // RFC 6749 §5.2
+    EXPECT_EQ(e.code, "invalid_grant");
+    EXPECT_TRUE(e.www_authenticate.empty());
+    // Also when a refresh failure surfaces on another endpoint.
+    EXPECT_EQ(MapError(Error(Code::kUnauthenticated, r), Surface::kGeneral).code, "invalid_grant");
+  }
+  EXPECT_EQ(MapError(Error(Code::kInvalidArgument, Reason::kBadRequest), Surface::kGrant).code,
+            "invalid_grant");
+}
+
+TEST(ErrorMappingTest, LoginFailuresReadAlike) {
+  const HttpError bad =
+      MapError(Error(Code::kUnauthenticated, Reason::kBadCredentials), Surface::kLogin);
+  const HttpError disabled =
+      MapError(Error(Code::kPermissionDenied, Reason::kUserDisabled), Surface::kLogin);
+  const HttpError disabled2 =
+      MapError(Error(Code::kUnauthenticated, Reason::kUserDisabled), Surface::kLogin);
+  for (const auto* e : {&bad, &disabled, &disabled2}) {
+    EXPECT_EQ(e->status, 401);
+    EXPECT_EQ(e->code, "invalid_credentials");
+    EXPECT_EQ(e->description, bad.description);
+  }
+}
+
+TEST(ErrorMappingTest, StatusTable) {
+  struct Row {
+    Code code;
+    Reason reason;
+    Surface surface;
+    int status;
+    const char* error;
+  };
+  const Row rows[] = {
+      {Code::kResourceExhausted, Reason::kRateLimited, Surface::kLogin, 429, "rate_limited"},
+      {Code::kAlreadyExists, Reason::kAlreadyExists, Surface::kRegister, 409, "username_taken"},
+      {Code::kPermissionDenied, Reason::kNone, Surface::kRegister, 403, "registration_disabled"},
+      {Code::kInvalidArgument, Reason::kBadRequest, Surface::kRegister, 400, "invalid_request"},
+      {Code::kInvalidArgument, Reason::kBadRequest, Surface::kGeneral, 400, "invalid_request"},
+      {Code::kUnavailable, Reason::kStoreUnavailable, Surface::kGeneral, 503,
+       "temporarily_unavailable"},
+      {Code::kUnavailable, Reason::kViewStale, Surface::kBearer, 503, "temporarily_unavailable"},
+      {Code::kNotFound, Reason::kNotFound, Surface::kGeneral, 404, "not_found"},
+      {Code::kInternal, Reason::kInternal, Surface::kGeneral, 500, "server_error"},
+      {Code::kAborted, Reason::kConflict, Surface::kGeneral, 409, "conflict"},
+  };
+  for (const auto& row : rows) {
+    const HttpError e = MapError(Error(row.code, row.reason), row.surface);
+    EXPECT_EQ(e.status, row.status) << row.error;
+    EXPECT_EQ(e.code, row.error);
+  }
+}
+
+TEST(ErrorMappingTest, RetryAfterOnRateLimitAndOutage) {
+  const HttpError limited = MapError(
+      Error(Code::kResourceExhausted, Reason::kRateLimited).WithRetryAfter(42), Surface::kLogin);
+  EXPECT_EQ(limited.retry_after, 42);
+  Response r = ToResponse(limited);
+  EXPECT_EQ(r.Header("Retry-After"), "42");
+  EXPECT_EQ(
+      MapError(Error(Code::kResourceExhausted, Reason::kRateLimited), Surface::kLogin).retry_after,
+      1);
+  EXPECT_GT(
+      MapError(Error(Code::kUnavailable, Reason::kStoreUnavailable), Surface::kGeneral).retry_after,
+      0);
+}
+
+// No combination leaks the log message or the fine reason's name into what the client reads,
+// and bad input never turns into a 5xx.
+TEST(ErrorMappingTest, NothingLeaksAndInputErrorsStay4xx) {
+  for (int c = 1; c <= kLastCode; ++c) {
+    for (int i = 0; i <= kLastReason; ++i) {
+      for (Surface s : kSurfaces) {
+        const auto reason = static_cast<Reason>(i);
+        const auto code = static_cast<Code>(c);
+        const HttpError e = MapError(Error(code, reason, "SECRET kid=abc sig"), s);
+        const Response r = ToResponse(e);
+        SCOPED_TRACE(std::string(CodeName(code)) + "/" + std::string(ReasonName(reason)));
+        EXPECT_EQ(r.body.find("SECRET"), std::string::npos);
+        if (reason != Reason::kInternal && reason != Reason::kNone) {
+          EXPECT_EQ(e.description.find(ReasonName(reason)), std::string::npos);
+        }
+        EXPECT_FALSE(e.description.empty());
+        EXPECT_GE(e.status, 400);
+        if (code == Code::kInvalidArgument || code == Code::kUnauthenticated ||
+            code == Code::kNotFound || code == Code::kAlreadyExists ||
+            code == Code::kPermissionDenied || code == Code::kResourceExhausted) {
+          EXPECT_LT(e.status, 500);
+        }
+        if (e.status == 401 && s != Surface::kLogin) {
+          EXPECT_FALSE(e.www_authenticate.empty());
+        }
+        EXPECT_EQ(r.Header("Cache-Control"), "no-store");
+      }
+    }
+  }
+}
+
+TEST(ErrorMappingTest, FixedResponses) {
+  const Response missing = MissingBearer();
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(missing.Header("WWW-Authenticate"), "Bearer");  // no error attribute (RFC 6750 §3.1)
+  const Response client = InvalidClient();
+  EXPECT_EQ(client.status, 401);
+  EXPECT_NE(client.body.find("\"invalid_client\""), std::string::npos);
+  EXPECT_EQ(CsrfFailed().status, 403);
+  const Response j = JsonError(400, "x\"y", "a\nb");
+  EXPECT_EQ(j.body, R"({"error":"x\"y","error_description":"a\nb"})");
+  EXPECT_EQ(j.content_type, "application/json");
+}
+
+}  // namespace
+}  // namespace jwtd::http
