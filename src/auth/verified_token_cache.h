@@ -1,10 +1,11 @@
 // jwtd::auth::VerifiedTokenCache — remembers tokens whose signature has been verified, so a
 // repeated token skips the signature work (ES256 verify, ~60 us) on later requests.
 //
-// Keyed by SHA-256 of the whole compact token (a collision-resistant digest: two different
-// tokens never share an entry, so a forged token cannot borrow a cached token's claims), with
-// the verified jose::Claims as value. Entries die at the token's exp. Bounded: at most
-// `capacity` entries, evicted per shard by CLOCK (second chance), O(1) amortised per insert.
+// Looked up by a keyed hash of the whole compact token and confirmed by comparing the stored
+// token bytes exactly, so two different tokens never share an entry (a forged token cannot
+// borrow a cached token's claims); the value is the verified jose::Claims. Entries die at the
+// token's exp. Bounded: at most `capacity` entries, evicted per shard by CLOCK (second chance),
+// O(1) amortised per insert.
 //
 // The cache skips ONLY the signature: callers still run Verifier::ValidateClaims (time, iss,
 // aud, typ) and the revocation view on every use (design.md). Clear() on key revocation, since
@@ -14,7 +15,9 @@
 // immutably (shared_ptr<const>), so a hit returned to a caller stays valid after eviction.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -45,10 +48,12 @@ class VerifiedTokenCache {
 
  private:
   struct Shard;
-  Shard& ShardFor(const void* digest) const;
+  Shard& ShardFor(std::uint64_t hash) const;
+  std::uint64_t HashOf(std::string_view token) const;
 
   // Immutable after construction.
   const std::size_t capacity_;
+  std::array<unsigned char, 16> hash_key_{};  // SipHash-2-4 key, random per cache
   const Clock* const clock_;
   // Own synchronisation (each shard its mutex).
   std::vector<std::unique_ptr<Shard>> shards_;
