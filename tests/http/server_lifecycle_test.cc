@@ -1,0 +1,155 @@
+// Connection handling: keep-alive, the read and idle timeouts (a slow or half-open client is
+// dropped and others are still served), the bounded worker queue (503), graceful Stop with a
+// request in flight, and static files.
+#include <atomic>
+#include <boost/json.hpp>
+#include <fstream>
+
+#include "server_fixture.h"
+
+namespace jwtd::http::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using Steady = std::chrono::steady_clock;
+
+TEST_F(ServerTest, KeepAliveServesSeveralRequests) {
+  RawConnection c(port());
+  for (int i = 0; i < 3; ++i) {
+    c.Write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const Reply r = c.ReadReply(milliseconds(2000));
+    EXPECT_EQ(r.status, 200) << i;
+  }
+  c.Write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(c.ReadReply(milliseconds(2000)).status, 200);
+  EXPECT_TRUE(c.WaitClosed(milliseconds(2000)));
+}
+
+TEST_F(ServerTest, SlowClientIsDroppedAfterReadTimeoutOthersServed) {
+  RawConnection slow(port());
+  const auto start = Steady::now();
+  slow.Write(
+      "POST /v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 100\r\n\r\n{\"user");
+  // While it dawdles, others are served.
+  EXPECT_EQ(Get("/healthz").status, 200);
+  ASSERT_TRUE(slow.WaitClosed(milliseconds(5000)));
+  const auto waited = std::chrono::duration_cast<milliseconds>(Steady::now() - start);
+  EXPECT_GE(waited.count(), 1300);  // read_timeout is 1500 ms in the fixture
+  EXPECT_LE(waited.count(), 4000);
+  EXPECT_EQ(Get("/healthz").status, 200);
+}
+
+TEST_F(ServerTest, SilentConnectionIsDroppedAfterReadTimeout) {
+  RawConnection silent(port());
+  const auto start = Steady::now();
+  ASSERT_TRUE(silent.WaitClosed(milliseconds(5000)));
+  const auto waited = std::chrono::duration_cast<milliseconds>(Steady::now() - start);
+  EXPECT_GE(waited.count(), 1300);
+}
+
+TEST_F(ServerTest, IdleKeepAliveIsClosedAfterIdleTimeout) {
+  RawConnection c(port());
+  c.Write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(c.ReadReply(milliseconds(2000)).status, 200);
+  const auto start = Steady::now();
+  ASSERT_TRUE(c.WaitClosed(milliseconds(6000)));
+  const auto waited = std::chrono::duration_cast<milliseconds>(Steady::now() - start);
+  EXPECT_GE(waited.count(), 2500);  // idle_timeout is 3000 ms, longer than read_timeout
+}
+
+TEST_F(ServerTest, FullWorkerQueueAnswers503) {
+  ServerOptions o = DefaultOptions();
+  o.worker_threads = 1;
+  o.max_queued_jobs = 1;
+  auth::AuthOptions a = DefaultAuth();
+  a.password.ops_limit = 3;  // ~100 ms per hash keeps the single worker busy
+  a.password.mem_limit_bytes = 32 << 20;
+  a.login_limits.max_failures_per_address = 1000;
+  a.login_limits.max_failures_per_account = 1000;
+  Restart(o, a);
+  std::atomic<int> busy{0}, done{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 8; ++i) {
+    clients.emplace_back([&] {
+      const Reply r = PostJson("/v1/login", R"({"username":"x","password":"wrong password"})");
+      if (r.status == 503) {
+        EXPECT_EQ(r.Header("retry-after"), "1");
+        ++busy;
+      } else {
+        EXPECT_EQ(r.status, 401);
+        ++done;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_GT(busy.load(), 0);
+  EXPECT_GT(done.load(), 0);
+  EXPECT_EQ(Get("/healthz").status, 200);  // verify-only work never waits for the pool
+}
+
+TEST_F(ServerTest, GracefulStopFinishesInFlightRequest) {
+  auth::AuthOptions a = DefaultAuth();
+  a.password.ops_limit = 4;  // a slow registration to be in flight when Stop comes
+  a.password.mem_limit_bytes = 32 << 20;
+  Restart(DefaultOptions(), a);
+  RawConnection idle(port());
+  RawConnection busy(port());
+  const std::string body = R"({"username":"ann","password":"correct horse"})";
+  busy.Write(
+      "POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  std::this_thread::sleep_for(milliseconds(30));
+  server_->Stop();
+  const Reply r = busy.ReadReply(milliseconds(5000));
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.Header("connection"), "close");
+  EXPECT_TRUE(idle.WaitClosed(milliseconds(2000)));
+  runner_.join();  // Run() returned
+  // The registration is durable and nobody listens any more.
+  EXPECT_EQ(Send(port(), "GET", "/healthz").status, 0);
+  Restart(DefaultOptions());
+  EXPECT_EQ(PostJson("/v1/users", body).status, 409);
+}
+
+TEST_F(ServerTest, StaticFilesAreServedSafely) {
+  const auto root = dir_ / "web";
+  std::filesystem::create_directories(root / "sub");
+  std::filesystem::create_directories(root / "empty");
+  std::ofstream(root / "index.html") << "<h1>jwtd</h1>";
+  std::ofstream(root / "app.js") << "console.log(1)";
+  std::ofstream(root / ".env") << "hidden";
+  std::ofstream(root / "sub" / "index.html") << "sub";
+  std::ofstream(dir_ / "secret.txt") << "outside";
+  std::filesystem::create_symlink(dir_ / "secret.txt", root / "link.txt");
+  ServerOptions o = DefaultOptions();
+  o.web_root = root.string();
+  Restart(o);
+
+  const Reply index = Get("/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.body, "<h1>jwtd</h1>");
+  EXPECT_EQ(index.Header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(index.Header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(Get("/app.js").Header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(Get("/sub/").body, "sub");
+  EXPECT_EQ(Get("/sub").body, "sub");
+  for (const char* bad :
+       {"/../secret.txt", "/%2e%2e/secret.txt", "/sub/../../secret.txt", "/.env", "/link.txt",
+        "/empty/", "/nope.html", "/%00", "/sub%2f..%2f..%2fsecret.txt", "/..%5csecret.txt"}) {
+    const Reply r = Get(bad);
+    EXPECT_EQ(r.status, 404) << bad;
+    EXPECT_EQ(r.body.find("outside"), std::string::npos) << bad;
+  }
+  const Reply head = Send(port(), "HEAD", "/");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.Header("content-length"), "13");
+  // The API still wins over files.
+  EXPECT_EQ(Get("/healthz").status, 200);
+  EXPECT_EQ(Send(port(), "POST", "/").status, 404);
+}
+
+}  // namespace
+}  // namespace jwtd::http::testing
