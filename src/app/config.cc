@@ -59,7 +59,8 @@ bool TomlToText(const toml::node& node, std::string* text) {
         return false;
       }
       if (part.find(',') != std::string::npos) return false;
-      *text += (text->empty() ? "" : ",") + part;
+      if (!text->empty()) text->push_back(',');
+      text->append(part);
     }
     return true;
   }
@@ -185,7 +186,11 @@ std::string DescribeConfig(const Config& config) {
   for (const Option& option : ConfigOptions()) {
     std::string_view key = option.key;
     std::string sec(key.substr(0, key.find('.')));
-    if (sec != section) out += (section.empty() ? "" : "\n") + ("[" + sec + "]\n"), section = sec;
+    if (sec != section) {
+      if (!section.empty()) out.push_back('\n');
+      out.append("[").append(sec).append("]\n");
+      section = sec;
+    }
     std::string value = option.show(config);
     if (option.secret && option.type == OptionType::kString && value != "\"\"") value = "\"***\"";
     out += std::string(key.substr(key.find('.') + 1)) + " = " + value + "\n";
@@ -204,7 +209,10 @@ std::string ExampleConfig() {
   for (const Option& option : ConfigOptions()) {
     std::string_view key = option.key;
     std::string sec(key.substr(0, key.find('.')));
-    if (sec != section) out += "\n[" + sec + "]\n", section = sec;
+    if (sec != section) {
+      out.append("\n[").append(sec).append("]\n");
+      section = sec;
+    }
     out += "# " + std::string(option.help) + "\n";
     out += "# " + std::string(key.substr(key.find('.') + 1)) + " = " + option.show(defaults) + "\n";
   }

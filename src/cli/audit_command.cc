@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "app/config_options.h"
 #include "app/runtime.h"
 #include "cli_common.h"
 #include "jwtd/clock.h"

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "app/config_options.h"
 #include "cli_common.h"
 #include "jwtd/clock.h"
 #include "jwtd/jose/decode.h"
