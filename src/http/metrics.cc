@@ -69,8 +69,7 @@ void Metrics::RecordTokenRejected(Reason reason) {
   Add(rejections_[static_cast<std::size_t>(reason)]);
 }
 
-std::string Metrics::Render(const Gauges& g) const {
-  fmt::memory_buffer out;
+void Metrics::RenderRequests(std::string& out) const {
   auto it = std::back_inserter(out);
   fmt::format_to(it,
                  "# HELP jwtd_http_requests_total HTTP requests by route and status.\n"
@@ -102,6 +101,10 @@ std::string Metrics::Render(const Gauges& g) const {
     fmt::format_to(it, "jwtd_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", routes_[r],
                    count);
   }
+}
+
+void Metrics::RenderDomain(std::string& out) const {
+  auto it = std::back_inserter(out);
   fmt::format_to(it,
                  "# HELP jwtd_logins_total Login attempts by result.\n"
                  "# TYPE jwtd_logins_total counter\n");
@@ -136,6 +139,10 @@ std::string Metrics::Render(const Gauges& g) const {
     fmt::format_to(it, "jwtd_token_rejections_total{{reason=\"{}\"}} {}\n",
                    ReasonName(static_cast<Reason>(i)), n);
   }
+}
+
+void Metrics::RenderGauges(const Gauges& g, std::string& out) const {
+  auto it = std::back_inserter(out);
   if (g.have_view) {
     fmt::format_to(it,
                    "# HELP jwtd_revocation_view_entries Entries held by the revocation view.\n"
@@ -158,7 +165,15 @@ std::string Metrics::Render(const Gauges& g) const {
                  "# TYPE jwtd_worker_queue_depth gauge\n"
                  "jwtd_worker_queue_depth {}\n",
                  g.keys, g.worker_queue);
-  return fmt::to_string(out);
+}
+
+std::string Metrics::Render(const Gauges& gauges) const {
+  std::string out;
+  out.reserve(8192);
+  RenderRequests(out);
+  RenderDomain(out);
+  RenderGauges(gauges, out);
+  return out;
 }
 
 }  // namespace jwtd::http

@@ -54,6 +54,9 @@ class Metrics {
 
  private:
   struct RouteStats;
+  void RenderRequests(std::string& out) const;
+  void RenderDomain(std::string& out) const;
+  void RenderGauges(const Gauges& g, std::string& out) const;
   std::vector<std::string> routes_;
   std::unique_ptr<RouteStats[]> stats_;
   std::array<std::atomic<std::uint64_t>, 3> logins_{};

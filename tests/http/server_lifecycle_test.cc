@@ -153,3 +153,27 @@ TEST_F(ServerTest, StaticFilesAreServedSafely) {
 
 }  // namespace
 }  // namespace jwtd::http::testing
+
+namespace jwtd::http::testing {
+namespace {
+
+TEST_F(ServerTest, ExpectContinueGetsInterimResponse) {
+  RawConnection c(port());
+  const std::string body = R"({"username":"ann","password":"correct horse"})";
+  c.Write(
+      "POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
+  EXPECT_EQ(c.ReadReply(std::chrono::milliseconds(1000)).status, 100);
+  c.Write(body);
+  EXPECT_EQ(c.ReadReply(std::chrono::milliseconds(3000)).status, 201);
+  // Over the limit: refused by Content-Length, no 100 Continue first.
+  RawConnection big(port());
+  big.Write(
+      "POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: 1000000\r\n\r\n");
+  EXPECT_EQ(big.ReadReply(std::chrono::milliseconds(1000)).status, 413);
+}
+
+}  // namespace
+}  // namespace jwtd::http::testing
