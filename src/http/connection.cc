@@ -283,8 +283,9 @@ void Connection::Close() {
 
 void Connection::Log(const Response& response, std::size_t route, std::int64_t nanos) const {
   // Never a token, cookie, password or Authorization header: only these fields.
-  spdlog::info("request id={} client={} method={} route={} status={} latency_us={}", request_id_,
-               peer_, method_, core_.metrics.RouteName(route), response.status, nanos / 1000);
+  core_.access_log->info("request id={} client={} method={} route={} status={} latency_us={}",
+                         request_id_, peer_, method_, core_.metrics.RouteName(route),
+                         response.status, nanos / 1000);
 }
 
 bool ConnectionRegistry::Add(std::uint64_t id, std::weak_ptr<Connection> connection) {

@@ -13,6 +13,10 @@
 #include <unordered_map>
 #include <vector>
 
+namespace spdlog {
+class logger;
+}
+
 #include "http/handlers/api.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -48,6 +52,9 @@ struct ServerCore {
   ConnectionRegistry registry;
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> next_connection_id{1};
+  // The access log: the logger named "access" when the application registered one (so its
+  // level and sink can be set apart), else the default logger. Not owned here when null.
+  std::shared_ptr<spdlog::logger> access_log;
 };
 
 // Takes over `socket` (whose executor is the connection's strand) and starts reading.

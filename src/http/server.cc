@@ -138,6 +138,8 @@ ServerCore::ServerCore(ServerOptions options, ServerDeps deps, AddressFilter met
       metrics(RouteNames(router)),
       pool(OrCores(api.options.worker_threads), api.options.max_queued_jobs) {
   api.metrics = &metrics;
+  access_log = spdlog::get("access");
+  if (!access_log) access_log = spdlog::default_logger();
   api.queue_depth = [this] { return pool.queued(); };
 }
 
