@@ -29,10 +29,11 @@ command -v taskset >/dev/null && pin=(taskset -c "$cpu")
 import json, sys
 
 data = json.load(open(sys.argv[1]))
-med = {}
+med, reps = {}, 1
 for b in data["benchmarks"]:
     if b.get("aggregate_name") == "median":
         med[b["run_name"]] = b["items_per_second"]
+        reps = b.get("repetitions", reps)
 
 ALGS = ["EdDSA", "ES256", "ES384", "RS256", "PS256", "HS256", "HS384", "HS512"]
 # /work/shared/peers/README.md, measured 2026-11-23 in another run (not comparable 1:1).
@@ -48,8 +49,9 @@ def r(a, b):
     return "—" if a is None or b is None else f"{a / b:.2f}"
 
 ctx = data["context"]
-print(f"host: {ctx.get('host_name')}, {ctx.get('num_cpus')} cpus @ {ctx.get('mhz_per_cpu')} MHz,"
-      f" build {ctx.get('library_build_type')}, {ctx.get('date')}")
+print(f"{ctx.get('date')}: {ctx.get('num_cpus')} cpus @ {ctx.get('mhz_per_cpu')} MHz, load "
+      f"{', '.join(f'{x:.2f}' for x in ctx.get('load_avg', []))}; jwtd Release; items/s per "
+      f"CPU-second, one thread, median of {reps} repetitions")
 print()
 print("| alg | verify jwtd | verify raw OpenSSL | jwtd/raw | verify libjwt (same run) | "
       "jwtd/libjwt | sign jwtd | sign raw OpenSSL | jwtd/raw | peers verify: reference "
