@@ -15,7 +15,9 @@
 #include "jwtd/auth/ports.h"
 #include "jwtd/clock.h"
 #include "jwtd/store/memory_store.h"
+#include "jwtd/store/postgres_store.h"
 #include "jwtd/store/sqlite_store.h"
+#include "support/postgres_environment.h"
 
 namespace jwtd::store::testing {
 
@@ -53,7 +55,8 @@ struct StoreFactory {
 // gtest prints the adapter's name instead of the struct's bytes.
 inline void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
 
-// memory, sqlite (and later postgres, ...): every contract test runs against each.
+// memory, sqlite, postgres: every contract test runs against each. The postgres stores live in
+// a fresh schema of the binary's one shared server (PostgresEnvironment).
 std::vector<StoreFactory> StoreFactories();
 
 // Fixture: a fresh store of the parameter's kind, a manual clock at kNow.
@@ -83,6 +86,10 @@ auth::RevocationEntry MakeRevocation(const std::string& key, std::int64_t expire
 
 // --- definitions (header-only: the suite globs *_test.cc only) ---
 
+// The binary's shared PostgreSQL server is registered before main runs; it starts on first use.
+inline ::jwtd::testing::PostgresEnvironment* const kPostgresEnvironment =
+    ::jwtd::testing::PostgresEnvironment::Register();
+
 inline TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "jwtd-store-XXXXXX").string();
   char* made = mkdtemp(pattern.data());
@@ -103,6 +110,17 @@ inline std::vector<StoreFactory> StoreFactories() {
          auto store = OpenSqliteStore({.path = dir.File("jwtd.db")}, clock);
          if (!store.ok()) {
            ADD_FAILURE() << "OpenSqliteStore: " << store.error().message();
+           return nullptr;
+         }
+         return std::move(*store);
+       }},
+      {"postgres",
+       [](const TempDir&, const Clock* clock) -> std::unique_ptr<auth::Store> {
+         const std::string url = ::jwtd::testing::PostgresEnvironment::FreshSchemaUrl();
+         if (url.empty()) return nullptr;
+         auto store = OpenPostgresStore({.url = url}, clock);
+         if (!store.ok()) {
+           ADD_FAILURE() << "OpenPostgresStore: " << store.error().message();
            return nullptr;
          }
          return std::move(*store);

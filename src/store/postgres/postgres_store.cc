@@ -1,0 +1,218 @@
+// The PostgreSQL Store: a bounded connection pool, READ COMMITTED transactions with row locks,
+// bounded retries on conflicts. Contract: include/jwtd/store/postgres_store.h.
+#include "jwtd/store/postgres_store.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "jwtd/random.h"
+#include "store/postgres/connection.h"
+#include "store/postgres/migrations.h"
+#include "store/postgres/pool.h"
+#include "store/postgres/postgres_tx.h"
+#include "store/postgres/rows.h"
+
+namespace jwtd::store {
+namespace {
+
+using postgres::Connection;
+using postgres::Params;
+using postgres::Row;
+using postgres::Rows;
+using postgres::Sql;
+
+constexpr int kMaxAttempts = 5;  // of a transaction that met a serialization failure/deadlock
+constexpr std::chrono::milliseconds kPingWait{1000};
+
+constexpr Sql kReadRevocations{
+    "read_revocations",
+    "SELECT " JWTD_PG_REVOCATION_COLUMNS
+    " FROM revocations WHERE seq > $1::bigint AND expires_at > $2::bigint ORDER BY seq"
+    " LIMIT $3::bigint"};
+constexpr Sql kMaxSeq{"max_seq", "SELECT seq FROM revocation_counter"};
+constexpr Sql kAudit{"list_audit", "SELECT " JWTD_PG_AUDIT_COLUMNS
+                                   " FROM audit WHERE ($1::bigint IS NULL OR user_id = $1::bigint)"
+                                   " AND ($2::text = '' OR event = $2::text) AND at >= $3::bigint"
+                                   " ORDER BY at DESC, id DESC LIMIT $4::bigint"};
+constexpr Sql kPing{"ping", "SELECT 1"};
+
+// A session is dead once revoked, idle-expired or absolutely expired before $1 (the cutoff).
+#define JWTD_PG_SESSION_DEAD                                                      \
+  "(revoked_at != 0 AND revoked_at < $1::bigint) OR idle_expires_at < $1::bigint" \
+  " OR (absolute_expires_at != 0 AND absolute_expires_at < $1::bigint)"
+constexpr Sql kSweepRevocations{"sweep_revocations",
+                                "DELETE FROM revocations WHERE expires_at <= $1::bigint"};
+constexpr Sql kSweepRefreshes{"sweep_refreshes",
+                              "DELETE FROM refresh_tokens WHERE session_id IN"
+                              " (SELECT id FROM sessions WHERE " JWTD_PG_SESSION_DEAD ")"};
+// Rotated rows stay for reuse detection (sqlite_store.h); only their sealed successor goes.
+constexpr Sql kForgetSuccessors{"forget_successors",
+                                "UPDATE refresh_tokens SET sealed_successor = NULL"
+                                " WHERE state = 1 AND rotated_at < $1::bigint"
+                                " AND sealed_successor IS NOT NULL"};
+constexpr Sql kSweepSessions{"sweep_sessions", "DELETE FROM sessions WHERE " JWTD_PG_SESSION_DEAD};
+
+std::int64_t Clamp(std::size_t n) {
+  return static_cast<std::int64_t>(std::min(n, kMaxRowsPerRead));
+}
+
+// Sleeps a random 1..(10 * 2^attempt) ms, so colliding transactions do not collide again.
+void Backoff(int attempt) {
+  std::array<std::uint8_t, 2> r{};
+  RandomBytes(r);
+  const int cap = 10 << std::min(attempt, 4);
+  const int ms = 1 + ((r[0] << 8) | r[1]) % cap;
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+class PostgresStore final : public auth::Store {
+ public:
+  PostgresStore(const PostgresOptions& options, const Clock* clock)
+      : clock_(clock),
+        wait_(std::max(options.statement_timeout_ms, options.connect_timeout_s * 1000)),
+        pool_({options.url, options.connect_timeout_s, options.statement_timeout_ms},
+              options.pool_size) {}
+
+  Result<void> Transact(const std::function<Result<void>(auth::StoreTx&)>& fn) override {
+    return Write([&fn](Connection& conn) {
+      auto tx = postgres::NewPostgresTx(conn);
+      return fn(*tx);
+    });
+  }
+
+  Result<std::vector<auth::RevocationEntry>> ReadRevocations(std::int64_t after_seq,
+                                                             std::int64_t now,
+                                                             std::size_t limit) override {
+    return Read(kReadRevocations, Params().Int(after_seq).Int(now).Int(Clamp(limit)),
+                postgres::ReadRevocation);
+  }
+
+  Result<std::int64_t> MaxRevocationSeq() override {
+    auto seqs = Read(kMaxSeq, Params(), [](const Row& row) { return row.Int(0); });
+    if (!seqs.ok()) return seqs.error();
+    if (seqs->size() != 1) return Error(Code::kInternal, Reason::kInternal, "revocation counter");
+    return seqs->front();
+  }
+
+  Result<std::int64_t> SweepExpired(std::int64_t now, std::int64_t retain_seconds) override {
+    std::int64_t deleted = 0;
+    const std::int64_t cutoff = now - retain_seconds;
+    auto sweep = [&](Connection& conn) -> Result<void> {
+      deleted = 0;  // a retried attempt starts over
+      for (auto [sql, bound, counted] :
+           {std::tuple{&kSweepRevocations, now, true}, std::tuple{&kSweepRefreshes, cutoff, true},
+            std::tuple{&kSweepSessions, cutoff, true},
+            std::tuple{&kForgetSuccessors, cutoff, false}}) {
+        Result<Rows> rows = conn.Query(*sql, Params().Int(bound));
+        if (!rows.ok()) return rows.error();
+        if (counted) deleted += rows->affected();
+      }
+      return Ok();
+    };
+    JWTD_RETURN_IF_ERROR(Write(sweep));
+    return deleted;
+  }
+
+  Result<std::vector<auth::AuditEvent>> ListAudit(const auth::AuditFilter& filter) override {
+    return Read(kAudit,
+                Params()
+                    .OptInt(filter.user_id)
+                    .Text(filter.event)
+                    .Int(filter.since)
+                    .Int(Clamp(filter.limit)),
+                postgres::ReadAudit);
+  }
+
+  Result<void> Ping() override {
+    auto lease = pool_.Acquire(kPingWait);
+    if (!lease.ok()) return lease.error();
+    Result<Rows> rows = (*lease)->Query(kPing, Params());
+    if (!rows.ok()) return rows.error();
+    return Ok();
+  }
+
+  Result<int> Migrate() override {
+    Result<int> version = Error(Code::kInternal, Reason::kInternal, "migrate");
+    JWTD_RETURN_IF_ERROR(Write([&](Connection& conn) -> Result<void> {
+      version = postgres::ApplyMigrations(conn, clock_->NowSeconds());
+      if (!version.ok()) return version.error();
+      return Ok();
+    }));
+    return version;
+  }
+
+  std::string_view kind() const override { return "postgres"; }
+
+ private:
+  // A read on a pooled connection, retried once if that connection turned out to be lost.
+  template <typename Reader>
+  auto Read(const Sql& sql, const Params& params, Reader read)
+      -> Result<std::vector<decltype(read(std::declval<const Row&>()))>> {
+    std::vector<decltype(read(std::declval<const Row&>()))> out;
+    for (int attempt = 1;; ++attempt) {
+      auto lease = pool_.Acquire(wait_);
+      if (!lease.ok()) return lease.error();
+      Result<Rows> rows = (*lease)->Query(sql, params);
+      if (rows.ok()) {
+        for (int i = 0; i < rows->size(); ++i) out.push_back(read((*rows)[i]));
+        return out;
+      }
+      if (!(*lease)->broken() || attempt == 2) return rows.error();
+    }
+  }
+
+  // One transaction around `body`, committed if it returns ok: retried with back-off on
+  // conflicts. A stale pooled connection found at BEGIN (nothing sent yet) is replaced without
+  // counting an attempt; a connection lost later is not retried (a COMMIT may have landed).
+  Result<void> Write(const std::function<Result<void>(Connection&)>& body) {
+    std::size_t stale = 0;
+    for (int attempt = 1;;) {
+      auto lease = pool_.Acquire(wait_);
+      if (!lease.ok()) return lease.error();
+      Connection& conn = **lease;
+      Result<void> begun = conn.Begin();
+      if (!begun.ok()) {
+        if (conn.broken() && stale++ < pool_.max_size()) continue;
+        return begun;
+      }
+      Result<void> result = body(conn);
+      if (result.ok()) {
+        result = conn.Commit();  // the first failed statement's error, if fn swallowed it
+      } else {
+        conn.Rollback();
+      }
+      if (result.ok() || !conn.conflict()) return result;
+      if (attempt++ == kMaxAttempts) {
+        return Error(Code::kAborted, Reason::kConflict,
+                     "postgres: conflict persisted after " + std::to_string(kMaxAttempts) +
+                         " attempts (" + result.error().message() + ")");
+      }
+      Backoff(attempt);
+    }
+  }
+
+  const Clock* const clock_;              // immutable after construction
+  const std::chrono::milliseconds wait_;  // for a pooled connection
+  postgres::Pool pool_;                   // own synchronisation
+};
+
+}  // namespace
+
+Result<std::unique_ptr<auth::Store>> OpenPostgresStore(const PostgresOptions& options,
+                                                       const Clock* clock) {
+  if (options.url.empty() || clock == nullptr) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest, "postgres: url and clock needed");
+  }
+  auto store = std::make_unique<PostgresStore>(options, clock);
+  Result<int> version = store->Migrate();  // also proves the server is reachable
+  if (!version.ok()) return version.error();
+  return std::unique_ptr<auth::Store>(std::move(store));
+}
+
+}  // namespace jwtd::store

@@ -1,0 +1,256 @@
+#include "store/postgres/postgres_tx.h"
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include "jwtd/store/limits.h"
+#include "store/postgres/rows.h"
+
+namespace jwtd::store::postgres {
+namespace {
+
+using auth::AuditEvent;
+using auth::RefreshRecord;
+using auth::RevocationEntry;
+using auth::Session;
+using auth::User;
+
+constexpr Sql kInsertUser{
+    "insert_user",
+    "INSERT INTO users(username, password_hash, disabled, token_version, created_at)"
+    " VALUES ($1::text, $2::text, false, 1, $3::bigint) RETURNING " JWTD_PG_USER_COLUMNS};
+constexpr Sql kUserByName{"user_by_name",
+                          "SELECT " JWTD_PG_USER_COLUMNS " FROM users WHERE username = $1::text"};
+constexpr Sql kUserById{"user_by_id",
+                        "SELECT " JWTD_PG_USER_COLUMNS " FROM users WHERE id = $1::bigint"};
+constexpr Sql kListUsers{"list_users",
+                         "SELECT " JWTD_PG_USER_COLUMNS
+                         " FROM users ORDER BY id LIMIT $1::bigint OFFSET $2::bigint"};
+constexpr Sql kSetDisabled{"set_disabled",
+                           "UPDATE users SET disabled = $2::boolean WHERE id = $1::bigint"};
+constexpr Sql kBumpVersion{"bump_version",
+                           "UPDATE users SET token_version = token_version + 1"
+                           " WHERE id = $1::bigint RETURNING token_version"};
+// Orders a login against a concurrent logout-all of the same user (postgres_store.h).
+constexpr Sql kShareUser{"share_user", "SELECT 1 FROM users WHERE id = $1::bigint FOR SHARE"};
+constexpr Sql kInsertSession{"insert_session",
+                             "INSERT INTO sessions(" JWTD_PG_SESSION_COLUMNS
+                             ") VALUES ($1::text, $2::bigint, $3::bigint, $4::bigint, $5::bigint,"
+                             " $6::bigint, $7::bigint, $8::bigint, $9::text, $10::text, $11::text,"
+                             " $12::text)"};
+constexpr Sql kLockSession{"lock_session", "SELECT " JWTD_PG_SESSION_COLUMNS
+                                           " FROM sessions WHERE id = $1::text FOR UPDATE"};
+constexpr Sql kUpdateSession{
+    "update_session",
+    "UPDATE sessions SET user_id = $2::bigint, generation = $3::bigint, created_at = $4::bigint,"
+    " last_used_at = $5::bigint, idle_expires_at = $6::bigint, absolute_expires_at = $7::bigint,"
+    " revoked_at = $8::bigint, revoked_reason = $9::text, scope = $10::text,"
+    " user_agent = $11::text, client_ip = $12::text WHERE id = $1::text"};
+// FOR UPDATE: a caller ending every family must not overwrite a rotation that commits
+// meanwhile; READ COMMITTED re-reads a row it had to wait for.
+constexpr Sql kListSessions{"list_sessions",
+                            "SELECT " JWTD_PG_SESSION_COLUMNS
+                            " FROM sessions WHERE user_id = $1::bigint"
+                            " ORDER BY created_at DESC, inserted DESC LIMIT $2::bigint FOR UPDATE"};
+constexpr Sql kInsertRefresh{"insert_refresh",
+                             "INSERT INTO refresh_tokens(" JWTD_PG_REFRESH_COLUMNS
+                             ") VALUES ($1::bytea, $2::text, $3::bigint, $4::smallint,"
+                             " $5::bigint, $6::bigint, $7::bytea)"};
+constexpr Sql kRefreshByHash{"refresh_by_hash",
+                             "SELECT " JWTD_PG_REFRESH_COLUMNS
+                             " FROM refresh_tokens WHERE token_hash = $1::bytea"};
+constexpr Sql kUpdateRefresh{
+    "update_refresh",
+    "UPDATE refresh_tokens SET session_id = $2::text, generation = $3::bigint,"
+    " state = $4::smallint, created_at = $5::bigint, rotated_at = $6::bigint,"
+    " sealed_successor = $7::bytea WHERE token_hash = $1::bytea"};
+constexpr Sql kDropSuccessors{"drop_successors",
+                              "UPDATE refresh_tokens SET sealed_successor = NULL"
+                              " WHERE session_id = $1::text AND sealed_successor IS NOT NULL"};
+// The counter's row lock is held until commit: appenders commit in seq order (migrations.cc).
+constexpr Sql kAppendRevocation{
+    "append_revocation",
+    "WITH next AS (UPDATE revocation_counter SET seq = seq + 1 RETURNING seq)"
+    " INSERT INTO revocations(" JWTD_PG_REVOCATION_COLUMNS
+    ") SELECT seq, $1::smallint, $2::text, $3::bigint, $4::bigint, $5::bigint FROM next"
+    " RETURNING seq"};
+constexpr Sql kAppendAudit{
+    "append_audit",
+    "INSERT INTO audit(at, event, reason, user_id, session_id, client_ip, detail)"
+    " VALUES ($1::bigint, $2::text, $3::text, $4::bigint, $5::text, $6::text, $7::text)"};
+
+Error NotFound(std::string_view what) {
+  return Error(Code::kNotFound, Reason::kNotFound, std::string(what));
+}
+
+std::int64_t Clamp(std::size_t n) {
+  return static_cast<std::int64_t>(std::min(n, kMaxRowsPerRead));
+}
+
+// Whether `text` can be stored in a TEXT column at all (UTF-8, no NUL). A name that cannot is
+// a name no user has.
+bool StorableText(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t len = c < 0x80           ? 1
+                            : (c >> 5) == 0x6  ? 2
+                            : (c >> 4) == 0xe  ? 3
+                            : (c >> 3) == 0x1e ? 4
+                                               : 0;
+    if (c == 0 || len == 0 || i + len > text.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+class PostgresTx final : public auth::StoreTx {
+ public:
+  explicit PostgresTx(Connection& conn) : conn_(conn) {}
+
+  Result<User> InsertUser(std::string_view username, std::string_view password_hash,
+                          std::int64_t now) override {
+    Result<std::optional<User>> user =
+        One<User>(kInsertUser, Params().Text(username).Text(password_hash).Int(now), ReadUser);
+    if (!user.ok()) return user.error();
+    if (!user->has_value()) return Error(Code::kInternal, Reason::kInternal, "insert user");
+    return std::move(**user);
+  }
+
+  Result<std::optional<User>> FindUserByName(std::string_view username) override {
+    if (!StorableText(username)) return std::optional<User>();
+    return One<User>(kUserByName, Params().Text(username), ReadUser);
+  }
+
+  Result<std::optional<User>> FindUserById(std::int64_t id) override {
+    return One<User>(kUserById, Params().Int(id), ReadUser);
+  }
+
+  Result<std::vector<User>> ListUsers(std::size_t limit, std::size_t offset) override {
+    return Many<User>(kListUsers, Params().Int(Clamp(limit)).Int(static_cast<std::int64_t>(offset)),
+                      ReadUser);
+  }
+
+  Result<void> SetUserDisabled(std::int64_t id, bool disabled) override {
+    return Change(kSetDisabled, Params().Int(id).Bool(disabled), "no such user");
+  }
+
+  Result<std::int64_t> BumpTokenVersion(std::int64_t user_id) override {
+    auto read = [](const Row& row) { return row.Int(0); };
+    Result<std::optional<std::int64_t>> version =
+        One<std::int64_t>(kBumpVersion, Params().Int(user_id), read);
+    if (!version.ok()) return version.error();
+    if (!version->has_value()) return NotFound("no such user");
+    return **version;
+  }
+
+  Result<void> InsertSession(const Session& session) override {
+    JWTD_RETURN_IF_ERROR(conn_.Query(kShareUser, Params().Int(session.user_id)));
+    Params params;
+    return Change(kInsertSession, BindSession(params, session), {});
+  }
+
+  Result<std::optional<Session>> LockSession(std::string_view id) override {
+    return One<Session>(kLockSession, Params().Text(id), ReadSession);
+  }
+
+  Result<void> UpdateSession(const Session& session) override {
+    Params params;
+    return Change(kUpdateSession, BindSession(params, session), "no such session");
+  }
+
+  Result<std::vector<Session>> ListSessions(std::int64_t user_id) override {
+    return Many<Session>(kListSessions, Params().Int(user_id).Int(Clamp(kMaxRowsPerRead)),
+                         ReadSession);
+  }
+
+  Result<void> InsertRefresh(const RefreshRecord& record) override {
+    Params params;
+    return Change(kInsertRefresh, BindRefresh(params, record), {});
+  }
+
+  Result<std::optional<RefreshRecord>> FindRefresh(std::string_view token_hash) override {
+    return One<RefreshRecord>(kRefreshByHash, Params().Text(token_hash), ReadRefresh);
+  }
+
+  Result<void> UpdateRefresh(const RefreshRecord& record) override {
+    Params params;
+    return Change(kUpdateRefresh, BindRefresh(params, record), "no such refresh record");
+  }
+
+  Result<void> DropSessionRefreshes(std::string_view session_id) override {
+    return Change(kDropSuccessors, Params().Text(session_id), {});
+  }
+
+  Result<RevocationEntry> AppendRevocation(RevocationEntry entry) override {
+    auto read = [](const Row& row) { return row.Int(0); };
+    Result<std::optional<std::int64_t>> seq =
+        One<std::int64_t>(kAppendRevocation,
+                          Params()
+                              .Int(static_cast<std::int64_t>(entry.kind))
+                              .Text(entry.key)
+                              .Int(entry.value)
+                              .Int(entry.expires_at)
+                              .Int(entry.created_at),
+                          read);
+    if (!seq.ok()) return seq.error();
+    if (!seq->has_value()) return Error(Code::kInternal, Reason::kInternal, "append revocation");
+    entry.seq = **seq;
+    return entry;
+  }
+
+  Result<void> AppendAudit(const AuditEvent& e) override {
+    return Change(kAppendAudit,
+                  Params()
+                      .Int(e.at)
+                      .Text(e.event)
+                      .Text(e.reason)
+                      .OptInt(e.user_id)
+                      .Text(e.session_id)
+                      .Text(e.client_ip)
+                      .Text(e.detail),
+                  {});
+  }
+
+ private:
+  // Runs `sql` and reads its first row, if any, with `read`.
+  template <typename T, typename Read>
+  Result<std::optional<T>> One(const Sql& sql, const Params& params, Read read) {
+    Result<Rows> rows = conn_.Query(sql, params);
+    if (!rows.ok()) return rows.error();
+    if (rows->size() == 0) return std::optional<T>();
+    return std::optional<T>(read((*rows)[0]));
+  }
+
+  template <typename T, typename Read>
+  Result<std::vector<T>> Many(const Sql& sql, const Params& params, Read read) {
+    Result<Rows> rows = conn_.Query(sql, params);
+    if (!rows.ok()) return rows.error();
+    std::vector<T> out;
+    out.reserve(static_cast<std::size_t>(rows->size()));
+    for (int i = 0; i < rows->size(); ++i) out.push_back(read((*rows)[i]));
+    return out;
+  }
+
+  // Runs a write; if `missing` is set, zero rows changed is kNotFound with that message.
+  Result<void> Change(const Sql& sql, const Params& params, std::string_view missing) {
+    Result<Rows> rows = conn_.Query(sql, params);
+    if (!rows.ok()) return rows.error();
+    if (!missing.empty() && rows->affected() == 0) return NotFound(missing);
+    return Ok();
+  }
+
+  Connection& conn_;
+};
+
+}  // namespace
+
+std::unique_ptr<auth::StoreTx> NewPostgresTx(Connection& conn) {
+  return std::make_unique<PostgresTx>(conn);
+}
+
+}  // namespace jwtd::store::postgres
