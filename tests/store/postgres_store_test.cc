@@ -1,0 +1,314 @@
+// PostgreSQL-only behaviour, on the binary's shared real server: revocation seqs commit in seq
+// order (catch-up by "seq > last" never skips one), refresh rotation single-flight across two
+// store instances ("nodes"), concurrent migrations, deadlock retries, error mapping, and
+// recovery from a server restart or crash without reopening the store.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "store/store_test_util.h"
+
+namespace jwtd::store::testing {
+namespace {
+
+using auth::RefreshState;
+using auth::StoreTx;
+using ::jwtd::testing::PostgresEnvironment;
+using ::jwtd::testing::PostgresServer;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::int64_t kNow = 1'700'000'000;
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = PostgresEnvironment::Server();
+    ASSERT_NE(server_, nullptr);
+    url_ = PostgresEnvironment::FreshSchemaUrl();
+    ASSERT_FALSE(url_.empty());
+  }
+
+  std::unique_ptr<auth::Store> Open(const std::string& url, std::size_t pool_size = 8,
+                                    int statement_timeout_ms = 5000) {
+    auto store = OpenPostgresStore(
+        {.url = url, .pool_size = pool_size, .statement_timeout_ms = statement_timeout_ms},
+        &clock_);
+    EXPECT_TRUE(store.ok()) << store.error().message();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  static Result<std::int64_t> AppendJti(auth::Store& store, const std::string& jti) {
+    std::int64_t seq = 0;
+    Result<void> r = store.Transact([&](StoreTx& tx) -> Result<void> {
+      auto e = tx.AppendRevocation(MakeRevocation(jti, kNow + 3600));
+      if (!e.ok()) return e.error();
+      seq = e->seq;
+      return Ok();
+    });
+    if (!r.ok()) return r.error();
+    return seq;
+  }
+
+  static auth::User AddUser(auth::Store& store, const std::string& name) {
+    auth::User user;
+    Result<void> r = store.Transact([&](StoreTx& tx) -> Result<void> {
+      auto inserted = tx.InsertUser(name, "$argon2id$fake", kNow);
+      if (!inserted.ok()) return inserted.error();
+      user = *inserted;
+      return Ok();
+    });
+    EXPECT_TRUE(r.ok()) << r.error().message();
+    return user;
+  }
+
+  ManualClock clock_{kNow};
+  PostgresServer* server_ = nullptr;
+  std::string url_;
+};
+
+// With a plain sequence, a transaction holding seq 4 may commit after one holding seq 5, and a
+// node that read 5 would skip 4 forever. Here the second appender cannot even get its seq until
+// the first commits.
+TEST_F(PostgresStoreTest, ASecondAppenderWaitsForTheFirstToCommit) {
+  auto store = Open(url_);
+  ASSERT_NE(store, nullptr);
+  std::promise<std::int64_t> first_seq;
+  std::atomic<bool> first_committed{false};
+  std::thread first([&] {
+    Result<void> r = store->Transact([&](StoreTx& tx) -> Result<void> {
+      auto e = tx.AppendRevocation(MakeRevocation("first", kNow + 60));
+      if (!e.ok()) return e.error();
+      first_seq.set_value(e->seq);
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));  // commit late
+      first_committed = true;
+      return Ok();
+    });
+    EXPECT_TRUE(r.ok()) << r.error().message();
+  });
+  const std::int64_t a = first_seq.get_future().get();
+  auto second = AppendJti(*store, "second");
+  const bool waited = first_committed.load();
+  first.join();
+  ASSERT_TRUE(second.ok()) << second.error().message();
+  EXPECT_TRUE(waited) << "the second append got its seq before the first committed";
+  EXPECT_EQ(*second, a + 1);
+  auto log = store->ReadRevocations(0, kNow, 10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ((*log)[0].key, "first");
+}
+
+// Eight writers append while holding their transactions open for random moments; a reader
+// catches up by "seq > last applied" the whole time, like a node's revocation view. It must end
+// up with every entry: none may commit below a seq the reader already passed.
+TEST_F(PostgresStoreTest, CatchUpBySeqNeverSkipsAnEntry) {
+  auto writers_store = Open(url_);
+  auto reader_store = Open(url_);  // another node
+  ASSERT_TRUE(writers_store && reader_store);
+  constexpr int kWriters = 8;
+  constexpr int kEach = 15;
+  std::atomic<bool> done{false};
+  std::set<std::int64_t> applied;
+  bool saw_gap = false;
+  std::thread reader([&] {
+    std::int64_t last = 0;
+    while (true) {
+      const bool final_pass = done.load();
+      auto batch = reader_store->ReadRevocations(last, kNow, 1000);
+      ASSERT_TRUE(batch.ok()) << batch.error().message();
+      for (const auto& e : *batch) {
+        if (e.seq != last + 1) saw_gap = true;  // a seq appears later than a bigger one
+        last = e.seq;
+        applied.insert(e.seq);
+      }
+      if (final_pass) return;
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) {
+        Result<void> r = writers_store->Transact([&](StoreTx& tx) -> Result<void> {
+          auto e = tx.AppendRevocation(MakeRevocation(std::to_string(w * 100 + i), kNow + 60));
+          if (!e.ok()) return e.error();
+          std::this_thread::sleep_for(std::chrono::microseconds(500 * ((w + i) % 4)));
+          return Ok();
+        });
+        EXPECT_TRUE(r.ok()) << r.error().message();
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  done = true;
+  reader.join();
+  EXPECT_FALSE(saw_gap);
+  EXPECT_EQ(applied.size(), static_cast<std::size_t>(kWriters * kEach));
+  auto max = reader_store->MaxRevocationSeq();
+  ASSERT_TRUE(max.ok());
+  EXPECT_EQ(*max, kWriters * kEach);
+}
+
+// Two store instances on one database are two jwtd nodes. Sixteen threads rotate one session's
+// refresh token through both: LockSession (FOR UPDATE) makes every rotation exclusive, so no
+// rotation is lost and exactly one record of the chain is current.
+TEST_F(PostgresStoreTest, TwoNodesRotatingOneSessionLoseNoUpdate) {
+  auto node_a = Open(url_);
+  auto node_b = Open(url_);
+  ASSERT_TRUE(node_a && node_b);
+  auth::User u = AddUser(*node_a, "alice");
+  ASSERT_TRUE(node_a
+                  ->Transact([&](StoreTx& tx) -> Result<void> {
+                    JWTD_RETURN_IF_ERROR(tx.InsertSession(MakeSession("sid", u.id, kNow)));
+                    return tx.InsertRefresh(MakeRefresh(FakeHash(1), "sid", 1));
+                  })
+                  .ok());
+  auto rotate = [](StoreTx& tx) -> Result<void> {
+    auto session = tx.LockSession("sid");
+    if (!session.ok()) return session.error();
+    if (!session->has_value()) return Error(Code::kInternal, Reason::kInternal, "lost");
+    auth::Session s = **session;
+    auto current = tx.FindRefresh(FakeHash(static_cast<int>(s.generation)));
+    if (!current.ok()) return current.error();
+    if (!current->has_value() || (*current)->state != RefreshState::kCurrent) {
+      return Error(Code::kInternal, Reason::kInternal, "forked chain");
+    }
+    auth::RefreshRecord old = **current;
+    old.state = RefreshState::kRotated;
+    old.rotated_at = kNow;
+    JWTD_RETURN_IF_ERROR(tx.UpdateRefresh(old));
+    s.generation += 1;
+    JWTD_RETURN_IF_ERROR(tx.InsertRefresh(
+        MakeRefresh(FakeHash(static_cast<int>(s.generation)), "sid", s.generation)));
+    return tx.UpdateSession(s);
+  };
+  constexpr int kThreads = 16;
+  constexpr int kEach = 10;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    auth::Store* node = t % 2 == 0 ? node_a.get() : node_b.get();
+    threads.emplace_back([&, node] {
+      for (int i = 0; i < kEach; ++i) {
+        Result<void> r = node->Transact(rotate);
+        if (!r.ok()) {
+          failures.fetch_add(1);
+          ADD_FAILURE() << r.error().message();
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(failures.load(), 0);
+  constexpr int kFinal = 1 + kThreads * kEach;
+  int current = 0;
+  ASSERT_TRUE(node_b
+                  ->Transact([&](StoreTx& tx) -> Result<void> {
+                    auto s = tx.LockSession("sid");
+                    EXPECT_TRUE(s.ok() && s->has_value() && (*s)->generation == kFinal);
+                    for (int g = 1; g <= kFinal + 1; ++g) {
+                      auto r = tx.FindRefresh(FakeHash(g));
+                      if (!r.ok()) return r.error();
+                      EXPECT_EQ(r->has_value(), g <= kFinal) << g;
+                      if (r->has_value() && (*r)->state == RefreshState::kCurrent) ++current;
+                    }
+                    return Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(current, 1);
+}
+
+TEST_F(PostgresStoreTest, NodesMigratingAtOnceApplyEachMigrationOnce) {
+  const std::string url = PostgresEnvironment::FreshDatabaseUrl();
+  ASSERT_FALSE(url.empty());
+  const std::string database = url.substr(url.rfind('/') + 1);
+  constexpr int kNodes = 4;
+  std::vector<std::future<Result<std::unique_ptr<auth::Store>>>> opening;
+  for (int n = 0; n < kNodes; ++n) {
+    opening.push_back(std::async(std::launch::async, [&] {
+      return OpenPostgresStore({.url = url, .pool_size = 2}, &clock_);
+    }));
+  }
+  std::vector<std::unique_ptr<auth::Store>> nodes;
+  for (auto& f : opening) {
+    auto store = f.get();
+    ASSERT_TRUE(store.ok()) << store.error().message();
+    nodes.push_back(std::move(*store));
+  }
+  std::vector<std::future<Result<int>>> migrating;
+  for (auto& node : nodes) {
+    migrating.push_back(std::async(std::launch::async, [&node] { return node->Migrate(); }));
+  }
+  for (auto& f : migrating) {
+    auto version = f.get();
+    ASSERT_TRUE(version.ok()) << version.error().message();
+    EXPECT_EQ(*version, 1);
+  }
+  std::string error;
+  EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM schema_migrations", &error), "1")
+      << error;
+  EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM revocation_counter", &error), "1")
+      << error;
+  // The migrated schema works from every node.
+  auto seq = AppendJti(*nodes[0], "j");
+  ASSERT_TRUE(seq.ok());
+  auto max = nodes[kNodes - 1]->MaxRevocationSeq();
+  ASSERT_TRUE(max.ok());
+  EXPECT_EQ(*max, *seq);
+}
+
+// Two transactions lock two sessions in opposite orders: PostgreSQL aborts one with
+// deadlock_detected and Transact runs it again, so both land.
+TEST_F(PostgresStoreTest, DeadlockedTransactionIsRetried) {
+  auto store = Open(url_);
+  ASSERT_NE(store, nullptr);
+  auth::User u = AddUser(*store, "alice");
+  ASSERT_TRUE(store
+                  ->Transact([&](StoreTx& tx) -> Result<void> {
+                    JWTD_RETURN_IF_ERROR(tx.InsertSession(MakeSession("s1", u.id, kNow)));
+                    return tx.InsertSession(MakeSession("s2", u.id, kNow));
+                  })
+                  .ok());
+  std::atomic<int> runs{0};
+  std::atomic<int> holding{0};
+  auto cross = [&](const char* first, const char* second) {
+    return store->Transact([&, first, second](StoreTx& tx) -> Result<void> {
+      runs.fetch_add(1);
+      auto a = tx.LockSession(first);
+      if (!a.ok()) return a.error();
+      holding.fetch_add(1);
+      const auto deadline = Clock::now() + std::chrono::seconds(2);
+      while (holding.load() < 2 && Clock::now() < deadline) std::this_thread::yield();
+      auto b = tx.LockSession(second);
+      if (!b.ok()) return b.error();
+      auth::Session s = **b;
+      s.generation += 1;
+      return tx.UpdateSession(s);
+    });
+  };
+  auto one = std::async(std::launch::async, [&] { return cross("s1", "s2"); });
+  auto two = std::async(std::launch::async, [&] { return cross("s2", "s1"); });
+  auto r1 = one.get();
+  auto r2 = two.get();
+  EXPECT_TRUE(r1.ok()) << r1.error().message();
+  EXPECT_TRUE(r2.ok()) << r2.error().message();
+  EXPECT_GE(runs.load(), 3) << "a deadlock victim must have run again";
+  ASSERT_TRUE(store
+                  ->Transact([](StoreTx& tx) -> Result<void> {
+                    auto s1 = tx.LockSession("s1");
+                    auto s2 = tx.LockSession("s2");
+                    EXPECT_TRUE(s1.ok() && s2.ok() && s1->has_value() && s2->has_value());
+                    if (s1.ok() && s2.ok() && s1->has_value() && s2->has_value()) {
+                      EXPECT_EQ((*s1)->generation + (*s2)->generation, 4);
+                    }
+                    return Ok();
+                  })
+                  .ok());
+}
+
+}  // namespace
+}  // namespace jwtd::store::testing
