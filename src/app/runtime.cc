@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "jwtd/clock.h"
+#include "jwtd/store/postgres_store.h"
 #include "jwtd/store/sqlite_store.h"
 
 namespace jwtd::app {
@@ -33,9 +34,16 @@ Result<void> EnsurePrivateDir(const std::string& dir) {
 Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config) {
   const std::string url = config.ResolvedStoreUrl();
   constexpr std::string_view kSqlite = "sqlite://";
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    // The whole URL goes to libpq (user, password, host, port, database, ?sslmode=...).
+    store::PostgresOptions options;
+    options.url = url;
+    return store::OpenPostgresStore(options, SystemClock());
+  }
   if (!url.starts_with(kSqlite)) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest,
-                 "store.url: unsupported scheme (expected sqlite://PATH)");
+                 "store.url: unsupported scheme (expected sqlite://PATH or "
+                 "postgres://USER@HOST:PORT/DB)");
   }
   std::string path = url.substr(kSqlite.size());
   if (path.empty()) {
