@@ -222,6 +222,39 @@ TEST_F(PostgresStoreTest, TwoNodesRotatingOneSessionLoseNoUpdate) {
   EXPECT_EQ(current, 1);
 }
 
+// A login (InsertSession) still open while a logout-all bumps the user and lists the sessions:
+// the bump waits for the login's FOR SHARE on the user row, so the listing sees the new session
+// and ends it. Without that lock the new session would outlive the logout-all.
+TEST_F(PostgresStoreTest, LoginRacingLogoutAllIsOrderedNotLost) {
+  auto node_a = Open(url_);
+  auto node_b = Open(url_);
+  ASSERT_TRUE(node_a && node_b);
+  auth::User u = AddUser(*node_a, "alice");
+  std::promise<void> inserted;
+  auto login = std::async(std::launch::async, [&] {
+    return node_a->Transact([&](StoreTx& tx) -> Result<void> {
+      JWTD_RETURN_IF_ERROR(tx.InsertSession(MakeSession("new-sid", u.id, kNow)));
+      inserted.set_value();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // commit late
+      return Ok();
+    });
+  });
+  inserted.get_future().wait();
+  std::vector<std::string> listed;
+  Result<void> logout_all = node_b->Transact([&](StoreTx& tx) -> Result<void> {
+    listed.clear();
+    auto version = tx.BumpTokenVersion(u.id);
+    if (!version.ok()) return version.error();
+    auto sessions = tx.ListSessions(u.id);
+    if (!sessions.ok()) return sessions.error();
+    for (const auto& s : *sessions) listed.push_back(s.id);
+    return Ok();
+  });
+  ASSERT_TRUE(login.get().ok());
+  ASSERT_TRUE(logout_all.ok()) << logout_all.error().message();
+  EXPECT_EQ(listed, std::vector<std::string>{"new-sid"});
+}
+
 TEST_F(PostgresStoreTest, NodesMigratingAtOnceApplyEachMigrationOnce) {
   const std::string url = PostgresEnvironment::FreshDatabaseUrl();
   ASSERT_FALSE(url.empty());

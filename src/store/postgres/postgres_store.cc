@@ -129,11 +129,12 @@ class PostgresStore final : public auth::Store {
                 postgres::ReadAudit);
   }
 
+  // SELECT 1; waits at most kPingWait for a pooled connection, so /readyz answers quickly
+  // while every connection is busy.
   Result<void> Ping() override {
-    auto lease = pool_.Acquire(kPingWait);
-    if (!lease.ok()) return lease.error();
-    Result<Rows> rows = (*lease)->Query(kPing, Params());
-    if (!rows.ok()) return rows.error();
+    auto one = Read(
+        kPing, Params(), [](const Row& row) { return row.Int(0); }, kPingWait);
+    if (!one.ok()) return one.error();
     return Ok();
   }
 
@@ -152,11 +153,12 @@ class PostgresStore final : public auth::Store {
  private:
   // A read on a pooled connection, retried once if that connection turned out to be lost.
   template <typename Reader>
-  auto Read(const Sql& sql, const Params& params, Reader read)
+  auto Read(const Sql& sql, const Params& params, Reader read,
+            std::chrono::milliseconds wait = std::chrono::milliseconds::zero())
       -> Result<std::vector<decltype(read(std::declval<const Row&>()))>> {
     std::vector<decltype(read(std::declval<const Row&>()))> out;
     for (int attempt = 1;; ++attempt) {
-      auto lease = pool_.Acquire(wait_);
+      auto lease = pool_.Acquire(wait.count() > 0 ? wait : wait_);
       if (!lease.ok()) return lease.error();
       Result<Rows> rows = (*lease)->Query(sql, params);
       if (rows.ok()) {
