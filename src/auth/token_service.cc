@@ -72,6 +72,10 @@ Result<std::unique_ptr<TokenService>> TokenService::Create(AuthOptions options, 
     return Error(Code::kInvalidArgument, Reason::kBadRequest,
                  "token service needs a store, a key ring and a clock");
   }
+  if (deps.sync != nullptr && deps.view == nullptr) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                 "a revocation sync needs its view in Dependencies::view");
+  }
   JWTD_RETURN_IF_ERROR(CheckOptions(options));
   JWTD_RETURN_IF_ERROR(CheckVerifierAgrees(options, *deps.keys));
   auto hasher = PasswordHasher::Create(options.password);
@@ -96,6 +100,7 @@ TokenServiceImpl::TokenServiceImpl(AuthOptions options, Dependencies deps,
       issuer_(options_, deps.keys),
       owned_view_(std::move(owned_view)),
       view_(deps.view != nullptr ? deps.view : owned_view_.get()),
+      sync_(deps.sync),
       cache_(options_.verified_cache_entries > 0
                  ? std::make_unique<VerifiedTokenCache>(options_.verified_cache_entries, clock_)
                  : nullptr),
@@ -104,6 +109,9 @@ TokenServiceImpl::TokenServiceImpl(AuthOptions options, Dependencies deps,
 TokenServiceImpl::~TokenServiceImpl() = default;
 
 Result<void> TokenServiceImpl::CatchUp() {
+  // The sync keeps its own gap-free cursor: the view's applied_seq may be past a seq another
+  // node committed but this one has not seen yet.
+  if (sync_ != nullptr) return sync_->CatchUp();
   const std::int64_t now = Now();
   for (;;) {
     auto page = store_->ReadRevocations(view_->applied_seq(), now, kCatchUpPage);
@@ -114,7 +122,11 @@ Result<void> TokenServiceImpl::CatchUp() {
 }
 
 void TokenServiceImpl::ApplyCommitted(const Revocations& entries) {
-  for (const RevocationEntry& entry : entries) view_->Apply(entry);
+  if (sync_ != nullptr) {
+    sync_->ApplyLocal(entries);
+  } else {
+    for (const RevocationEntry& entry : entries) view_->Apply(entry);
+  }
   if (bus_ != nullptr) {
     for (const RevocationEntry& entry : entries) bus_->Publish(entry);
   }
@@ -139,6 +151,9 @@ Result<std::shared_ptr<const jose::Claims>> TokenServiceImpl::VerifyAccess(
   }
   // The cache skips only the signature: time, iss, aud and revocation run on every use.
   if (auto valid = verifier->ValidateClaims(*claims); !valid.ok()) return Refused(valid.error());
+  // A view that may be behind is not trusted: the sync catches it up from the store first, or
+  // refuses (kUnavailable, not kUnauthenticated: the token may well be valid).
+  if (sync_ != nullptr) JWTD_RETURN_IF_ERROR(sync_->EnsureFresh());
   if (auto live = view_->Check(*claims); !live.ok()) return Refused(live.error());
   return claims;
 }

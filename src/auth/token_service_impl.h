@@ -26,6 +26,7 @@
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/ports.h"
 #include "jwtd/auth/revocation_bus.h"
+#include "jwtd/auth/revocation_sync.h"
 #include "jwtd/auth/revocation_view.h"
 #include "jwtd/auth/token_service.h"
 #include "login_limiter.h"
@@ -174,6 +175,7 @@ class TokenServiceImpl final : public TokenService {
   // Own synchronisation.
   const std::unique_ptr<RevocationView> owned_view_;  // null when the caller supplied the view
   RevocationView* const view_;
+  RevocationSync* const sync_;                       // may be null (single node)
   const std::unique_ptr<VerifiedTokenCache> cache_;  // null when disabled
   LoginLimiter limiter_;
 };

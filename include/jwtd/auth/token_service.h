@@ -30,6 +30,7 @@ class Store;
 class KeyRing;
 class RevocationView;
 class RevocationBus;
+class RevocationSync;
 
 struct ClientInfo {
   std::string address;     // client IP, for rate limits and the audit trail
@@ -84,6 +85,11 @@ struct Dependencies {
   // Optional: a view the caller owns and keeps in step with the bus (multi-node). Create()
   // catches it up from the store's log; null: the service creates and owns its own.
   RevocationView* view = nullptr;
+  // Optional (multi-node): keeps `view` in step with the bus and the store's log and says
+  // whether it may be trusted. When set, `view` must be set too (the sync's view): Authenticate
+  // calls sync->EnsureFresh() before the view check, local revocations go through
+  // sync->ApplyLocal(), and CatchUp() delegates to sync->CatchUp().
+  RevocationSync* sync = nullptr;
 };
 
 class TokenService {

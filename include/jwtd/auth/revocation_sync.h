@@ -1,0 +1,121 @@
+// jwtd::auth::RevocationSync — keeps one node's RevocationView in step with the durable
+// revocation log and says, on every request, whether the view may be trusted.
+//
+// Inputs: entries and heartbeats from a bus (src/store/redis, or any feed), bus connection
+// events, and the node's own commits. The view is trusted ("fresh") only while
+//   - the bus is connected and the view was resynced from the store since it connected,
+//   - no gap is known (every seq up to the highest one heard of has been applied), and
+//   - the view was last verified current less than `staleness_bound_ms` ago. A heartbeat
+//     carrying the store's max seq that the view has already applied verifies it; so does a
+//     completed catch-up from the store.
+// Otherwise it is stale, and EnsureFresh() either reads the store first (kCheck) or refuses
+// (kRefuse). A stale view is never trusted: a revoked token is not accepted while the bus is
+// down, after a lost message, or when heartbeats stop.
+//
+// The catch-up cursor is the highest seq below which every entry is applied ("contiguous"),
+// kept here and not taken from RevocationView::applied_seq(): a local commit (seq 12) may be
+// applied before another node's seq 11 arrives, and reading the log after 12 would skip 11.
+//
+// Thread-safety: all methods are thread-safe. One bus thread calls the On* inputs, request
+// threads call EnsureFresh() (lock-free when fresh: one clock read and one atomic load) and
+// ApplyLocal(). Catch-ups are single-flight; concurrent callers wait for the one in flight.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "jwtd/auth/model.h"
+#include "jwtd/clock.h"
+#include "jwtd/result.h"
+
+namespace jwtd::auth {
+
+class Store;
+class RevocationView;
+
+enum class StaleMode : std::uint8_t {
+  kCheck = 0,   // stale: catch up from the store on the request, then decide
+  kRefuse = 1,  // stale: refuse (kUnavailable / kViewStale) until back in step
+};
+
+enum class SyncState : std::uint8_t {
+  kInSync = 0,      // fresh: the view is trusted
+  kCatchingUp = 1,  // a catch-up from the store is running
+  kStale = 2,       // not trusted: disconnected, a gap, or verified too long ago
+};
+std::string_view SyncStateName(SyncState state);
+
+struct RevocationSyncOptions {
+  std::int64_t staleness_bound_ms = 1000;  // at most this far behind while trusted
+  StaleMode stale_mode = StaleMode::kCheck;
+  // How long a request waits for a catch-up (its own or one in flight) before giving up.
+  std::int64_t check_timeout_ms = 2000;
+  // After a failed catch-up the bus thread waits this long before trying again (requests in
+  // kCheck mode still try on their own).
+  std::int64_t retry_after_failure_ms = 200;
+  std::size_t page_size = 1000;         // log entries per store read
+  std::size_t max_out_of_order = 4096;  // entries ahead of a gap remembered (bounded)
+};
+
+// A snapshot for /readyz and /metrics.
+struct Freshness {
+  SyncState state = SyncState::kStale;
+  bool connected = false;              // bus subscription up (and resynced since)
+  bool store_reachable = true;         // the last catch-up succeeded
+  std::int64_t applied_seq = 0;        // contiguous: every seq <= this is applied
+  std::int64_t known_max_seq = 0;      // highest seq heard of (entries, heartbeats, store)
+  std::int64_t lag_ms = 0;             // time since the view was last verified current
+  std::int64_t last_heartbeat_ms = 0;  // sent_at of the last heartbeat (Unix ms); 0: none
+  // Counters since start.
+  std::uint64_t entries_received = 0;
+  std::uint64_t heartbeats_received = 0;
+  std::uint64_t gaps = 0;
+  std::uint64_t catch_ups = 0;
+  std::uint64_t catch_up_failures = 0;
+  std::uint64_t stale_checks = 0;    // requests that caught up from the store first
+  std::uint64_t stale_refusals = 0;  // requests refused because the view was stale
+  std::uint64_t disconnects = 0;
+};
+
+class RevocationSync {
+ public:
+  virtual ~RevocationSync() = default;
+
+  // `store`, `view` and `clock` must outlive the sync. The view starts stale (not connected);
+  // call CatchUp() once to load it. kInvalidArgument for null pointers or bad options.
+  static Result<std::unique_ptr<RevocationSync>> Create(RevocationSyncOptions options, Store* store,
+                                                        RevocationView* view, const Clock* clock);
+
+  // --- bus inputs (the bus thread) ---
+  // Applies the entry at once (applying early only makes the view stricter); a seq beyond the
+  // next expected one is a gap, and the log is read from the store at once.
+  virtual void OnEntry(const RevocationEntry& entry) = 0;
+  // A peer's statement "the store's max seq was max_seq at sent_at_ms (Unix ms)". Verifies the
+  // view if it has applied max_seq; otherwise a gap, caught up at once. Heartbeats older than
+  // the bound (by the wall clock) verify nothing.
+  virtual void OnHeartbeat(std::int64_t max_seq, std::int64_t sent_at_ms) = 0;
+  // The subscription is up: catches up from the store (messages may have been lost), then the
+  // view may be fresh again.
+  virtual void OnConnected() = 0;
+  virtual void OnDisconnected() = 0;
+
+  // --- this node's commits (request threads) ---
+  // Applies entries this node committed, before they are published.
+  virtual void ApplyLocal(const std::vector<RevocationEntry>& entries) = 0;
+
+  // --- request path ---
+  // Ok when the view may be trusted for this request. Stale: kCheck catches up from the store
+  // first (ok once done; kUnavailable/kViewStale if the store cannot be read within
+  // check_timeout_ms); kRefuse returns kUnavailable/kViewStale at once.
+  [[nodiscard]] virtual Result<void> EnsureFresh() = 0;
+
+  // Reads the log past the contiguous cursor and applies it (single-flight). kUnavailable if
+  // the store cannot be read.
+  [[nodiscard]] virtual Result<void> CatchUp() = 0;
+
+  virtual Freshness freshness() const = 0;
+  virtual std::int64_t staleness_bound_ms() const = 0;
+};
+
+}  // namespace jwtd::auth
