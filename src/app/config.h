@@ -39,6 +39,13 @@ struct Config {
   std::string data_dir = "var";
   std::string store_url;  // empty: sqlite://<data_dir>/jwtd.db
   std::int64_t sweep_interval_seconds = 60;
+  // [bus] (many nodes; see app/bus_wiring.h)
+  std::string bus_url;  // empty: no bus, a single node
+  std::string bus_channel = "jwtd:revocations";
+  std::string bus_node_id;  // empty: random
+  std::int64_t bus_staleness_bound_ms = 1000;
+  std::int64_t bus_heartbeat_interval_ms = 100;
+  std::string bus_stale_mode = "check";  // "check" or "refuse"
   // [log]
   std::string log_level = "info";
   // [keys], [tokens], [revocation], [users], [password], [login_limits]

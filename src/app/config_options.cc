@@ -163,6 +163,18 @@ Option MemLimitOpt() {
           [](const Config& c) { return std::to_string(c.auth.password.mem_limit_bytes >> 10); }};
 }
 
+Option StaleModeOpt() {
+  return {"bus.stale_mode", OptionType::kString,
+          "while the revocation view is stale (bus down, a gap, no heartbeat within the bound): "
+          "\"check\" reads the store's log on the request first, \"refuse\" answers 503",
+          [](Config& c, const std::string& v) {
+            if (v != "check" && v != "refuse") return std::string("expected check or refuse");
+            c.bus_stale_mode = v;
+            return std::string();
+          },
+          [](const Config& c) { return Quote(c.bus_stale_mode); }};
+}
+
 std::vector<Option> BuildOptions() {
   constexpr std::int64_t kMaxInt = 1LL << 40;
   return {
@@ -213,6 +225,27 @@ std::vector<Option> BuildOptions() {
       DurationOpt(
           "store.sweep_interval", [](Config & c) -> auto& { return c.sweep_interval_seconds; }, 1,
           "how often expired revocations and sessions are deleted"),
+      StringOpt(
+          "bus.url", [](Config & c) -> auto& { return c.bus_url; },
+          "redis://[:password@]host:port of the revocation bus shared by every node; empty: "
+          "a single node, no bus",
+          true),
+      StringOpt(
+          "bus.channel", [](Config & c) -> auto& { return c.bus_channel; },
+          "pub/sub channel of revocations and heartbeats"),
+      StringOpt(
+          "bus.node_id", [](Config & c) -> auto& { return c.bus_node_id; },
+          "this node's name in heartbeats (no spaces); empty: random"),
+      IntOpt<std::int64_t>(
+          "bus.staleness_bound_ms", [](Config & c) -> auto& { return c.bus_staleness_bound_ms; },
+          50, 600'000,
+          "the view is trusted only if verified current within this many ms (heartbeat or store "
+          "read); beyond it, bus.stale_mode applies"),
+      IntOpt<std::int64_t>(
+          "bus.heartbeat_interval_ms",
+          [](Config & c) -> auto& { return c.bus_heartbeat_interval_ms; }, 10, 60'000,
+          "how often this node publishes the store's max revocation seq"),
+      StaleModeOpt(),
       StringOpt(
           "log.level", [](Config & c) -> auto& { return c.log_level; },
           "trace, debug, info, warn, error"),

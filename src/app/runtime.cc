@@ -68,8 +68,13 @@ Result<Runtime> OpenRuntime(const Config& config) {
   runtime.keys = std::move(*keys);
 
   runtime.view = auth::RevocationView::Create(config.auth.strategies);
+  auto bus = OpenBus(config, runtime.store.get(), runtime.view.get());
+  if (!bus.ok()) return bus.error();
+  runtime.bus = std::move(*bus);
   auth::Dependencies deps;
   deps.view = runtime.view.get();
+  deps.sync = runtime.bus.sync.get();
+  deps.bus = runtime.bus.bus.get();
   deps.store = runtime.store.get();
   deps.keys = runtime.keys.get();
   deps.clock = SystemClock();

@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "app/bus_wiring.h"
 #include "app/config.h"
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/ports.h"
@@ -20,6 +21,9 @@ struct Runtime {
   std::unique_ptr<auth::Store> store;
   std::unique_ptr<auth::KeyRing> keys;
   std::unique_ptr<auth::RevocationView> view;  // fed by the token service's catch-up
+  // With bus.url: the sync and the Redis bus keeping `view` in step (declared after the view and
+  // the store, so they stop first).
+  BusParts bus;
   std::unique_ptr<auth::TokenService> tokens;
 };
 

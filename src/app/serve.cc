@@ -60,6 +60,7 @@ void PrintBanner(const Config& config, const Runtime& runtime, const std::string
     fmt::print("key: {} {} {}\n", key.kid, jose::AlgName(key.alg), auth::KeyStateName(key.state));
   }
   fmt::print("store: {}\n", runtime.store->kind());
+  fmt::print("revocation bus: {}\n", runtime.bus.bus ? "redis" : "none (single node)");
   fmt::print("configuration in effect:\n{}\n", DescribeConfig(config));
   std::fflush(stdout);
 }
@@ -108,7 +109,7 @@ int Serve(const Config& config) {
   options.address = address;
   options.port = port;
   http::ServerDeps deps{runtime->tokens.get(), runtime->keys.get(), runtime->store.get(),
-                        runtime->view.get(), SystemClock()};
+                        runtime->view.get(), SystemClock(), runtime->bus.sync.get()};
   auto server = http::Server::Create(options, deps);
   if (!server.ok()) {
     spdlog::error("cannot listen on {}: {}", config.listen, server.error().message());

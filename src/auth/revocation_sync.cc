@@ -306,6 +306,7 @@ Freshness RevocationSyncImpl::freshness() const {
     std::lock_guard lock(mu_);
     const bool fresh = now_ns < fresh_until_ns_.load(std::memory_order_acquire);
     f.state = fresh ? SyncState::kInSync : running_ ? SyncState::kCatchingUp : SyncState::kStale;
+    f.stale_mode = options_.stale_mode;
     f.connected = subscribed_ && resynced_;
     f.store_reachable = store_reachable_;
     f.applied_seq = cursor_;

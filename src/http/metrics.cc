@@ -167,12 +167,55 @@ void Metrics::RenderGauges(const Gauges& g, std::string& out) const {
                  g.keys, g.worker_queue);
 }
 
+void Metrics::RenderSync(const auth::Freshness& f, std::string& out) {
+  auto it = std::back_inserter(out);
+  fmt::format_to(it,
+                 "# HELP jwtd_revocation_view_lag_seconds Time since the view was last verified "
+                 "current (heartbeat or store read); past the staleness bound it is not trusted.\n"
+                 "# TYPE jwtd_revocation_view_lag_seconds gauge\n"
+                 "jwtd_revocation_view_lag_seconds {}\n"
+                 "# HELP jwtd_revocation_sync_state 1 for the view's current state.\n"
+                 "# TYPE jwtd_revocation_sync_state gauge\n",
+                 static_cast<double>(f.lag_ms) / 1000.0);
+  for (auto s : {auth::SyncState::kInSync, auth::SyncState::kCatchingUp, auth::SyncState::kStale}) {
+    fmt::format_to(it, "jwtd_revocation_sync_state{{state=\"{}\"}} {}\n", auth::SyncStateName(s),
+                   f.state == s ? 1 : 0);
+  }
+  fmt::format_to(it,
+                 "# TYPE jwtd_revocation_bus_connected gauge\n"
+                 "jwtd_revocation_bus_connected {}\n"
+                 "# TYPE jwtd_revocation_sync_applied_seq gauge\n"
+                 "jwtd_revocation_sync_applied_seq {}\n"
+                 "# TYPE jwtd_revocation_sync_known_max_seq gauge\n"
+                 "jwtd_revocation_sync_known_max_seq {}\n"
+                 "# HELP jwtd_revocation_bus_messages_total Bus messages received, by kind.\n"
+                 "# TYPE jwtd_revocation_bus_messages_total counter\n"
+                 "jwtd_revocation_bus_messages_total{{kind=\"entry\"}} {}\n"
+                 "jwtd_revocation_bus_messages_total{{kind=\"heartbeat\"}} {}\n"
+                 "# TYPE jwtd_revocation_bus_disconnects_total counter\n"
+                 "jwtd_revocation_bus_disconnects_total {}\n"
+                 "# HELP jwtd_revocation_gaps_total Missed seqs noticed (then caught up).\n"
+                 "# TYPE jwtd_revocation_gaps_total counter\n"
+                 "jwtd_revocation_gaps_total {}\n"
+                 "# TYPE jwtd_revocation_catch_ups_total counter\n"
+                 "jwtd_revocation_catch_ups_total{{result=\"ok\"}} {}\n"
+                 "jwtd_revocation_catch_ups_total{{result=\"failed\"}} {}\n"
+                 "# HELP jwtd_revocation_stale_requests_total Requests met with a stale view.\n"
+                 "# TYPE jwtd_revocation_stale_requests_total counter\n"
+                 "jwtd_revocation_stale_requests_total{{action=\"store_check\"}} {}\n"
+                 "jwtd_revocation_stale_requests_total{{action=\"refused\"}} {}\n",
+                 f.connected ? 1 : 0, f.applied_seq, f.known_max_seq, f.entries_received,
+                 f.heartbeats_received, f.disconnects, f.gaps, f.catch_ups, f.catch_up_failures,
+                 f.stale_checks, f.stale_refusals);
+}
+
 std::string Metrics::Render(const Gauges& gauges) const {
   std::string out;
   out.reserve(8192);
   RenderRequests(out);
   RenderDomain(out);
   RenderGauges(gauges, out);
+  if (gauges.sync) RenderSync(*gauges.sync, out);
   return out;
 }
 

@@ -14,6 +14,9 @@
 #include <string_view>
 #include <vector>
 
+#include <optional>
+
+#include "jwtd/auth/revocation_sync.h"
 #include "jwtd/error.h"
 
 namespace jwtd::http {
@@ -29,6 +32,7 @@ struct Gauges {
   std::size_t view_bytes = 0;
   std::size_t keys = 0;
   std::size_t worker_queue = 0;
+  std::optional<auth::Freshness> sync;  // many nodes: the view's freshness and bus counters
 };
 
 class Metrics {
@@ -57,6 +61,7 @@ class Metrics {
   void RenderRequests(std::string& out) const;
   void RenderDomain(std::string& out) const;
   void RenderGauges(const Gauges& g, std::string& out) const;
+  static void RenderSync(const auth::Freshness& f, std::string& out);
   std::vector<std::string> routes_;
   std::unique_ptr<RouteStats[]> stats_;
   std::array<std::atomic<std::uint64_t>, 3> logins_{};

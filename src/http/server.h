@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "jwtd/auth/key_ring.h"
+#include "jwtd/auth/revocation_sync.h"
 #include "jwtd/auth/ports.h"
 #include "jwtd/auth/revocation_view.h"
 #include "jwtd/auth/token_service.h"
@@ -68,6 +69,7 @@ struct ServerDeps {
   auth::Store* store = nullptr;                // required (/readyz)
   const auth::RevocationView* view = nullptr;  // optional (metrics only)
   const Clock* clock = nullptr;                // required
+  const auth::RevocationSync* sync = nullptr;  // optional (many nodes: /readyz, metrics)
 };
 
 class Server {

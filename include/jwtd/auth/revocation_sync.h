@@ -61,6 +61,7 @@ struct RevocationSyncOptions {
 // A snapshot for /readyz and /metrics.
 struct Freshness {
   SyncState state = SyncState::kStale;
+  StaleMode stale_mode = StaleMode::kCheck;
   bool connected = false;              // bus subscription up (and resynced since)
   bool store_reachable = true;         // the last catch-up succeeded
   std::int64_t applied_seq = 0;        // contiguous: every seq <= this is applied

@@ -19,6 +19,7 @@ Outcome HandleMetrics(const Api& api, const Request& request) {
     g.applied_seq = s.applied_seq;
     g.view_bytes = s.approx_bytes;
   }
+  if (api.deps.sync != nullptr) g.sync = api.deps.sync->freshness();
   g.keys = api.deps.keys->List().size();
   if (api.queue_depth) g.worker_queue = api.queue_depth();
   Response r;

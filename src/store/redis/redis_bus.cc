@@ -183,6 +183,19 @@ void RedisBusImpl::PublisherLoop() {
     }
     PublishBatch(&conn, NextBatch(&next_heartbeat_ms));
   }
+  // Stopping (e.g. a CLI command exiting right after a revocation): what is queued still goes.
+  std::vector<std::string> rest;
+  {
+    std::lock_guard lock(mu_);
+    rest.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.clear();
+  }
+  if (!rest.empty() && conn == nullptr) {
+    auto opened =
+        RedisConnection::Open(address_, options_.connect_timeout_ms, options_.command_timeout_ms);
+    if (opened.ok()) conn = std::move(*opened);
+  }
+  PublishBatch(&conn, std::move(rest));
 }
 
 bool RedisBusImpl::Backoff(std::int64_t* delay_ms) {

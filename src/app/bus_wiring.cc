@@ -1,0 +1,36 @@
+#include "app/bus_wiring.h"
+
+#include <algorithm>
+
+#include "jwtd/clock.h"
+
+namespace jwtd::app {
+
+Result<BusParts> OpenBus(const Config& config, auth::Store* store, auth::RevocationView* view) {
+  BusParts parts;
+  if (config.bus_url.empty()) return parts;
+  auth::RevocationSyncOptions sync_options;
+  sync_options.staleness_bound_ms = config.bus_staleness_bound_ms;
+  sync_options.stale_mode =
+      config.bus_stale_mode == "refuse" ? auth::StaleMode::kRefuse : auth::StaleMode::kCheck;
+  auto sync = auth::RevocationSync::Create(sync_options, store, view, SystemClock());
+  if (!sync.ok()) return sync.error();
+  parts.sync = std::move(*sync);
+
+  store::RedisBusOptions bus_options;
+  bus_options.url = config.bus_url;
+  bus_options.channel = config.bus_channel;
+  bus_options.node_id = config.bus_node_id;
+  bus_options.heartbeat_interval_ms = config.bus_heartbeat_interval_ms;
+  // A hung Redis must be noticed well inside the staleness bound.
+  bus_options.idle_probe_ms = std::max<std::int64_t>(config.bus_staleness_bound_ms / 2, 50);
+  bus_options.command_timeout_ms = std::max<std::int64_t>(config.bus_staleness_bound_ms / 2, 50);
+  // Heartbeats announce the store's max seq: the durable log is the authority, not this node.
+  auto bus = store::OpenRedisBus(
+      bus_options, parts.sync.get(), [store] { return store->MaxRevocationSeq(); }, SystemClock());
+  if (!bus.ok()) return bus.error();
+  parts.bus = std::move(*bus);
+  return parts;
+}
+
+}  // namespace jwtd::app
