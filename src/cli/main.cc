@@ -1,10 +1,13 @@
 // jwtd — the command-line entry point. Each subcommand lives in its own file.
 #include <CLI/CLI.hpp>
+#include <sys/stat.h>
 
 #include "cli_common.h"
 #include "version.h"
 
 int main(int argc, char** argv) {
+  // Everything jwtd creates (database, WAL, key files, logs) is for its own user only.
+  ::umask(077);
   CLI::App app{"jwtd — a JWT authentication server where logout is real"};
   app.set_version_flag("--version", std::string("jwtd ") + JWTD_VERSION);
   app.require_subcommand(1);

@@ -83,7 +83,8 @@ HttpResponse HttpClient::Send(const HttpRequest& request) const {
 }
 
 HttpResponse HttpClient::Get(const std::string& target, const std::string& bearer) const {
-  HttpRequest req{.method = "GET", .target = target};
+  HttpRequest req;
+  req.target = target;
   if (!bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + bearer);
   return Send(req);
 }
@@ -93,7 +94,8 @@ HttpResponse HttpClient::PostJson(const std::string& target, const boost::json::
   HttpRequest req{.method = "POST",
                   .target = target,
                   .body = boost::json::serialize(body),
-                  .content_type = "application/json"};
+                  .content_type = "application/json",
+                  .headers = {}};
   if (!bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + bearer);
   return Send(req);
 }
@@ -102,11 +104,14 @@ HttpResponse HttpClient::PostForm(const std::string& target, const std::string& 
   return Send({.method = "POST",
                .target = target,
                .body = form,
-               .content_type = "application/x-www-form-urlencoded"});
+               .content_type = "application/x-www-form-urlencoded",
+               .headers = {}});
 }
 
 HttpResponse HttpClient::Delete(const std::string& target, const std::string& bearer) const {
-  HttpRequest req{.method = "DELETE", .target = target};
+  HttpRequest req;
+  req.method = "DELETE";
+  req.target = target;
   if (!bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + bearer);
   return Send(req);
 }

@@ -36,7 +36,9 @@ TEST_F(ServerTest, ParallelRefreshesMintAtMostOneLiveBranch) {
   ASSERT_LE(minted.size(), 1u);
   // The losers presented a spent token: reuse, so the family is revoked and even the winner's
   // successor is dead (RFC 9700 §4.14.2).
-  if (!minted.empty()) EXPECT_EQ(Refresh(minted[0]).status, 400);
+  if (!minted.empty()) {
+    EXPECT_EQ(Refresh(minted[0]).status, 400);
+  }
 }
 
 TEST_F(ServerTest, GraceWindowMakesParallelRefreshesIdempotent) {
