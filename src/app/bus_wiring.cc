@@ -25,6 +25,9 @@ Result<BusParts> OpenBus(const Config& config, auth::Store* store, auth::Revocat
   // A hung Redis must be noticed well inside the staleness bound.
   bus_options.idle_probe_ms = std::max<std::int64_t>(config.bus_staleness_bound_ms / 2, 50);
   bus_options.command_timeout_ms = std::max<std::int64_t>(config.bus_staleness_bound_ms / 2, 50);
+  // Back within a fraction of the bound once Redis returns (staleness costs store reads).
+  bus_options.reconnect_max_ms = std::clamp<std::int64_t>(config.bus_staleness_bound_ms / 4,
+                                                          bus_options.reconnect_min_ms, 2000);
   // Heartbeats announce the store's max seq: the durable log is the authority, not this node.
   auto bus = store::OpenRedisBus(
       bus_options, parts.sync.get(), [store] { return store->MaxRevocationSeq(); }, SystemClock());

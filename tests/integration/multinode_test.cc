@@ -156,10 +156,8 @@ TEST_F(MultiNodeTest, RevocationOnOneNodeIsRefusedByTheOthersWithinMilliseconds)
 TEST_F(MultiNodeTest, RedisDownNoNodeAcceptsARevokedTokenAndRestartResyncs) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(WaitInSync(i));
   Register("alice");
-  std::vector<Tokens> revoked;
   Tokens before = Login(0, "alice");
   ASSERT_EQ(Revoke(0, 0, before), 204);
-  revoked.push_back(before);
   ASSERT_LT(UntilRefused(1, before.access, Clock::now()), kStalenessBound);
 
   // A checker hammers B and C with every token whose revocation was acknowledged: none may be

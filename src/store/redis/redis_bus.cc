@@ -169,7 +169,10 @@ void RedisBusImpl::PublisherLoop() {
   std::int64_t next_connect_ms = 0;
   std::int64_t delay_ms = options_.reconnect_min_ms;
   while (!stopping()) {
-    if (conn == nullptr && MonotonicMs(clock_) >= next_connect_ms) {
+    std::vector<std::string> batch = NextBatch(&next_heartbeat_ms);
+    // Connect when there is something to send (heartbeats included, every interval), so the
+    // first revocation after Redis comes back is not lost to a backoff timer.
+    if (conn == nullptr && !batch.empty() && MonotonicMs(clock_) >= next_connect_ms) {
       auto opened =
           RedisConnection::Open(address_, options_.connect_timeout_ms, options_.command_timeout_ms);
       if (opened.ok()) {
@@ -181,7 +184,7 @@ void RedisBusImpl::PublisherLoop() {
       }
       publisher_connected_.store(conn != nullptr, std::memory_order_relaxed);
     }
-    PublishBatch(&conn, NextBatch(&next_heartbeat_ms));
+    PublishBatch(&conn, std::move(batch));
   }
   // Stopping (e.g. a CLI command exiting right after a revocation): what is queued still goes.
   std::vector<std::string> rest;
