@@ -85,7 +85,7 @@ std::thread StartSignalWaiter(http::Server* server) {
 
 }  // namespace
 
-int Serve(const Config& config) {
+void BlockStopSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
@@ -93,6 +93,10 @@ int Serve(const Config& config) {
   sigaddset(&set, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+}
+
+int Serve(const Config& config) {
+  BlockStopSignals();  // idempotent; the caller should have done it before starting threads
 
   std::string address;
   std::uint16_t port = 0;

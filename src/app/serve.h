@@ -6,6 +6,11 @@
 
 namespace jwtd::app {
 
+// Blocks SIGINT, SIGTERM (and SIGUSR1) in the calling thread, so every thread started after it
+// inherits the mask and the signals reach only Serve's waiter. Call before anything starts a
+// thread (the logger's flusher included).
+void BlockStopSignals();
+
 // Returns the process exit code: 0 after a graceful stop, 1 when it could not start.
 int Serve(const Config& config);
 

@@ -11,6 +11,7 @@ void RegisterServeCommand(CLI::App& app, int* exit_code) {
       "serve", "run the server (default: 127.0.0.1:8080, SQLite in ./var, keys generated)");
   AddConfigFlags(serve, flags.get());
   serve->callback([flags, exit_code] {
+    app::BlockStopSignals();
     auto config = LoadConfigOrPrint(*flags);
     if (!config) {
       *exit_code = kExitUsage;
