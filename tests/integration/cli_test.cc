@@ -137,3 +137,18 @@ TEST(CliTest, ExampleConfigIsValid) {
 
 }  // namespace
 }  // namespace jwtd::testing
+
+namespace jwtd::testing {
+namespace {
+
+// docs/jwtd.example.toml is what `jwtd config example` prints: regenerate it with
+// `jwtd config example > docs/jwtd.example.toml` when an option changes.
+TEST(CliTest, CommittedExampleConfigIsCurrent) {
+  std::ifstream in(std::string(JWTD_SOURCE_DIR) + "/docs/jwtd.example.toml");
+  std::stringstream committed;
+  committed << in.rdbuf();
+  EXPECT_EQ(RunJwtd({"config", "example"}).out, committed.str());
+}
+
+}  // namespace
+}  // namespace jwtd::testing
