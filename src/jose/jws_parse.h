@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jwtd/error.h"
 #include "jwtd/jose/alg.h"
@@ -38,12 +39,27 @@ struct HeaderFields {
 // Fills a Claims from a verified header and payload (src/jose/claims_parser.cc).
 class ClaimsBuilder {
  public:
+  // Which parser reads the payload. kAuto: the flat-object fast path (json_flat.h), and the
+  // strict Boost.JSON SAX path (json_sax.h) whenever the fast path gives up. The other two
+  // exist so tests and fuzz/claims_parse_fuzz.cc can compare the paths: kFastOnly returns
+  // kBadJson with *used_fast false where kAuto would fall back.
+  enum class Path { kAuto, kFastOnly, kStrictOnly };
+
   // kBadJson / kInvalidUtf8 / kDuplicateMember on bad JSON; kBadNumericDate for an exp, nbf
   // or iat that is not an integer in [0, 253402300799]; kMissingClaim for no exp or a
-  // registered claim of the wrong type (ver must be a non-negative integer).
-  // The payload string becomes Claims::json() (moved, not copied).
+  // registered claim of the wrong type (ver must be a non-negative integer); kTokenTooLarge
+  // for a payload of 2 GiB or more. The payload string becomes Claims::json() (moved, not
+  // copied). *used_fast (optional) tells whether the fast path produced the result.
   [[nodiscard]] static Reason Build(const HeaderFields& header, Alg alg, std::string payload,
-                                    Claims* out);
+                                    Claims* out, Path path = Path::kAuto,
+                                    bool* used_fast = nullptr);
+
+  // Names of the claims that have no accessor, in token order (tests and fuzzing).
+  static std::vector<std::string_view> OtherNames(const Claims& c);
+
+ private:
+  static Reason Parse(Claims* out, Path path, bool* used_fast);
+  static void ResetParsed(Claims* c);
 };
 
 // The largest NumericDate jose accepts: 9999-12-31T23:59:59Z.
