@@ -16,6 +16,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string_view>
 
 #include "json_sax.h"
@@ -42,8 +43,10 @@ class Cursor {
   // The next byte, or 0 at the end (0 starts no JSON token, so it always means "give up").
   char Peek() const { return p_ < end_ ? *p_ : '\0'; }
   void Skip() { ++p_; }
-  void SkipWs() {  // RFC 8259 §2: the four whitespace characters
-    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  void SkipWs() {        // RFC 8259 §2: the four whitespace characters
+    const char* p = p_;  // a local: writes through char* could alias p_ itself
+    while (p < end_ && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+    p_ = p;
   }
   bool Eat(char c) {
     if (Peek() != c) return false;
@@ -67,11 +70,29 @@ class Cursor {
       *out = 0;
       return true;
     }
+    const char* p = p_;
     std::int64_t v = 0;
     int n = 0;
-    for (; n < 18 && p_ < end_ && *p_ >= '0' && *p_ <= '9'; ++n, ++p_) v = v * 10 + (*p_ - '0');
+    if (std::uint64_t x; end_ - p >= 8 && (std::memcpy(&x, p, 8), EightDigits(x))) {
+      v = static_cast<std::int64_t>(ParseEightDigits(x));  // NumericDates have ten digits
+      p += 8;
+      n = 8;
+    }
+    for (; n < 18 && p < end_ && *p >= '0' && *p <= '9'; ++n, ++p) v = v * 10 + (*p - '0');
+    p_ = p;
     *out = v;
     return n > 0;
+  }
+  // True if all eight bytes of x are ASCII digits.
+  static bool EightDigits(std::uint64_t x) {
+    return ((x & 0xF0F0F0F0F0F0F0F0ull) |
+            (((x + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) == 0x3333333333333333ull;
+  }
+  // The value of eight ASCII digits, the first one most significant (pairs, then quads).
+  static std::uint64_t ParseEightDigits(std::uint64_t x) {
+    x = ((x & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
+    x = ((x & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
+    return ((x & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
   }
   bool Literal(std::string_view word) {
     if (static_cast<std::size_t>(end_ - p_) < word.size() ||
@@ -85,16 +106,18 @@ class Cursor {
  private:
   // Advances to the first byte that is not kPlain (or the end), eight bytes per step.
   void SkipPlain() {
-    while (end_ - p_ >= 8) {
+    const char* p = p_;
+    while (end_ - p >= 8) {
       std::uint64_t x;
-      std::memcpy(&x, p_, 8);
+      std::memcpy(&x, p, 8);
       if (std::uint64_t m = SpecialBytes(x); m != 0) {
-        p_ += std::countr_zero(m) / 8;  // the lowest flag is exact (see SpecialBytes)
+        p_ = p + std::countr_zero(m) / 8;  // the lowest flag is exact (see SpecialBytes)
         return;
       }
-      p_ += 8;
+      p += 8;
     }
-    while (p_ < end_ && kPlain[static_cast<unsigned char>(*p_)]) ++p_;
+    while (p < end_ && kPlain[static_cast<unsigned char>(*p)]) ++p;
+    p_ = p;
   }
   // High bit of each byte of x (little-endian) that is '"', '\\', < 0x20 or >= 0x80. The
   // borrow tricks can also flag bytes above a flagged one, never below it, so the lowest
@@ -137,7 +160,7 @@ class NameSet {
  public:
   // False if `name` was already seen or the set is full (the caller gives up either way).
   bool Insert(std::string_view name) {
-    if (n_ == names_.size()) return false;
+    if (n_ == std::size(names_)) return false;
     std::uint64_t bit = std::uint64_t{1} << Bucket(name);
     if ((filter_ & bit) != 0) {
       for (std::size_t i = 0; i < n_; ++i) {
@@ -145,20 +168,26 @@ class NameSet {
       }
     }
     filter_ |= bit;
-    names_[n_++] = name;
+    names_[n_++] = Name{name.data(), name.size()};
     return true;
   }
 
  private:
   static unsigned Bucket(std::string_view s) {
-    unsigned h = static_cast<unsigned>(s.size()) * 0x9Eu;
-    if (!s.empty()) {
-      h += static_cast<unsigned char>(s.front()) * 31u + static_cast<unsigned char>(s.back()) * 7u;
-      h += static_cast<unsigned char>(s[s.size() / 2]);
-    }
-    return h & 63u;
+    if (s.empty()) return 0;
+    auto at = [&](std::size_t i) {
+      return static_cast<unsigned>(static_cast<unsigned char>(s[i]));
+    };
+    return (at(0) * 5u + at(s.size() - 1) * 3u + at(s.size() / 2) +
+            static_cast<unsigned>(s.size())) &
+           63u;
   }
-  std::array<std::string_view, 32> names_;
+  struct Name {  // trivial, so the array is not zeroed on every parse
+    const char* data;
+    std::size_t size;
+    bool operator==(std::string_view o) const { return std::string_view(data, size) == o; }
+  };
+  Name names_[32];  // [0, n_) are set
   std::size_t n_ = 0;
   std::uint64_t filter_ = 0;
 };

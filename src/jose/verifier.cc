@@ -161,8 +161,8 @@ Result<Claims> VerifyCompact(std::string_view compact, std::size_t max_bytes, co
   if (!VerifyJwsSignature(key->impl(), parts.signing_input, s.signature)) {
     return Fail(Reason::kBadSignature);
   }
-  Claims claims;
-  r = ClaimsBuilder::Build(s.fields, key->alg(), std::move(payload), &claims);
+  Result<Claims> claims{Claims{}};  // filled in place: a Claims is not cheap to move
+  r = ClaimsBuilder::Build(s.fields, key->alg(), std::move(payload), &*claims);
   if (r != Reason::kNone) return Fail(r);
   return claims;
 }

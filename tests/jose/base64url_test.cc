@@ -103,5 +103,31 @@ TEST(Base64Url, EveryTwoAndThreeCharTailIsCanonicalOrRejected) {
   }
 }
 
+// Every byte value at every position of inputs long enough for the 16-character SIMD blocks
+// (and their scalar tails): accepted exactly when all characters are in the URL-safe alphabet,
+// and then decoded like the encoder's inverse.
+TEST(Base64Url, EveryByteAtEveryPositionOfLongInputs) {
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::mt19937 rng(7);
+  for (std::size_t len : {16u, 20u, 32u, 36u, 44u, 48u, 64u}) {
+    std::string bytes(len / 4 * 3, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    const std::string good = Base64UrlEncode(bytes);
+    ASSERT_EQ(good.size(), len);
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (int v = 0; v < 256; ++v) {
+        std::string text = good;
+        text[pos] = static_cast<char>(v);
+        std::string out;
+        bool in_alphabet = alphabet.find(static_cast<char>(v)) != std::string::npos;
+        ASSERT_EQ(Base64UrlDecode(text, &out), in_alphabet) << len << " " << pos << " " << v;
+        if (in_alphabet) {
+          ASSERT_EQ(Base64UrlEncode(out), text);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace jwtd::jose
