@@ -2,10 +2,14 @@
 //
 // Durability: every committed Transact() is fsynced (synchronous=FULL), so a 2xx answered after
 // a logout survives a crash or a power loss.
-// Concurrency: one writer connection; Transact() takes an in-process write mutex and then
-// `BEGIN IMMEDIATE`, so writers are serialised in this process and across processes (the latter
-// waiting up to busy_timeout_ms), and a refresh rotation is single-flight. fn is retried (at
-// most 3 attempts) when SQLite reports SQLITE_BUSY/SQLITE_LOCKED. Reads (ReadRevocations,
+// Concurrency: one writer connection; fns run one at a time on it inside `BEGIN IMMEDIATE`, so
+// writers are serialised in this process and across processes (the latter waiting up to
+// busy_timeout_ms), and a refresh rotation is single-flight. Group commit: Transacts that
+// arrive while a commit is in flight share the next transaction (up to 64), each fn in its own
+// SAVEPOINT — a failing fn is undone alone and its caller alone gets its error — and one COMMIT
+// (one fsync); every caller returns only after the commit holding its writes. fn may run on
+// another caller's thread. fn is retried (at most 3 attempts) when SQLite reports
+// SQLITE_BUSY/SQLITE_LOCKED. Reads (ReadRevocations,
 // MaxRevocationSeq, ListAudit, Ping) use a pool of `pool_size` read-only connections and never
 // wait for the writer (WAL readers see the last commit). fn must not call Transact, Migrate or
 // SweepExpired of the same store (the write mutex is not recursive).

@@ -1,0 +1,125 @@
+#include "store/sqlite/group_commit.h"
+
+#include <exception>
+#include <utility>
+
+namespace jwtd::store::sqlite {
+namespace {
+
+// Rolls back a transaction left open on any way out of an attempt.
+class RollbackGuard {
+ public:
+  explicit RollbackGuard(Connection& conn) : conn_(conn) {}
+  RollbackGuard(const RollbackGuard&) = delete;
+  RollbackGuard& operator=(const RollbackGuard&) = delete;
+  ~RollbackGuard() {
+    if (conn_.in_transaction()) (void)conn_.Exec("ROLLBACK", "rollback");
+  }
+
+ private:
+  Connection& conn_;
+};
+
+// The body runs on the leader's thread, maybe not its caller's: nothing may escape into the
+// leader (it answers other callers too).
+Result<void> CallBody(const GroupCommitter::Body& body, Connection& conn) {
+  try {
+    return body(conn);
+  } catch (const std::exception&) {
+    return Error(Code::kInternal, Reason::kInternal, "sqlite: write transaction threw");
+  }
+}
+
+}  // namespace
+
+Result<void> GroupCommitter::Run(const Body& body) {
+  Pending me{&body, Ok()};
+  std::unique_lock lock(mu_);
+  queue_.push_back(&me);
+  for (;;) {
+    changed_.wait(lock, [&] { return me.done || !leading_; });
+    if (me.done) return std::move(me.result);
+    // Nobody is leading: this caller runs the queue's head (itself included unless more than
+    // max_batch_ were ahead of it, in which case it leads again next round).
+    leading_ = true;
+    std::vector<Pending*> batch;
+    while (!queue_.empty() && batch.size() < max_batch_) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    Lead(batch);
+    lock.lock();
+    for (Pending* item : batch) item->done = true;
+    leading_ = false;
+    changed_.notify_all();
+  }
+}
+
+std::int64_t GroupCommitter::commits() const {
+  std::lock_guard lock(mu_);
+  return commits_;
+}
+
+void GroupCommitter::Lead(std::vector<Pending*>& batch) {
+  std::lock_guard write_lock(write_mu_);
+  for (int attempt = 1;; ++attempt) {
+    (void)writer_.TakeBusy();
+    Result<void> outcome = Attempt(batch);
+    if (outcome.ok()) {
+      std::lock_guard lock(mu_);
+      ++commits_;
+      return;
+    }
+    // Nothing of this attempt is committed. Busy (another process holds the write lock past
+    // busy_timeout): run the whole batch again. Otherwise every body that had succeeded lost
+    // its writes with the transaction and gets its error.
+    if (writer_.TakeBusy() && attempt < max_attempts_) continue;
+    for (Pending* item : batch) {
+      if (item->result.ok()) item->result = outcome.error();
+    }
+    return;
+  }
+}
+
+Result<void> GroupCommitter::Attempt(std::vector<Pending*>& batch) {
+  for (Pending* item : batch) item->result = Ok();
+  // IMMEDIATE takes the write lock up front, so a read-then-write (LockSession, rotation)
+  // cannot be overtaken by another writer, in this process or another.
+  JWTD_RETURN_IF_ERROR(writer_.Exec("BEGIN IMMEDIATE", "begin"));
+  RollbackGuard guard(writer_);
+  for (Pending* item : batch) {
+    RunInSavepoint(*item);
+    if (!writer_.in_transaction()) {
+      // SQLite rolled the whole transaction back (I/O error, disk full, out of memory).
+      if (!item->result.ok()) return item->result.error();
+      return Error(Code::kUnavailable, Reason::kStoreUnavailable,
+                   "sqlite: the write transaction was aborted");
+    }
+  }
+  // With synchronous=FULL the WAL is fsynced before COMMIT returns: durable on success, for
+  // every body of the batch at once.
+  return writer_.Exec("COMMIT", "commit");
+}
+
+void GroupCommitter::RunInSavepoint(Pending& item) {
+  for (int attempt = 1;; ++attempt) {
+    (void)writer_.TakeBusy();
+    Result<void> result = writer_.Exec("SAVEPOINT batch_item", "savepoint");
+    if (result.ok()) result = CallBody(*item.body, writer_);
+    if (result.ok()) result = writer_.Exec("RELEASE batch_item", "release");
+    if (result.ok()) {
+      item.result = Ok();
+      return;
+    }
+    const bool busy = writer_.TakeBusy();
+    // Undo this body's writes only; the batch's other bodies keep theirs.
+    if (writer_.in_transaction()) {
+      (void)writer_.Exec("ROLLBACK TO batch_item; RELEASE batch_item", "rollback to savepoint");
+    }
+    item.result = std::move(result);
+    if (!busy || attempt >= max_attempts_ || !writer_.in_transaction()) return;
+  }
+}
+
+}  // namespace jwtd::store::sqlite
