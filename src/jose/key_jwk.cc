@@ -1,10 +1,13 @@
 // JWK import and export (RFC 7517 §4, RFC 7518 §6, RFC 8037 §2) and the RFC 7638 thumbprint.
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
+#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 
 #include "json_sax.h"
 #include "jwtd/jose/base64url.h"
@@ -98,8 +101,10 @@ std::string_view KtyOf(KeyKind kind) {
 }
 
 // EVP_PKEY from OSSL_PARAMs, then a consistency check: private parts must match the public
-// ones, public points must be valid (RFC 7518 §6.2, §6.3).
-Result<ossl::EvpPkey> FromParams(const char* type, OSSL_PARAM_BLD* bld, bool priv) {
+// ones, public points must be valid (RFC 7518 §6.2, §6.3). `public_check` false skips
+// OpenSSL's check of a public key (for RSA, whose caller checks it deterministically).
+Result<ossl::EvpPkey> FromParams(const char* type, OSSL_PARAM_BLD* bld, bool priv,
+                                 bool public_check = true) {
   ossl::Params params(OSSL_PARAM_BLD_to_param(bld));
   ossl::EvpPkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* raw = nullptr;
@@ -110,6 +115,7 @@ Result<ossl::EvpPkey> FromParams(const char* type, OSSL_PARAM_BLD* bld, bool pri
     return KeyError(Reason::kBadKey, "JWK key parts are invalid");
   }
   ossl::EvpPkey pkey(raw);
+  if (!priv && !public_check) return pkey;
   ossl::EvpPkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
   int ok = check
                ? (priv ? EVP_PKEY_pairwise_check(check.get()) : EVP_PKEY_public_check(check.get()))
@@ -161,6 +167,40 @@ Result<ossl::EvpPkey> EcFromJwk(const bj::object& o, Alg alg, bool* priv) {
   return FromParams("EC", b.bld.get(), *priv);
 }
 
+// The odd primes below 752, for the trial division of SP 800-89 §5.3.3.
+constexpr auto kSmallPrimes = [] {
+  std::array<std::uint16_t, 132> primes{};
+  std::size_t n = 0;
+  for (std::uint16_t c = 3; c < 752; c += 2) {
+    bool prime = true;
+    for (std::uint16_t d = 3; d * d <= c; d += 2) prime = prime && c % d != 0;
+    if (prime) primes[n++] = c;
+  }
+  return primes;
+}();
+static_assert(kSmallPrimes.back() == 751);
+
+// RFC 7518 §3.3 (>= 2048 bits) and the partial public-key validation of SP 800-89 §5.3.3
+// (odd n without a prime factor below 752; odd e with 2 < e < 2^256). Deterministic on
+// purpose: OpenSSL's public check (SP 800-56B §6.4.2.1) draws random Miller-Rabin bases, so
+// a malformed modulus imported only sometimes
+// (fuzz/regressions/jwk_import_fuzz/rsa_modulus_nondeterministic.json). A wrong modulus can
+// only make signatures fail to verify; it cannot make a forged one verify.
+Result<void> CheckRsaPublic(const BIGNUM* n, const BIGNUM* e) {
+  int bits = BN_num_bits(n);
+  if (bits < 2048) return KeyError(Reason::kWeakKey, "RSA key under 2048 bits");
+  // OpenSSL refuses larger moduli at verification (OPENSSL_RSA_MAX_MODULUS_BITS).
+  if (bits > 16384) return KeyError(Reason::kBadKey, "RSA modulus over 16384 bits");
+  if (!BN_is_odd(e) || BN_is_one(e) || BN_num_bits(e) > 256) {
+    return KeyError(Reason::kBadKey, "RSA exponent is not odd and in (2, 2^256)");
+  }
+  if (!BN_is_odd(n)) return KeyError(Reason::kBadKey, "RSA modulus is even");
+  for (std::uint16_t p : kSmallPrimes) {
+    if (BN_mod_word(n, p) == 0) return KeyError(Reason::kBadKey, "RSA modulus has a small factor");
+  }
+  return Ok();
+}
+
 Result<ossl::EvpPkey> RsaFromJwk(const bj::object& o, bool* priv) {
   // RFC 7518 §6.3.2: with d, the CRT members must all be there; "oth" is not supported.
   static constexpr std::pair<const char*, const char*> kPrivate[] = {
@@ -173,12 +213,12 @@ Result<ossl::EvpPkey> RsaFromJwk(const bj::object& o, bool* priv) {
        {Base64Member(o, "n", true, 0, true, &n), Base64Member(o, "e", true, 0, true, &e)}) {
     if (!r.ok()) return r.error();
   }
-  if (n.bytes.size() * 8 < 2048) return KeyError(Reason::kWeakKey, "RSA key under 2048 bits");
   *priv = o.contains("d");
   ParamBuilder b;
   if (!b.PushBn(OSSL_PKEY_PARAM_RSA_N, n.bytes) || !b.PushBn(OSSL_PKEY_PARAM_RSA_E, e.bytes)) {
     return Error(Code::kInternal, Reason::kInternal, "OSSL_PARAM_BLD failed");
   }
+  JWTD_RETURN_IF_ERROR(CheckRsaPublic(b.bns[0].get(), b.bns[1].get()));
   for (const auto& [member, param] : kPrivate) {
     if (!*priv) break;
     Wiped part;
@@ -188,7 +228,8 @@ Result<ossl::EvpPkey> RsaFromJwk(const bj::object& o, bool* priv) {
       return Error(Code::kInternal, Reason::kInternal, "OSSL_PARAM_BLD failed");
     }
   }
-  return FromParams("RSA", b.bld.get(), *priv);
+  // A private key still gets OpenSSL's pairwise check (n = p*q, d*e = 1, CRT parts).
+  return FromParams("RSA", b.bld.get(), *priv, /*public_check=*/false);
 }
 
 Result<ossl::EvpPkey> OkpFromJwk(const bj::object& o, bool* priv) {

@@ -3,7 +3,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <string>
 
 #include "jwtd/jose/decode.h"
 #include "test_util.h"
@@ -127,6 +130,50 @@ TEST(KeyImport, Rsa1024Refused) {  // RFC 7518 §3.3
   std::string n = Base64UrlEncode(std::string(128, '\xC3'));
   EXPECT_EQ(ImportReason(R"({"kty":"RSA","kid":"r","n":")" + n + R"(","e":"AQAB"})", Alg::kRS256),
             Reason::kWeakKey);
+}
+
+// RFC 7518 §3.3 and SP 800-89 §5.3.3 on RSA public parts, decided the same way every time.
+TEST(KeyImport, RsaPublicPartsChecked) {
+  auto jwk = [](const std::string& n_bytes, std::string_view e) {
+    return R"({"kty":"RSA","kid":"r","n":")" + Base64UrlEncode(n_bytes) + R"(","e":")" +
+           std::string(e) + R"("})";
+  };
+  std::string all_ones(256, '\xFF');  // 2^2048 - 1: odd, divisible by 3
+  EXPECT_EQ(ImportReason(jwk(all_ones, "AQAB"), Alg::kRS256), Reason::kBadKey);
+  std::string even = all_ones;
+  even.back() = '\xFE';
+  EXPECT_EQ(ImportReason(jwk(even, "AQAB"), Alg::kRS256), Reason::kBadKey);
+  std::string short_top = all_ones;
+  short_top.front() = '\x7F';  // 2047 bits
+  EXPECT_EQ(ImportReason(jwk(short_top, "AQAB"), Alg::kRS256), Reason::kWeakKey);
+  // A real modulus with a bad exponent: 1, even, or 2^256 + 1.
+  std::string pub = MustGenerate(Alg::kRS256, "r")->ToJwk(false);
+  std::size_t at = pub.find("\"e\":\"") + 5;
+  std::size_t end = pub.find('"', at);
+  auto with_e = [&](std::string_view e) {
+    return pub.substr(0, at) + std::string(e) + pub.substr(end);
+  };
+  EXPECT_EQ(ImportReason(with_e("AQAB")), Reason::kNone);
+  EXPECT_EQ(ImportReason(with_e("AQ")), Reason::kBadKey);
+  EXPECT_EQ(ImportReason(with_e("Ag")), Reason::kBadKey);
+  EXPECT_EQ(ImportReason(with_e(Base64UrlEncode("\x01" + std::string(31, '\0') + "\x01"))),
+            Reason::kBadKey);
+}
+
+// OpenSSL's own public check draws random Miller-Rabin bases; jose's import must not depend on
+// them (fuzz/regressions/jwk_import_fuzz/rsa_modulus_nondeterministic.json imported only
+// sometimes before).
+TEST(KeyImport, RsaImportIsDeterministic) {
+  std::ifstream in(std::string(JWTD_SOURCE_DIR) +
+                   "/fuzz/regressions/jwk_import_fuzz/rsa_modulus_nondeterministic.json");
+  ASSERT_TRUE(in) << "regression input missing";
+  std::string jwk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const Reason first = ImportReason(jwk, Alg::kPS256);
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(ImportReason(jwk, Alg::kPS256), first) << i;
+  auto key = Key::FromJwk(jwk, Alg::kPS256);
+  if (key.ok()) {  // and its exports re-import every time
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(Key::FromJwk((*key)->ToJwk(false)).ok()) << i;
+  }
 }
 
 TEST(KeyImport, WeakHmacSecretsRefused) {  // RFC 7518 §3.2

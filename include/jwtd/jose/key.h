@@ -34,7 +34,10 @@ class Key {
   // (kty EC/crv P-256 for ES256, OKP/Ed25519 for EdDSA, RSA >= 2048 bits for RS256/PS256,
   // oct with at least the hash length for HS*, RFC 7518 §3.2). Duplicate members, unknown
   // kty, a "use" other than "sig" and inconsistent key parts are refused (kBadKey/kWeakKey).
-  // An empty "kid" becomes the RFC 7638 thumbprint.
+  // For EC, OKP and RSA keys an absent or empty "kid" becomes the RFC 7638 thumbprint. HMAC
+  // (oct) keys need a kid: without one they are refused (kBadKey), since their thumbprint
+  // would publish a hash of the secret. RSA public parts are checked deterministically (odd
+  // n of 2048-16384 bits without a factor below 752, odd e in (2, 2^256): SP 800-89 §5.3.3).
   static Result<std::unique_ptr<Key>> FromJwk(std::string_view jwk_json,
                                               std::optional<Alg> alg_if_absent = std::nullopt);
 
@@ -42,7 +45,8 @@ class Key {
   // fit `alg`. An empty kid becomes the RFC 7638 thumbprint.
   static Result<std::unique_ptr<Key>> FromPem(std::string_view pem, Alg alg, std::string kid = {});
 
-  // An HMAC key from raw secret bytes; kWeakKey if shorter than the hash output (RFC 7518 §3.2).
+  // An HMAC key from raw secret bytes; kWeakKey if shorter than the hash output (RFC 7518 §3.2),
+  // kBadKey if `kid` is empty.
   static Result<std::unique_ptr<Key>> FromSecret(std::string_view secret, Alg alg, std::string kid);
 
   const std::string& kid() const;
