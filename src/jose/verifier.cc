@@ -137,33 +137,40 @@ Result<void> VerifierImpl::ValidateClaims(const Claims& c) const {
   return Ok();
 }
 
-}  // namespace
-
-Result<Claims> VerifyCompact(std::string_view compact, std::size_t max_bytes, const KeySet* keys,
-                             const Key* fixed_key) {
+// The RFC 7515 §5.2 steps; fills *out and returns kNone, or returns why the token is refused.
+Reason VerifyInto(std::string_view compact, std::size_t max_bytes, const KeySet* keys,
+                  const Key* fixed_key, Claims* out) {
   CompactParts parts;
   Reason r = SplitCompact(compact, max_bytes, &parts);
-  if (r != Reason::kNone) return Fail(r);
+  if (r != Reason::kNone) return r;
   Scratch& s = ThreadScratch();
   // RFC 7515 §2, §5.2 steps 2, 6, 7: strict base64url for every segment. The payload is
   // decoded straight into the string the Claims will own.
   std::string payload;
   if (!Base64UrlDecode(parts.payload, &payload) ||
       !Base64UrlDecode(parts.signature, &s.signature)) {
-    return Fail(Reason::kBadBase64);
+    return Reason::kBadBase64;
   }
   r = DecodeHeader(parts.header, s);  // RFC 7515 §5.2 step 3
-  if (r != Reason::kNone) return Fail(r);
+  if (r != Reason::kNone) return r;
   const Key* key = nullptr;
   r = CheckHeader(s.fields, keys, fixed_key, &key);
-  if (r != Reason::kNone) return Fail(r);
+  if (r != Reason::kNone) return r;
   // RFC 7515 §5.2 step 8.
   if (!VerifyJwsSignature(key->impl(), parts.signing_input, s.signature)) {
-    return Fail(Reason::kBadSignature);
+    return Reason::kBadSignature;
   }
-  Result<Claims> claims{Claims{}};  // filled in place: a Claims is not cheap to move
-  r = ClaimsBuilder::Build(s.fields, key->alg(), std::move(payload), &*claims);
-  if (r != Reason::kNone) return Fail(r);
+  return ClaimsBuilder::Build(s.fields, key->alg(), std::move(payload), out);
+}
+
+}  // namespace
+
+Result<Claims> VerifyCompact(std::string_view compact, std::size_t max_bytes, const KeySet* keys,
+                             const Key* fixed_key) {
+  // Filled in place and returned by name (one funnel): a Claims is not cheap to move.
+  Result<Claims> claims{Claims{}};
+  Reason r = VerifyInto(compact, max_bytes, keys, fixed_key, &*claims);
+  if (r != Reason::kNone) claims = Fail(r);
   return claims;
 }
 
