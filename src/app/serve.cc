@@ -10,7 +10,10 @@
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "app/maintenance.h"
 #include "app/runtime.h"
@@ -33,6 +36,27 @@ bool SplitListen(const std::string& listen, std::string* address, std::uint16_t*
   return ec == std::errc() && end == digits.data() + digits.size() && !address->empty();
 }
 
+// web.root empty: the page next to the binary (<prefix>/bin/jwtd -> <prefix>/share/jwtd/web, so a
+// relocated install finds its own copy), then the configured install prefix, then the checkout
+// the binary was built from. The first folder with an index.html wins; "" when none has one.
+std::string DefaultWebRoot() {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share" / "jwtd" / "web");
+#ifdef JWTD_WEB_INSTALL_DIR
+  candidates.emplace_back(JWTD_WEB_INSTALL_DIR);
+#endif
+#ifdef JWTD_WEB_SOURCE_DIR
+  candidates.emplace_back(JWTD_WEB_SOURCE_DIR);
+#endif
+  for (const auto& dir : candidates) {
+    if (fs::is_regular_file(dir / "index.html", ec)) return dir.string();
+  }
+  return "";
+}
+
 http::ServerOptions ServerOptionsOf(const Config& config) {
   http::ServerOptions options;
   options.io_threads = config.io_threads;
@@ -47,12 +71,14 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
   for (const auto& client : config.introspection_clients) {
     options.introspection_clients.push_back({client.id, client.secret});
   }
-  if (config.web_enabled) options.web_root = config.web_root;
+  if (config.web_enabled) {
+    options.web_root = config.web_root.empty() ? DefaultWebRoot() : config.web_root;
+  }
   return options;
 }
 
 void PrintBanner(const Config& config, const Runtime& runtime, const std::string& address,
-                 std::uint16_t port) {
+                 std::uint16_t port, const std::string& web_root) {
   std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
   fmt::print("jwtd listening on http://{}:{}\n", host, port);
   fmt::print("issuer: {}\n", config.auth.issuer);
@@ -61,6 +87,9 @@ void PrintBanner(const Config& config, const Runtime& runtime, const std::string
   }
   fmt::print("store: {}\n", runtime.store->kind());
   fmt::print("revocation bus: {}\n", runtime.bus.bus ? "redis" : "none (single node)");
+  if (!web_root.empty()) {
+    fmt::print("logout lab: http://{}:{}/ (files in {})\n", host, port, web_root);
+  }
   fmt::print("configuration in effect:\n{}\n", DescribeConfig(config));
   std::fflush(stdout);
 }
@@ -123,7 +152,10 @@ int Serve(const Config& config) {
     spdlog::warn("serving plain HTTP on {}: tokens cross the network in clear; put TLS in front",
                  config.listen);
   }
-  PrintBanner(config, *runtime, address, (*server)->port());
+  PrintBanner(config, *runtime, address, (*server)->port(), options.web_root);
+  if (config.web_enabled && options.web_root.empty()) {
+    spdlog::warn("web.enabled but no page found (set web.root): / serves nothing");
+  }
 
   Maintenance maintenance(config, *runtime);
   std::thread signals = StartSignalWaiter(server->get());

@@ -24,6 +24,7 @@ Outcome HandleMetadata(const Api& api, const Request& request);      // well_kno
 Outcome HandleHealthz(const Api& api, const Request& request);       // health.cc
 Outcome HandleReadyz(const Api& api, const Request& request);        // health.cc
 Outcome HandleMetrics(const Api& api, const Request& request);       // metrics_endpoint.cc
+Outcome HandleLab(const Api& api, const Request& request);           // lab.cc (web page only)
 
 // client_auth.cc: nullopt when the caller may use /oauth/revoke and /oauth/introspect (a
 // configured client authenticated, or none configured); else the 400/401 to send.

@@ -25,6 +25,7 @@ void RegisterRoutes(const Api& api, Router& router) {
   add("GET", "/healthz", HandleHealthz);
   add("GET", "/readyz", HandleReadyz);
   add("GET", "/metrics", HandleMetrics);
+  if (!api.options.web_root.empty()) add("GET", "/v1/lab", HandleLab);  // the page's settings
 }
 
 Outcome HandleUnrouted(const Api& api, const Request& request, const Match& match) {

@@ -83,6 +83,11 @@ std::optional<Response> ServeStatic(const Api& api, const Request& request) {
   r.content_type = std::string(ContentTypeFor(file->filename().string()));
   r.With("Cache-Control", "no-cache");
   r.With("X-Frame-Options", "DENY");
+  // The page holds an access token in memory: only its own scripts may run and it may talk
+  // only to this origin, so an injected string can neither execute nor send the token away.
+  r.With("Content-Security-Policy",
+         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+         "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
   r.With("Referrer-Policy", "no-referrer");
   return r;
 }
