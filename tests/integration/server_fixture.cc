@@ -2,8 +2,12 @@
 
 #include <boost/json.hpp>
 
+#include "support/postgres_environment.h"
+
 namespace jwtd::testing {
 namespace {
+
+static auto* const pg_env = PostgresEnvironment::Register();
 
 std::string Base64UrlDecode(std::string in) {
   for (char& c : in) c = c == '-' ? '+' : c == '_' ? '/' : c;
@@ -37,16 +41,43 @@ std::string AsText(const boost::json::value& v) {
 
 }  // namespace
 
-void ServerTest::StartServer(std::vector<std::string> extra) {
+std::string StoreName(const ::testing::TestParamInfo<StoreKind>& info) {
+  return info.param == StoreKind::kSqlite ? "Sqlite" : "Postgres";
+}
+
+void ServerTestBase::SetUp() {
+  if (store_ == StoreKind::kPostgres) {
+    store_url_ = PostgresEnvironment::FreshDatabaseUrl();  // one database per test: isolation
+    ASSERT_FALSE(store_url_.empty());
+  }
+}
+
+std::vector<std::string> ServerTestBase::StoreArgs() const {
+  std::vector<std::string> args = {"--data-dir", data_dir_};
+  if (!store_url_.empty()) {
+    args.insert(args.end(), {"--set", "store.url=" + store_url_});
+  }
+  return args;
+}
+
+ProcessResult ServerTestBase::RunCli(std::vector<std::string> args,
+                                     const std::string& input) const {
+  for (std::string& arg : StoreArgs()) args.push_back(std::move(arg));
+  return RunJwtd(args, {}, input);
+}
+
+void ServerTestBase::StartServer(std::vector<std::string> extra) {
+  // JwtdServer passes --data-dir itself; only the store URL is added here.
+  if (!store_url_.empty()) extra.insert(extra.begin(), {"--set", "store.url=" + store_url_});
   server_ = std::make_unique<JwtdServer>(data_dir_, std::move(extra));
 }
 
-void ServerTest::Register(const std::string& user, const std::string& password) {
+void ServerTestBase::Register(const std::string& user, const std::string& password) {
   HttpResponse r = client().PostJson("/v1/users", {{"username", user}, {"password", password}});
   ASSERT_EQ(r.status, 201) << r.body;
 }
 
-Tokens ServerTest::Login(const std::string& user, const std::string& password) {
+Tokens ServerTestBase::Login(const std::string& user, const std::string& password) {
   HttpResponse r = client().PostJson("/v1/login", {{"username", user}, {"password", password}});
   EXPECT_EQ(r.status, 200) << r.body;
   if (r.status != 200) return {};
@@ -55,22 +86,26 @@ Tokens ServerTest::Login(const std::string& user, const std::string& password) {
           std::string(body.at("refresh_token").as_string())};
 }
 
-HttpResponse ServerTest::Refresh(const std::string& refresh_token) const {
+HttpResponse ServerTestBase::Refresh(const std::string& refresh_token) const {
   return client().PostForm("/oauth/token",
                            "grant_type=refresh_token&refresh_token=" + refresh_token);
 }
 
-int ServerTest::MeStatus(const std::string& access) const {
+int ServerTestBase::MeStatus(const std::string& access) const {
   return client().Get("/v1/me", access).status;
 }
 
-std::string ServerTest::ClaimOf(const std::string& access, const std::string& claim) {
+std::string ServerTestBase::ClaimOf(const std::string& access, const std::string& claim) {
   auto claims = Segment(access, 1);
   return claims.contains(claim) ? AsText(claims.at(claim)) : std::string();
 }
 
-std::string ServerTest::KidOf(const std::string& access) {
+std::string ServerTestBase::KidOf(const std::string& access) {
   return AsText(Segment(access, 0).at("kid"));
 }
+
+// Every TEST_P(ServerTest, ...) of the binary, once per store.
+INSTANTIATE_TEST_SUITE_P(Stores, ServerTest,
+                         ::testing::Values(StoreKind::kSqlite, StoreKind::kPostgres), StoreName);
 
 }  // namespace jwtd::testing

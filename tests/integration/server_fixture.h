@@ -1,5 +1,10 @@
 // Shared steps of the server integration tests: a temp data dir, a running `jwtd serve`, and the
 // HTTP calls a client makes (register, login, refresh, logout).
+//
+// ServerTest is parameterised over the store: every TEST_P runs once on the embedded SQLite
+// file (the zero-config default) and once on a fresh database of a real PostgreSQL server
+// (tests/support, shared by the binary), selected with --set store.url=... . Tests that are
+// about the SQLite file itself use SqliteServerTest (TEST_F).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -18,8 +23,20 @@ struct Tokens {
   std::string refresh;
 };
 
-class ServerTest : public ::testing::Test {
+enum class StoreKind { kSqlite, kPostgres };
+std::string StoreName(const ::testing::TestParamInfo<StoreKind>& info);
+
+class ServerTestBase : public ::testing::Test {
  protected:
+  explicit ServerTestBase(StoreKind store) : store_(store) {}
+  void SetUp() override;
+
+  StoreKind store() const { return store_; }
+  // The options that select this test's store, for `jwtd serve` and every CLI command:
+  // --data-dir <dir> and, on PostgreSQL, --set store.url=<fresh database>.
+  std::vector<std::string> StoreArgs() const;
+  // `jwtd <args> <StoreArgs()>`.
+  ProcessResult RunCli(std::vector<std::string> args, const std::string& input = {}) const;
   // Starts a server with `extra` flags (e.g. {"--set", "tokens.refresh_grace=5"}).
   void StartServer(std::vector<std::string> extra = {});
   HttpClient client() const { return HttpClient(server_->port()); }
@@ -35,7 +52,21 @@ class ServerTest : public ::testing::Test {
 
   TempDir dir_;
   std::string data_dir_ = dir_.path() + "/data";
+  std::string store_url_;  // PostgreSQL only; SQLite: the default file in data_dir_
   std::unique_ptr<JwtdServer> server_;
+
+ private:
+  StoreKind store_;
+};
+
+class ServerTest : public ServerTestBase, public ::testing::WithParamInterface<StoreKind> {
+ protected:
+  ServerTest() : ServerTestBase(GetParam()) {}
+};
+
+class SqliteServerTest : public ServerTestBase {
+ protected:
+  SqliteServerTest() : ServerTestBase(StoreKind::kSqlite) {}
 };
 
 }  // namespace jwtd::testing

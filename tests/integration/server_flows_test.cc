@@ -10,7 +10,7 @@ namespace jwtd::testing {
 namespace {
 
 // Dozens of parallel refreshes of one token: never two live branches.
-TEST_F(ServerTest, ParallelRefreshesMintAtMostOneLiveBranch) {
+TEST_P(ServerTest, ParallelRefreshesMintAtMostOneLiveBranch) {
   StartServer();
   Register("race");
   Tokens t = Login("race");
@@ -41,7 +41,7 @@ TEST_F(ServerTest, ParallelRefreshesMintAtMostOneLiveBranch) {
   }
 }
 
-TEST_F(ServerTest, GraceWindowMakesParallelRefreshesIdempotent) {
+TEST_P(ServerTest, GraceWindowMakesParallelRefreshesIdempotent) {
   StartServer({"--set", "tokens.refresh_grace=30"});
   Register("tabs");
   Tokens t = Login("tabs");
@@ -64,7 +64,7 @@ TEST_F(ServerTest, GraceWindowMakesParallelRefreshesIdempotent) {
   EXPECT_EQ(next.status, 200) << "the one successor is live";
 }
 
-TEST_F(ServerTest, CookieModeNeedsTheCsrfHeader) {
+TEST_P(ServerTest, CookieModeNeedsTheCsrfHeader) {
   StartServer();
   Register("browser");
   HttpResponse login = client().PostJson(
@@ -95,7 +95,7 @@ TEST_F(ServerTest, CookieModeNeedsTheCsrfHeader) {
   EXPECT_NE(ok.SetCookieValue("jwtd_refresh"), login.SetCookieValue("jwtd_refresh"));
 }
 
-TEST_F(ServerTest, FailedLoginsAreThrottledPerAccountNotPerAddress) {
+TEST_P(ServerTest, FailedLoginsAreThrottledPerAccountNotPerAddress) {
   StartServer({"--set", "login_limits.max_failures_per_account=3"});
   Register("victim");
   Register("bystander");
@@ -116,7 +116,7 @@ TEST_F(ServerTest, FailedLoginsAreThrottledPerAccountNotPerAddress) {
             200);
 }
 
-TEST_F(ServerTest, UnknownUserAndWrongPasswordLookTheSame) {
+TEST_P(ServerTest, UnknownUserAndWrongPasswordLookTheSame) {
   StartServer();
   Register("known");
   HttpResponse wrong =
@@ -128,7 +128,7 @@ TEST_F(ServerTest, UnknownUserAndWrongPasswordLookTheSame) {
   EXPECT_EQ(wrong.body, unknown.body);
 }
 
-TEST_F(ServerTest, BadInputGets4xxAndChangesNothing) {
+TEST_P(ServerTest, BadInputGets4xxAndChangesNothing) {
   StartServer();
   const std::vector<std::pair<std::string, std::string>> bodies = {
       {"/v1/users", "{"},
@@ -159,7 +159,7 @@ TEST_F(ServerTest, BadInputGets4xxAndChangesNothing) {
   for (const char* garbage : {"", "a.b.c", "Bearer", "eyJhbGciOiJub25lIn0.e30."}) {
     EXPECT_EQ(MeStatus(garbage), 401);
   }
-  ProcessResult users = RunJwtd({"users", "list", "--data-dir", data_dir_});
+  ProcessResult users = RunCli({"users", "list"});
   EXPECT_EQ(users.out.find('\n'), users.out.size() - 1) << "no user was created: " << users.out;
   EXPECT_EQ(client().Get("/healthz").status, 200);
 }

@@ -11,7 +11,8 @@
 namespace jwtd::testing {
 namespace {
 
-TEST_F(ServerTest, StartsWithZeroConfigurationAndSaysWhere) {
+// Zero configuration means the embedded SQLite file: SQLite only by nature.
+TEST_F(SqliteServerTest, StartsWithZeroConfigurationAndSaysWhere) {
   StartServer();
   const std::string& banner = server_->banner();
   EXPECT_NE(banner.find("listening on http://127.0.0.1:"), std::string::npos) << banner;
@@ -27,12 +28,22 @@ TEST_F(ServerTest, StartsWithZeroConfigurationAndSaysWhere) {
   EXPECT_EQ(client().Get("/readyz").status, 200);
 }
 
-TEST_F(ServerTest, SigtermStopsGracefully) {
+TEST_P(ServerTest, StartsOnItsConfiguredStoreAndIsReady) {
+  StartServer();
+  EXPECT_NE(server_->banner().find("listening on http://127.0.0.1:"), std::string::npos);
+  // The store URL, not the data dir, decides where the data lives.
+  EXPECT_EQ(std::filesystem::exists(data_dir_ + "/jwtd.db"), store() == StoreKind::kSqlite);
+  EXPECT_EQ(client().Get("/readyz").status, 200);
+  ProcessResult migrate = RunCli({"migrate"});
+  EXPECT_EQ(migrate.exit_code, 0) << migrate.out;
+}
+
+TEST_P(ServerTest, SigtermStopsGracefully) {
   StartServer();
   EXPECT_EQ(server_->Terminate(), 0) << server_->Output();
 }
 
-TEST_F(ServerTest, SecondServerOnTheSamePortFailsClearly) {
+TEST_P(ServerTest, SecondServerOnTheSamePortFailsClearly) {
   StartServer();
   ProcessResult second = RunJwtd({"serve", "--data-dir", dir_.path() + "/other", "--listen",
                                   "127.0.0.1:" + std::to_string(server_->port())});
@@ -40,7 +51,7 @@ TEST_F(ServerTest, SecondServerOnTheSamePortFailsClearly) {
   EXPECT_NE(second.out.find("cannot listen"), std::string::npos) << second.out;
 }
 
-TEST_F(ServerTest, LogoutSurvivesKillDashNine) {
+TEST_P(ServerTest, LogoutSurvivesKillDashNine) {
   StartServer();
   Register("alice");
   Tokens t = Login("alice");
@@ -53,7 +64,7 @@ TEST_F(ServerTest, LogoutSurvivesKillDashNine) {
   EXPECT_EQ(Refresh(t.refresh).status, 400);
 }
 
-TEST_F(ServerTest, LogoutAllSurvivesKillDashNine) {
+TEST_P(ServerTest, LogoutAllSurvivesKillDashNine) {
   StartServer();
   Register("bob");
   Tokens a = Login("bob");
@@ -68,7 +79,7 @@ TEST_F(ServerTest, LogoutAllSurvivesKillDashNine) {
   EXPECT_EQ(MeStatus(fresh.access), 200);
 }
 
-TEST_F(ServerTest, RevokedAccessTokenSurvivesKillDashNine) {
+TEST_P(ServerTest, RevokedAccessTokenSurvivesKillDashNine) {
   StartServer();
   Register("carol");
   Tokens t = Login("carol");
@@ -82,13 +93,13 @@ TEST_F(ServerTest, RevokedAccessTokenSurvivesKillDashNine) {
   EXPECT_NE(me.Header("www-authenticate").find("invalid_token"), std::string::npos);
 }
 
-TEST_F(ServerTest, CliRevocationReachesTheRunningServer) {
+TEST_P(ServerTest, CliRevocationReachesTheRunningServer) {
   StartServer();
   Register("dave");
   Tokens t = Login("dave");
   std::string sid = ClaimOf(t.access, "sid");
   ASSERT_FALSE(sid.empty());
-  ProcessResult revoke = RunJwtd({"revoke", "--session", sid, "--data-dir", data_dir_});
+  ProcessResult revoke = RunCli({"revoke", "--session", sid});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.out;
   // The server follows the store's log; allow it a moment.
   int status = 200;
@@ -100,31 +111,30 @@ TEST_F(ServerTest, CliRevocationReachesTheRunningServer) {
   EXPECT_EQ(Refresh(t.refresh).status, 400);
 }
 
-TEST_F(ServerTest, CliUsersAndAuditSeeTheSameStore) {
+TEST_P(ServerTest, CliUsersAndAuditSeeTheSameStore) {
   StartServer();
-  ProcessResult add =
-      RunJwtd({"users", "add", "erin", "--data-dir", data_dir_}, {}, "a long enough password\n");
+  ProcessResult add = RunCli({"users", "add", "erin"}, "a long enough password\n");
   ASSERT_EQ(add.exit_code, 0) << add.out;
   Login("erin", "a long enough password");
-  ProcessResult list = RunJwtd({"users", "list", "--data-dir", data_dir_});
+  ProcessResult list = RunCli({"users", "list"});
   EXPECT_NE(list.out.find("erin"), std::string::npos) << list.out;
-  ProcessResult audit = RunJwtd({"audit", "--data-dir", data_dir_});
+  ProcessResult audit = RunCli({"audit"});
   EXPECT_NE(audit.out.find("login_succeeded"), std::string::npos) << audit.out;
   EXPECT_EQ(audit.out.find("a long enough password"), std::string::npos);
-  ProcessResult disable = RunJwtd({"users", "disable", "erin", "--data-dir", data_dir_});
+  ProcessResult disable = RunCli({"users", "disable", "erin"});
   ASSERT_EQ(disable.exit_code, 0) << disable.out;
   HttpResponse login = client().PostJson(
       "/v1/login", {{"username", "erin"}, {"password", "a long enough password"}});
   EXPECT_EQ(login.status, 401);
-  EXPECT_EQ(RunJwtd({"users", "disable", "nobody", "--data-dir", data_dir_}).exit_code, 2);
+  EXPECT_EQ(RunCli({"users", "disable", "nobody"}).exit_code, 2);
 }
 
-TEST_F(ServerTest, KeyRotationAndEmergencyRevocationByCli) {
+TEST_P(ServerTest, KeyRotationAndEmergencyRevocationByCli) {
   StartServer();
   Register("frank");
   Tokens before = Login("frank");
   std::string old_kid = KidOf(before.access);
-  ProcessResult rotate = RunJwtd({"keys", "rotate", "--data-dir", data_dir_});
+  ProcessResult rotate = RunCli({"keys", "rotate"});
   ASSERT_EQ(rotate.exit_code, 0) << rotate.out;
   std::string new_kid;
   for (int i = 0; i < 50; ++i) {  // the server re-reads the key directory
@@ -138,7 +148,7 @@ TEST_F(ServerTest, KeyRotationAndEmergencyRevocationByCli) {
   EXPECT_NE(jwks.find(old_kid), std::string::npos);
   EXPECT_NE(jwks.find(new_kid), std::string::npos);
 
-  ProcessResult revoke = RunJwtd({"keys", "revoke", old_kid, "--data-dir", data_dir_});
+  ProcessResult revoke = RunCli({"keys", "revoke", old_kid});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.out;
   int status = 200;
   for (int i = 0; i < 50 && status == 200; ++i) {
@@ -147,7 +157,7 @@ TEST_F(ServerTest, KeyRotationAndEmergencyRevocationByCli) {
   }
   EXPECT_EQ(status, 401);
   EXPECT_EQ(client().Get("/.well-known/jwks.json").body.find(old_kid), std::string::npos);
-  EXPECT_EQ(RunJwtd({"keys", "revoke", "no-such-kid", "--data-dir", data_dir_}).exit_code, 2);
+  EXPECT_EQ(RunCli({"keys", "revoke", "no-such-kid"}).exit_code, 2);
 }
 
 }  // namespace
