@@ -66,18 +66,31 @@ std::string ParseBool(const std::string& text, bool* out) {
   return {};
 }
 
+// "a, b", or the TOML array form "[\"a\", \"b\"]" / "[]" that users copy from the config file.
 std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> items;
-  std::string item;
-  for (char c : text + ",") {
-    if (c == ',') {
-      while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back())))
-        item.pop_back();
-      if (!item.empty()) items.push_back(item);
-      item.clear();
-    } else if (!(item.empty() && std::isspace(static_cast<unsigned char>(c)))) {
-      item += c;
+  auto trim = [](std::string item) {
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.pop_back();
+    std::size_t start = 0;
+    while (start < item.size() && std::isspace(static_cast<unsigned char>(item[start]))) ++start;
+    item.erase(0, start);
+    if (item.size() >= 2 && (item.front() == '"' || item.front() == '\'') &&
+        item.back() == item.front()) {
+      item = item.substr(1, item.size() - 2);
     }
+    return item;
+  };
+  std::string body = trim(text);
+  if (body.size() >= 2 && body.front() == '[' && body.back() == ']') {
+    body = body.substr(1, body.size() - 2);
+  }
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= body.size()) {
+    std::size_t comma = body.find(',', start);
+    if (comma == std::string::npos) comma = body.size();
+    std::string item = trim(body.substr(start, comma - start));
+    if (!item.empty()) items.push_back(item);
+    start = comma + 1;
   }
   return items;
 }

@@ -119,6 +119,15 @@ TEST(CliTest, ConfigShowAppliesLayersAndMasksSecrets) {
   EXPECT_NE(r.out.find("rs1:***"), std::string::npos) << r.out;
 }
 
+TEST(CliTest, ListOptionsTakeTheTomlArrayFormOnTheCommandLine) {
+  ProcessResult none = RunJwtd({"config", "show", "--set", "revocation.strategies=[]"});
+  ASSERT_EQ(none.exit_code, 0) << none.out;
+  EXPECT_NE(none.out.find("strategies = []"), std::string::npos) << none.out;
+  ProcessResult one = RunJwtd({"config", "show"}, {{"JWTD_REVOCATION_STRATEGIES", R"(["version"])"}});
+  ASSERT_EQ(one.exit_code, 0) << one.out;
+  EXPECT_NE(one.out.find(R"(strategies = ["version"])"), std::string::npos) << one.out;
+}
+
 TEST(CliTest, ExampleConfigIsValid) {
   TempDir dir;
   ProcessResult example = RunJwtd({"config", "example"});
