@@ -12,7 +12,7 @@ cd "$top"
 secs=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(token_verify_fuzz jwk_import_fuzz base64url_fuzz)
+((${#targets[@]})) || targets=(token_verify_fuzz jwk_import_fuzz base64url_fuzz claims_parse_fuzz)
 dir=${FUZZ_BUILD_DIR:-build/fuzz}
 
 if [[ ! -f $dir/build.ninja ]]; then
