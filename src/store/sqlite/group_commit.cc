@@ -36,24 +36,35 @@ Result<void> GroupCommitter::Run(const Body& body) {
   Pending me{&body, Ok()};
   std::unique_lock lock(mu_);
   queue_.push_back(&me);
-  for (;;) {
-    changed_.wait(lock, [&] { return me.done || !leading_; });
-    if (me.done) return std::move(me.result);
-    // Nobody is leading: this caller runs the queue's head (itself included unless more than
-    // max_batch_ were ahead of it, in which case it leads again next round).
+  if (!leading_) {  // idle: this caller commits at once, alone unless others arrive meanwhile
     leading_ = true;
-    std::vector<Pending*> batch;
-    while (!queue_.empty() && batch.size() < max_batch_) {
-      batch.push_back(queue_.front());
-      queue_.pop_front();
-    }
-    lock.unlock();
-    Lead(batch);
-    lock.lock();
-    for (Pending* item : batch) item->done = true;
-    leading_ = false;
-    changed_.notify_all();
+    me.lead = true;
   }
+  me.wake.wait(lock, [&] { return me.done || me.lead; });
+  if (me.done) return std::move(me.result);
+  // Leader: the queue's head is this caller (leadership goes to the head only), so the batch
+  // holds it. Later arrivals wait for the next batch.
+  std::vector<Pending*> batch;
+  while (!queue_.empty() && batch.size() < max_batch_) {
+    batch.push_back(queue_.front());
+    queue_.pop_front();
+  }
+  lock.unlock();
+  Lead(batch);
+  lock.lock();
+  // Wake exactly the finished callers and the next leader (no herd). Under mu_: a woken
+  // caller returns and destroys its Pending.
+  for (Pending* item : batch) {
+    item->done = true;
+    if (item != &me) item->wake.notify_one();
+  }
+  if (queue_.empty()) {
+    leading_ = false;
+  } else {
+    queue_.front()->lead = true;
+    queue_.front()->wake.notify_one();
+  }
+  return std::move(me.result);
 }
 
 std::int64_t GroupCommitter::commits() const {

@@ -4,7 +4,7 @@
 // Why: with synchronous=FULL every COMMIT fsyncs the WAL (~150 us on the reference machine),
 // so one commit per Transact caps a single writer at a few thousand transactions per second
 // whatever the CPU. Callers that arrive while a commit is in flight queue up; the next leader
-// (the first queued caller, on its own thread: no extra thread, no hand-off when idle) runs up
+// (the oldest queued caller, on its own thread: no extra thread, no hand-off when idle) runs up
 // to max_batch of them one after another on the one writer connection inside one
 // `BEGIN IMMEDIATE`, then COMMITs once.
 //
@@ -57,8 +57,10 @@ class GroupCommitter {
  private:
   struct Pending {
     const Body* body;
-    Result<void> result;
-    bool done = false;  // guarded by mu_; result is final once set
+    Result<void> result;           // final once done
+    bool done = false;             // guarded by mu_
+    bool lead = false;             // guarded by mu_: run the next batch
+    std::condition_variable wake;  // this caller's own: a batch wakes only its callers
   };
 
   void Lead(std::vector<Pending*>& batch);
@@ -71,9 +73,8 @@ class GroupCommitter {
   const int max_attempts_;
 
   mutable std::mutex mu_;
-  std::condition_variable changed_;
-  std::deque<Pending*> queue_;  // guarded by mu_
-  bool leading_ = false;        // guarded by mu_: some caller is running a batch
+  std::deque<Pending*> queue_;  // guarded by mu_; waiting callers, oldest first
+  bool leading_ = false;        // guarded by mu_: a batch is running or its leader is chosen
   std::int64_t commits_ = 0;    // guarded by mu_
 };
 
