@@ -1,0 +1,87 @@
+// BufferedFdSink (src/http/access_log.h): lines reach the fd in order once flushed, and when the
+// bounded buffer is full lines are dropped (never blocking the logger) and the drop is reported.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spdlog/logger.h>
+#include <spdlog/pattern_formatter.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "http/access_log.h"
+
+namespace jwtd::http {
+namespace {
+
+class Pipe {
+ public:
+  Pipe() { EXPECT_EQ(pipe2(fds_, O_CLOEXEC), 0); }
+  ~Pipe() {
+    close(fds_[0]);
+    close(fds_[1]);
+  }
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+  int write_end() const { return fds_[1]; }
+  // Reads until `until` appears or 5 s pass.
+  std::string ReadUntil(const std::string& until) {
+    std::string got;
+    fcntl(fds_[0], F_SETFL, O_NONBLOCK);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (got.find(until) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      char buf[4096];
+      const ssize_t n = read(fds_[0], buf, sizeof buf);
+      if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+      if (n <= 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return got;
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+};
+
+std::shared_ptr<spdlog::logger> LoggerOn(std::shared_ptr<BufferedFdSink> sink) {
+  sink->set_formatter(std::make_unique<spdlog::pattern_formatter>("%v"));
+  return std::make_shared<spdlog::logger>("test-access", std::move(sink));
+}
+
+TEST(BufferedFdSinkTest, LinesArriveInOrderAfterFlush) {
+  Pipe pipe;
+  auto sink = std::make_shared<BufferedFdSink>(pipe.write_end(), 1 << 20);
+  auto logger = LoggerOn(sink);
+  for (int i = 0; i < 100; ++i) logger->info("line {}", i);
+  logger->flush();
+  const std::string got = pipe.ReadUntil("line 99\n");
+  std::string want;
+  for (int i = 0; i < 100; ++i) want += "line " + std::to_string(i) + "\n";
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(sink->dropped(), 0U);
+}
+
+TEST(BufferedFdSinkTest, LinesPastTheBoundAreDroppedAndReported) {
+  Pipe pipe;
+  // Room for about three 10-byte lines; the writer may run between them, so at most a few fit.
+  auto sink = std::make_shared<BufferedFdSink>(pipe.write_end(), 32);
+  auto logger = LoggerOn(sink);
+  for (int i = 0; i < 1000; ++i) logger->info("line {:04}", i);
+  EXPECT_GT(sink->dropped(), 0U);
+  logger->flush();
+  const std::string got = pipe.ReadUntil("dropped");
+  EXPECT_NE(got.find("line 0000\n"), std::string::npos);
+  EXPECT_NE(got.find("lines dropped"), std::string::npos);
+}
+
+TEST(BufferedFdSinkTest, DestructionWritesWhatIsPending) {
+  Pipe pipe;
+  {
+    auto logger = LoggerOn(std::make_shared<BufferedFdSink>(pipe.write_end(), 1 << 20));
+    logger->info("last words");
+  }
+  EXPECT_EQ(pipe.ReadUntil("last words\n"), "last words\n");
+}
+
+}  // namespace
+}  // namespace jwtd::http
