@@ -67,11 +67,16 @@ HttpResponse HttpClient::Send(const HttpRequest& request) const {
     req.body() = request.body;
     req.prepare_payload();
   }
-  http::write(stream, req);
+  // A server may answer (413, 431) and close before it has read the whole request: the write
+  // then fails with a broken pipe while the answer is already on its way, so read it anyway.
+  beast::error_code write_error;
+  http::write(stream, req, write_error);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 << 20);
-  http::read(stream, buffer, parser);
+  beast::error_code read_error;
+  http::read(stream, buffer, parser, read_error);
+  if (read_error) throw beast::system_error(write_error ? write_error : read_error);
   auto& res = parser.get();
   HttpResponse out;
   out.status = static_cast<int>(res.result_int());
