@@ -81,8 +81,9 @@ Reply Send(std::uint16_t port, std::string_view method, std::string_view target,
   for (auto& [k, v] : headers) req.insert(k, v);
   req.body() = std::move(body);
   req.prepare_payload();
+  // The server may answer (413, 431) and close before reading the whole request; the write then
+  // fails while the answer is already here, so read it regardless.
   bhttp::write(stream, req, ec);
-  if (ec) return {};
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(64 << 20);
