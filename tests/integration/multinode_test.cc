@@ -142,7 +142,8 @@ TEST_F(MultiNodeTest, RevocationOnOneNodeIsRefusedByTheOthersWithinMilliseconds)
     const auto acked = Clock::now();
     ASSERT_TRUE(status == 200 || status == 204) << "kind " << i % 3 << ": " << status;
     delays_ms.push_back(static_cast<double>(UntilRefused(1, t.access, acked).count()) / 1000.0);
-    EXPECT_EQ(Me(port(2), t.access), 401);
+    // C receives the same message independently: it may trail B by a fraction of a millisecond.
+    EXPECT_LT(UntilRefused(2, t.access, acked), kStalenessBound);
     EXPECT_EQ(Me(port(0), t.access), 401);
   }
   std::sort(delays_ms.begin(), delays_ms.end());
@@ -203,7 +204,7 @@ TEST_F(MultiNodeTest, RedisDownNoNodeAcceptsARevokedTokenAndRestartResyncs) {
   }
   // Via the store check: refused well inside the staleness bound (typically a few ms).
   EXPECT_LT(UntilRefused(1, live.access, acked), kStalenessBound);
-  EXPECT_EQ(Me(port(2), live.access), 401);
+  EXPECT_LT(UntilRefused(2, live.access, acked), kStalenessBound);
   EXPECT_NE(ReadyState(1), "in_sync");
 
   std::this_thread::sleep_for(300ms);
@@ -239,7 +240,7 @@ TEST_F(MultiNodeTest, NodeKilledRightAfterAcknowledgingLosesNothing) {
   const auto killed = Clock::now();
   for (const Tokens& t : revoked) {
     EXPECT_LT(UntilRefused(1, t.access, killed), kStalenessBound);
-    EXPECT_EQ(Me(port(2), t.access), 401);
+    EXPECT_LT(UntilRefused(2, t.access, killed), kStalenessBound);
   }
   nodes_[0]->Restart();
   for (const Tokens& t : revoked) EXPECT_EQ(Me(port(0), t.access), 401);
