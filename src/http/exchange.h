@@ -1,0 +1,50 @@
+// One HTTP exchange without a socket: the parser limits of a connection, the conversion of a
+// parsed Beast request into a Request, routing and the handler call, and the Beast response of
+// a Response. connection.cc runs these on a socket; fuzz/http_request_fuzz.cc runs the same
+// functions on raw bytes, so the fuzzer exercises the production request path, not a copy.
+//
+// Internal to jwtd_http (includes Beast). Thread-safety: as the ServerCore they are given.
+#pragma once
+
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/connection.h"
+
+namespace jwtd::http {
+
+using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
+using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+// Sets the server's header and body limits on a fresh parser.
+void ApplyLimits(const ServerOptions& options, RequestParser& parser);
+
+// The answer to a read error that is the client's fault (413, 431, 400; RFC 9110 §15.5), or
+// nullopt when the connection should just close (end of stream, timeout, reset).
+std::optional<Response> ReadErrorResponse(const boost::beast::error_code& ec);
+
+// The transport-neutral Request of a parsed message (header names lower-cased). The request id
+// is the client's X-Request-Id when sane, else `generated_id`.
+Request ToRequest(BeastRequest& in, std::string client_address, std::string generated_id);
+
+// Routes `request` and runs its handler (or the unrouted handler). `route` is set to the
+// metrics index of the matched route ("other" when none). A handler that throws gives a logged
+// 500: no exception leaves the request path (style.md).
+Outcome RouteRequest(ServerCore& core, Request& request, std::size_t& route);
+
+// Runs a deferred handler job; an exception gives a logged 500.
+Response RunDeferred(const Deferred& job, std::string_view request_id);
+
+// The Beast message of `response`: status, Content-Type, nosniff, X-Request-Id, the handler's
+// headers, the body (none for HEAD, Content-Length still the body's) and keep-alive.
+BeastResponse ToBeastResponse(Response response, std::string_view request_id, bool head,
+                              bool close);
+
+}  // namespace jwtd::http
