@@ -65,7 +65,7 @@ class TokenServiceImpl final : public TokenService {
   ~TokenServiceImpl() override;
 
   // Applies the store's log past the view's applied_seq, in pages. kUnavailable on store error.
-  [[nodiscard]] Result<void> CatchUp();
+  [[nodiscard]] Result<void> CatchUp() override;
 
   Result<User> Register(std::string_view username, std::string_view password,
                         const ClientInfo& client) override;
