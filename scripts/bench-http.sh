@@ -20,6 +20,8 @@
 # Env: RUNS (3; quick 1) DURATION (10s; quick 3s) CONNS (64) REFRESH_RUNS (=RUNS)
 #      REFRESH_DURATION (=DURATION) REFRESH_POOL_MAX (600000) PEER_VARIANTS JWTD
 #      OUT (build/bench-http/<time>.jsonl) KEEP=1 (keep the temp dir: logs, data)
+#      PEERS_ONLY=1 (only the peers: scripts/bench.sh measures jwtd itself)
+#      PEERS_NODE_DIR (a copy of the Node peers with node_modules installed: no npm ci)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 quick=0
@@ -84,32 +86,12 @@ emit "$(printf '{"machine":{"nproc":%s,"cpu":"%s","load_at_start":"%s","date":"%
   "$(git -C "$top" rev-parse --short HEAD)" "$(wrk -v 2>&1 | head -1 | awk '{print $2}')" \
   "$(node --version)" "$(redis-server --version | sed -E 's/.*v=([^ ]+).*/\1/')")"
 
-if [[ -z ${JWTD:-} ]]; then
+if [[ ${PEERS_ONLY:-0} == 1 ]]; then
+  :
+elif [[ -z ${JWTD:-} ]]; then
   "$top/scripts/build.sh" release jwtd >&2
   JWTD=$top/build/release/src/cli/jwtd
 fi
-
-# --- jwtd ---------------------------------------------------------------------------------
-port=$(free_port)
-mkdir -p "$work/data"
-"$JWTD" serve --data-dir "$work/data" --listen "127.0.0.1:$port" \
-  --set password.ops_limit=1 --set password.mem_limit_kib=64 \
-  >"$work/jwtd.out" 2>"$work/jwtd.err" &
-pids+=($!)
-jwtd_pid=$!
-wait_port "$port"
-base=http://127.0.0.1:$port
-user=bench-user
-pass=bench-password-$RANDOM$RANDOM
-curl -sf -XPOST -H 'Content-Type: application/json' \
-  -d "{\"username\":\"$user\",\"password\":\"$pass\"}" "$base/v1/users" >/dev/null
-TOKEN=$(curl -sf -XPOST -H 'Content-Type: application/json' \
-  -d "{\"username\":\"$user\",\"password\":\"$pass\"}" "$base/v1/login" |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
-export TOKEN
-code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$base/v1/me")
-[[ $code == 200 ]] || { echo "GET /v1/me answered $code" >&2; exit 1; }
-emit "$(printf '{"jwtd_config":"%s"}' "$(grep -E '^(key|store):' "$work/jwtd.out" | tr '\n' ' ' | sed 's/ *$//')")"
 
 median_line() {  # name: reads wrk JSON lines on stdin, prints one summary JSON line
   NAME=$1 python3 -c '
@@ -132,6 +114,29 @@ measure_get() {  # name url
     "${WRK[@]}" -d"$DURATION" -s "$lua/bearer.lua" "$2" | grep '^{'
   done | median_line "$1"
 }
+
+jwtd_section() {
+# --- jwtd ---------------------------------------------------------------------------------
+port=$(free_port)
+mkdir -p "$work/data"
+"$JWTD" serve --data-dir "$work/data" --listen "127.0.0.1:$port" \
+  --set password.ops_limit=1 --set password.mem_limit_kib=64 \
+  >"$work/jwtd.out" 2>"$work/jwtd.err" &
+pids+=($!)
+jwtd_pid=$!
+wait_port "$port"
+base=http://127.0.0.1:$port
+user=bench-user
+pass=bench-password-$RANDOM$RANDOM
+curl -sf -XPOST -H 'Content-Type: application/json' \
+  -d "{\"username\":\"$user\",\"password\":\"$pass\"}" "$base/v1/users" >/dev/null
+TOKEN=$(curl -sf -XPOST -H 'Content-Type: application/json' \
+  -d "{\"username\":\"$user\",\"password\":\"$pass\"}" "$base/v1/login" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+export TOKEN
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$base/v1/me")
+[[ $code == 200 ]] || { echo "GET /v1/me answered $code" >&2; exit 1; }
+emit "$(printf '{"jwtd_config":"%s"}' "$(grep -E '^(key|store):' "$work/jwtd.out" | tr '\n' ' ' | sed 's/ *$//')")"
 
 echo "GET /v1/me: jwtd" >&2
 emit "$(measure_get jwtd "$base/v1/me")"
@@ -168,12 +173,18 @@ grow_pool "$need"
 for _ in $(seq 1 "$REFRESH_RUNS"); do refresh_run "$REFRESH_DURATION"; done |
   median_line jwtd-refresh | { read -r l; emit "$l"; }
 stop_pid "$jwtd_pid"
+}
+if [[ ${PEERS_ONLY:-0} != 1 ]]; then jwtd_section; fi
 
 # --- peers --------------------------------------------------------------------------------
-echo "peers: npm ci" >&2
-cp -r "$PEERS_SRC" "$work/node"
-rm -rf "$work/node/node_modules"
-(cd "$work/node" && npm ci --no-audit --no-fund >"$work/npm.log" 2>&1)
+if [[ -n ${PEERS_NODE_DIR:-} ]]; then
+  ln -s "$PEERS_NODE_DIR" "$work/node"
+else
+  echo "peers: npm ci" >&2
+  cp -r "$PEERS_SRC" "$work/node"
+  rm -rf "$work/node/node_modules"
+  (cd "$work/node" && npm ci --no-audit --no-fund >"$work/npm.log" 2>&1)
+fi
 redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
   --daemonize no --loglevel warning >"$work/redis.log" 2>&1 &
@@ -202,6 +213,7 @@ for v in $PEER_VARIANTS; do
 done
 
 # --- summary ------------------------------------------------------------------------------
+if [[ ${PEERS_ONLY:-0} == 1 ]]; then exit 0; fi
 echo
 cmd="scripts/bench-http.sh"
 if ((quick)); then cmd+=" --quick"; fi
