@@ -112,8 +112,10 @@ void LoadEnvironment(Config& config, const ConfigSources& sources,
   for (const auto& [name, value] : sources.env) {
     if (name == "JWTD_CONFIG") continue;  // names the file, read by main
     auto options = ConfigOptions();
-    auto it = std::find_if(options.begin(), options.end(),
-                           [&](const Option& o) { return EnvName(o.key) == name; });
+    // An init-capture: clang before 16 cannot capture a structured binding (P1091).
+    auto it = std::find_if(
+        options.begin(), options.end(),
+        [env = std::string_view(name)](const Option& o) { return EnvName(o.key) == env; });
     if (it == options.end()) {
       errors.push_back("environment: unknown variable " + name);
       continue;
