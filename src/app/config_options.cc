@@ -12,11 +12,23 @@ namespace {
 template <typename T>
 using Field = T& (*)(Config&);
 
+// A TOML basic string (TOML 1.0 "String"): '"', '\\' and every control character escaped, so
+// `jwtd config show` prints a file that loads again whatever the values hold.
 std::string Quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
   }
   return out + "\"";
 }
