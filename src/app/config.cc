@@ -126,10 +126,14 @@ void LoadEnvironment(Config& config, const ConfigSources& sources,
 
 void Finalize(Config& config, std::vector<std::string>& errors) {
   if (config.auth.issuer.empty() || config.auth.issuer == auth::AuthOptions{}.issuer) {
-    config.auth.issuer = "http://" + config.listen;
+    const bool tls = !config.tls_cert_file.empty() && !config.tls_key_file.empty();
+    config.auth.issuer = (tls ? "https://" : "http://") + config.listen;
   }
   if (config.keys.directory.empty() || config.keys.directory == auth::KeyRingOptions{}.directory) {
     config.keys.directory = config.data_dir + "/keys";
+  }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    errors.push_back("tls.cert_file and tls.key_file: set both (TLS) or neither (plain HTTP)");
   }
   if (config.listen.rfind(':') == std::string::npos) {
     errors.push_back("server.listen: expected address:port, got \"" + config.listen + "\"");

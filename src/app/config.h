@@ -29,7 +29,12 @@ struct Config {
   std::int64_t read_timeout_ms = 10'000;
   std::int64_t idle_timeout_ms = 60'000;
   std::uint64_t max_queued_jobs = 1024;
-  bool cookie_secure = true;
+  std::string cookie_secure = "always";      // "always", "auto" or "never"
+  std::vector<std::string> trusted_proxies;  // CIDR blocks of reverse proxies
+  bool core_dumps = false;                   // false: RLIMIT_CORE 0 (no key material in core files)
+  // [tls] (both set: the listener speaks only TLS)
+  std::string tls_cert_file;
+  std::string tls_key_file;
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
   std::vector<ClientCredentials> introspection_clients;
   // [web]

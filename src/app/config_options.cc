@@ -175,6 +175,27 @@ Option MemLimitOpt() {
           [](const Config& c) { return std::to_string(c.auth.password.mem_limit_bytes >> 10); }};
 }
 
+// Accepts the former boolean too: true is "always", false is "never".
+Option CookieSecureOpt() {
+  return {"server.cookie_secure", OptionType::kString,
+          "Secure attribute of the refresh and CSRF cookies: \"always\" (browsers accept them on "
+          "https and on http://localhost), \"auto\" (only on HTTPS requests: TLS, or "
+          "X-Forwarded-Proto https from a trusted proxy), \"never\" (plain-HTTP tests only)",
+          [](Config& c, const std::string& v) {
+            if (v == "always" || v == "true") {
+              c.cookie_secure = "always";
+            } else if (v == "never" || v == "false") {
+              c.cookie_secure = "never";
+            } else if (v == "auto") {
+              c.cookie_secure = "auto";
+            } else {
+              return std::string("expected always, auto or never");
+            }
+            return std::string();
+          },
+          [](const Config& c) { return Quote(c.cookie_secure); }};
+}
+
 Option StaleModeOpt() {
   return {"bus.stale_mode", OptionType::kString,
           "while the revocation view is stale (bus down, a gap, no heartbeat within the bound): "
@@ -214,9 +235,23 @@ std::vector<Option> BuildOptions() {
       IntOpt<std::uint64_t>(
           "server.max_queued_jobs", [](Config & c) -> auto& { return c.max_queued_jobs; }, 1,
           1'000'000, "bounded queue of blocking work; 503 beyond"),
+      CookieSecureOpt(),
+      ListOpt(
+          "server.trusted_proxies", [](Config & c) -> auto& { return c.trusted_proxies; },
+          "CIDR blocks of reverse proxies whose X-Forwarded-For (client address for rate limits, "
+          "audit and access log) and X-Forwarded-Proto are believed; empty: none"),
       BoolOpt(
-          "server.cookie_secure", [](Config & c) -> auto& { return c.cookie_secure; },
-          "mark cookies Secure (keep true; browsers accept Secure cookies on http://localhost)"),
+          "server.core_dumps", [](Config & c) -> auto& { return c.core_dumps; },
+          "allow core dumps (they would hold signing keys and tokens); false sets RLIMIT_CORE "
+          "to 0 at start"),
+      StringOpt(
+          "tls.cert_file", [](Config & c) -> auto& { return c.tls_cert_file; },
+          "PEM certificate chain (leaf first); with tls.key_file the listener speaks only TLS "
+          "1.2+; both are re-read on SIGHUP"),
+      StringOpt(
+          "tls.key_file", [](Config & c) -> auto& { return c.tls_key_file; },
+          "PEM private key of tls.cert_file, unencrypted, mode 0600 (refused if group/others "
+          "can access it)"),
       ListOpt(
           "metrics.allow", [](Config & c) -> auto& { return c.metrics_allow; },
           "CIDR ranges allowed to read /metrics"),
@@ -273,7 +308,7 @@ std::vector<Option> BuildOptions() {
           "how long the next key is in the JWKS before it signs"),
       StringOpt(
           "tokens.issuer", [](Config & c) -> auto& { return c.auth.issuer; },
-          "the iss claim and RFC 8414 issuer; default: http://<listen>"),
+          "the iss claim and RFC 8414 issuer; default: http://<listen> (https:// with TLS)"),
       StringOpt(
           "tokens.audience", [](Config & c) -> auto& { return c.auth.audience; },
           "the aud claim of access tokens"),

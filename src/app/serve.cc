@@ -1,15 +1,18 @@
 #include "app/serve.h"
 
+#include <arpa/inet.h>
 #include <fmt/core.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
-
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -66,7 +69,12 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
   options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
   options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
   options.max_queued_jobs = config.max_queued_jobs;
-  options.cookie_secure = config.cookie_secure;
+  options.cookie_secure = config.cookie_secure == "never"  ? http::CookieSecure::kNever
+                          : config.cookie_secure == "auto" ? http::CookieSecure::kAuto
+                                                           : http::CookieSecure::kAlways;
+  options.trusted_proxies = config.trusted_proxies;
+  options.tls_cert_file = config.tls_cert_file;
+  options.tls_key_file = config.tls_key_file;
   options.metrics_allow = config.metrics_allow;
   for (const auto& client : config.introspection_clients) {
     options.introspection_clients.push_back({client.id, client.secret});
@@ -78,9 +86,10 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
 }
 
 void PrintBanner(const Config& config, const Runtime& runtime, const std::string& address,
-                 std::uint16_t port, const std::string& web_root) {
+                 std::uint16_t port, const std::string& web_root, bool tls) {
   std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
-  fmt::print("jwtd listening on http://{}:{}\n", host, port);
+  const char* scheme = tls ? "https" : "http";
+  fmt::print("jwtd listening on {}://{}:{}\n", scheme, host, port);
   fmt::print("issuer: {}\n", config.auth.issuer);
   for (const auto& key : runtime.keys->List()) {
     fmt::print("key: {} {} {}\n", key.kid, jose::AlgName(key.alg), auth::KeyStateName(key.state));
@@ -88,28 +97,68 @@ void PrintBanner(const Config& config, const Runtime& runtime, const std::string
   fmt::print("store: {}\n", runtime.store->kind());
   fmt::print("revocation bus: {}\n", runtime.bus.bus ? "redis" : "none (single node)");
   if (!web_root.empty()) {
-    fmt::print("logout lab: http://{}:{}/ (files in {})\n", host, port, web_root);
+    fmt::print("logout lab: {}://{}:{}/ (files in {})\n", scheme, host, port, web_root);
   }
   fmt::print("configuration in effect:\n{}\n", DescribeConfig(config));
   std::fflush(stdout);
 }
 
-// SIGINT/SIGTERM are blocked in every thread and taken here, so no handler runs inside an
-// I/O thread; the waiter asks the server to stop gracefully.
+// SIGHUP: the certificate and key files again. Never the files' contents in the log.
+void ReloadTls(http::Server& server) {
+  if (!server.tls()) {
+    spdlog::info("SIGHUP: nothing to reload (tls.cert_file and tls.key_file are not set)");
+    return;
+  }
+  auto reloaded = server.ReloadTls();
+  if (reloaded.ok()) {
+    spdlog::info("SIGHUP: TLS certificate and key reloaded; new connections use them");
+  } else {
+    spdlog::error("SIGHUP: TLS reload failed, the current certificate stays: {}",
+                  reloaded.error().message());
+  }
+}
+
+// SIGINT/SIGTERM/SIGHUP are blocked in every thread and taken here, so no handler runs inside an
+// I/O thread; the waiter asks the server to stop gracefully, or reloads TLS and waits again.
 std::thread StartSignalWaiter(http::Server* server) {
   return std::thread([server] {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGUSR1);  // sent by ourselves to end the waiter after a stop
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) != 0 || sig == SIGHUP) {
+      if (sig == SIGHUP) ReloadTls(*server);
+      sig = 0;
+    }
     if (sig != SIGUSR1) {
       spdlog::info("signal {}: finishing in-flight requests", sig);
       server->Stop();
     }
   });
+}
+
+bool IsLoopback(const std::string& address) {
+  if (address == "localhost" || address == "::1") return true;
+  in_addr v4{};
+  return inet_pton(AF_INET, address.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+}
+
+// A core file of this process would hold the signing keys, the TLS key and live tokens.
+// setrlimit(RLIMIT_CORE, 0) rather than prctl(PR_SET_DUMPABLE, 0): the latter would also make
+// /proc/<pid>/{fd,status,...} root-owned, hiding the process from its operator's own
+// monitoring (open descriptors, RSS), and block debuggers the operator may need.
+void LimitCoreDumps(const Config& config) {
+  if (config.core_dumps) {
+    spdlog::warn("server.core_dumps = true: a core file would contain keys and tokens");
+    return;
+  }
+  const rlimit none{0, 0};
+  if (::setrlimit(RLIMIT_CORE, &none) != 0) {
+    spdlog::warn("cannot disable core dumps (setrlimit RLIMIT_CORE): {}", std::strerror(errno));
+  }
 }
 
 }  // namespace
@@ -120,12 +169,14 @@ void BlockStopSignals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR1);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 }
 
 int Serve(const Config& config) {
-  BlockStopSignals();  // idempotent; the caller should have done it before starting threads
+  BlockStopSignals();      // idempotent; the caller should have done it before starting threads
+  LimitCoreDumps(config);  // before any key is read
 
   std::string address;
   std::uint16_t port = 0;
@@ -148,11 +199,14 @@ int Serve(const Config& config) {
     spdlog::error("cannot listen on {}: {}", config.listen, server.error().message());
     return 1;
   }
-  if (address != "127.0.0.1" && address != "::1" && address != "localhost") {
-    spdlog::warn("serving plain HTTP on {}: tokens cross the network in clear; put TLS in front",
-                 config.listen);
+  if (!(*server)->tls() && !IsLoopback(address)) {
+    spdlog::warn(
+        "PLAIN HTTP on non-loopback address {}: access tokens, refresh tokens and passwords "
+        "travel in clear; set tls.cert_file and tls.key_file, or listen on 127.0.0.1 behind a "
+        "TLS-terminating proxy (server.trusted_proxies)",
+        config.listen);
   }
-  PrintBanner(config, *runtime, address, (*server)->port(), options.web_root);
+  PrintBanner(config, *runtime, address, (*server)->port(), options.web_root, (*server)->tls());
   if (config.web_enabled && options.web_root.empty()) {
     spdlog::warn("web.enabled but no page found (set web.root): / serves nothing");
   }

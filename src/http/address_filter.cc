@@ -63,7 +63,7 @@ Result<AddressFilter> AddressFilter::Create(const std::vector<std::string>& cidr
     }
     if (!ok) {
       return Error(Code::kInvalidArgument, Reason::kBadRequest,
-                   "metrics_allow: not an address or CIDR block: " + entry);
+                   "not an address or CIDR block: " + entry);
     }
     block.bytes = *addr;
     filter.blocks_.push_back(block);

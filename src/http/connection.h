@@ -1,6 +1,6 @@
-// One HTTP/1.1 connection (Beast): reads requests with a header limit, a body limit and a
-// timeout on every read, routes them, runs blocking handlers on the worker pool and writes the
-// responses, keep-alive, in order. All of its state is touched only on its strand.
+// One HTTP/1.1 connection (Beast), over TCP or over TLS: reads requests with a header limit, a body
+// limit and a timeout on every read, routes them, runs blocking handlers on the worker pool and
+// writes the responses, keep-alive, in order. All of its state is touched only on its strand.
 //
 // Internal to jwtd_http (includes Beast); the server creates connections through StartConnection.
 #pragma once
@@ -17,14 +17,22 @@ namespace spdlog {
 class logger;
 }
 
+#include "http/address_filter.h"
 #include "http/handlers/api.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/tls_context.h"
 #include "http/worker_pool.h"
 
 namespace jwtd::http {
 
-class Connection;
+// One connection, plain or TLS (connection.cc); the registry only needs to close it.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // See ShutdownConnection.
+  virtual void Shutdown() = 0;
+};
 
 // The live connections, so Stop() can close the idle ones. Thread-safe.
 class ConnectionRegistry {
@@ -43,13 +51,16 @@ class ConnectionRegistry {
 
 // What every connection shares; owned by the server and outliving every connection.
 struct ServerCore {
-  ServerCore(ServerOptions options, ServerDeps deps, AddressFilter metrics_allow);
+  ServerCore(ServerOptions options, ServerDeps deps, AddressFilter metrics_allow,
+             AddressFilter trusted_proxies, std::unique_ptr<TlsContextHolder> tls);
 
   Api api;
   Router router;
   Metrics metrics;
   WorkerPool pool;
   ConnectionRegistry registry;
+  const AddressFilter trusted_proxies;          // server.trusted_proxies (forwarded.h)
+  const std::unique_ptr<TlsContextHolder> tls;  // null: plain HTTP
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> next_connection_id{1};
   // The access log: the logger named "access" when the application registered one (so its
@@ -57,7 +68,8 @@ struct ServerCore {
   std::shared_ptr<spdlog::logger> access_log;
 };
 
-// Takes over `socket` (whose executor is the connection's strand) and starts reading.
+// Takes over `socket` (whose executor is the connection's strand) and starts reading; with
+// core.tls, after a TLS handshake that must finish within read_timeout.
 void StartConnection(ServerCore& core, boost::asio::ip::tcp::socket socket);
 // Closes the connection if it waits for a request; else lets the current exchange finish
 // and closes afterwards. Posts to the connection's strand.

@@ -67,10 +67,29 @@ Result<void> Validate(const ServerOptions& o, const ServerDeps& d) {
   return Ok();
 }
 
+Error Prefixed(std::string_view option, const Error& e) {
+  return Error(e.code(), e.reason(), std::string(option) + ": " + e.message());
+}
+
+// Both files: TLS; neither: plain HTTP; one alone is a mistake, not a silent plain listener.
+Result<std::unique_ptr<TlsContextHolder>> OpenTls(const ServerOptions& o) {
+  if (o.tls_cert_file.empty() && o.tls_key_file.empty()) {
+    return std::unique_ptr<TlsContextHolder>();
+  }
+  if (o.tls_cert_file.empty() || o.tls_key_file.empty()) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                 "tls.cert_file and tls.key_file must be set together");
+  }
+  auto context = MakeTlsContext(o.tls_cert_file, o.tls_key_file);
+  if (!context.ok()) return context.error();
+  return std::make_unique<TlsContextHolder>(o.tls_cert_file, o.tls_key_file, std::move(*context));
+}
+
 class ServerImpl final : public Server {
  public:
-  ServerImpl(ServerOptions options, ServerDeps deps, AddressFilter allow)
-      : core_(std::move(options), deps, std::move(allow)),
+  ServerImpl(ServerOptions options, ServerDeps deps, AddressFilter allow, AddressFilter proxies,
+             std::unique_ptr<TlsContextHolder> tls)
+      : core_(std::move(options), deps, std::move(allow), std::move(proxies), std::move(tls)),
         contexts_(MakeContexts(OrCores(core_.api.options.io_threads))),
         acceptor_(asio::make_strand(*contexts_.front())) {
     // Keeps every context's run() going while it has no connection yet; released by DoStop.
@@ -102,6 +121,15 @@ class ServerImpl final : public Server {
   }
 
   std::uint16_t port() const override { return port_; }
+
+  bool tls() const override { return core_.tls != nullptr; }
+
+  Result<void> ReloadTls() override {
+    if (!core_.tls) {
+      return Error(Code::kInvalidArgument, Reason::kBadRequest, "tls is not configured");
+    }
+    return core_.tls->Reload();
+  }
 
   void Run() override {
     std::vector<std::thread> extra;
@@ -162,11 +190,14 @@ class ServerImpl final : public Server {
 
 }  // namespace
 
-ServerCore::ServerCore(ServerOptions options, ServerDeps deps, AddressFilter metrics_allow)
+ServerCore::ServerCore(ServerOptions options, ServerDeps deps, AddressFilter metrics_allow,
+                       AddressFilter proxies, std::unique_ptr<TlsContextHolder> tls_holder)
     : api{std::move(options), deps, nullptr, std::move(metrics_allow), {}},
       router(BuildRouter(api)),
       metrics(RouteNames(router)),
-      pool(WorkersOrDefault(api.options.worker_threads), api.options.max_queued_jobs) {
+      pool(WorkersOrDefault(api.options.worker_threads), api.options.max_queued_jobs),
+      trusted_proxies(std::move(proxies)),
+      tls(std::move(tls_holder)) {
   api.metrics = &metrics;
   access_log = spdlog::get("access");
   if (!access_log) access_log = spdlog::default_logger();
@@ -176,8 +207,13 @@ ServerCore::ServerCore(ServerOptions options, ServerDeps deps, AddressFilter met
 Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, ServerDeps deps) {
   JWTD_RETURN_IF_ERROR(Validate(options, deps));
   auto allow = AddressFilter::Create(options.metrics_allow);
-  if (!allow.ok()) return allow.error();
-  auto server = std::make_unique<ServerImpl>(std::move(options), deps, std::move(*allow));
+  if (!allow.ok()) return Prefixed("metrics_allow", allow.error());
+  auto proxies = AddressFilter::Create(options.trusted_proxies);
+  if (!proxies.ok()) return Prefixed("trusted_proxies", proxies.error());
+  auto tls = OpenTls(options);
+  if (!tls.ok()) return tls.error();
+  auto server = std::make_unique<ServerImpl>(std::move(options), deps, std::move(*allow),
+                                             std::move(*proxies), std::move(*tls));
   JWTD_RETURN_IF_ERROR(server->Listen());
   return std::unique_ptr<Server>(std::move(server));
 }

@@ -8,6 +8,11 @@
 // block (store, Argon2id) runs on a bounded worker pool and posts its response back to the
 // connection's strand. Past max_queued_jobs waiting jobs the server answers 503 at once.
 //
+// TLS (tls_context.h) is built in: with tls_cert_file and tls_key_file the listener speaks only
+// TLS 1.2+ with jwtd's cipher policy. Behind a reverse proxy, trusted_proxies names the proxies
+// whose X-Forwarded-For and X-Forwarded-Proto headers are believed (forwarded.h); the resolved
+// client address is what the login limits, the audit trail, the access log and metrics_allow see.
+//
 // Client authentication of /oauth/revoke and /oauth/introspect: when introspection_clients is
 // non-empty both endpoints require a configured client (HTTP Basic, RFC 6749 §2.3.1, or the
 // client_id/client_secret body fields) and answer 401 invalid_client otherwise. When it is
@@ -37,6 +42,13 @@
 
 namespace jwtd::http {
 
+// When Set-Cookie carries Secure (RFC 6265 §4.1.2.5). api.md requires Secure cookies, so
+// kAlways is the default: browsers also accept them on http://localhost, over TLS and behind a
+// TLS-terminating proxy. kAuto marks them Secure only on requests known to be HTTPS (TLS to jwtd,
+// or X-Forwarded-Proto: https from a trusted proxy), for a deployment reached over plain HTTP by
+// a name other than localhost during development. kNever is for tests of plain HTTP only.
+enum class CookieSecure { kAlways, kAuto, kNever };
+
 struct IntrospectionClient {
   std::string id;
   std::string secret;
@@ -52,9 +64,15 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10'000};  // to read one whole request
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
   std::size_t max_queued_jobs = 1024;              // waiting blocking jobs; past it 503
-  // The Secure cookie attribute (api.md requires it; browsers accept Secure cookies on
-  // http://localhost). Off only for tests of plain-HTTP deployments.
-  bool cookie_secure = true;
+  // The Secure attribute of the refresh and CSRF cookies (see CookieSecure).
+  CookieSecure cookie_secure = CookieSecure::kAlways;
+  // TLS: both set, the listener speaks only TLS (PEM files; cert_file may hold the chain, leaf
+  // first). The handshake must finish within read_timeout. ReloadTls() re-reads them.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // CIDR blocks of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+  // (http/forwarded.h); empty: the TCP peer is the client and no such header is read.
+  std::vector<std::string> trusted_proxies;
   // Clients allowed to call /oauth/revoke and /oauth/introspect (see the header comment).
   std::vector<IntrospectionClient> introspection_clients;
   // CIDR blocks allowed to read /metrics (403 otherwise).
@@ -86,6 +104,13 @@ class Server {
   // Stops accepting, closes idle connections and lets in-flight requests finish. Thread-safe;
   // only posts to the I/O context, so it may be called from a signal_set handler.
   virtual void Stop() = 0;
+  // True when the listener speaks TLS.
+  virtual bool tls() const = 0;
+  // Re-reads tls_cert_file and tls_key_file (SIGHUP): new connections use the new certificate,
+  // existing ones keep theirs. On error (unreadable, mismatched, group-readable key) the
+  // current certificate stays and the error says why, naming files but no key material.
+  // kInvalidArgument without TLS. Thread-safe.
+  virtual Result<void> ReloadTls() = 0;
 };
 
 }  // namespace jwtd::http

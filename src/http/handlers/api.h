@@ -60,12 +60,16 @@ std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const
 
 struct TokenDelivery {
   bool refresh_in_cookie = false;  // api.md: the refresh token goes in jwtd_refresh, not the body
+  bool secure_cookies = true;      // the Secure attribute (SecureCookies)
 };
+// Whether the cookies set in the answer to `request` carry Secure (server.cookie_secure: always,
+// or with auto only when the request came over HTTPS, see Request::secure).
+bool SecureCookies(const Api& api, const Request& request);
 // RFC 6749 §5.1 token response, with Cache-Control: no-store; sets the cookies when asked.
-Response TokenResponseOf(const Api& api, const auth::TokenResponse& tokens, TokenDelivery delivery,
+Response TokenResponseOf(const auth::TokenResponse& tokens, TokenDelivery delivery,
                          int status = 200);
-// Expires jwtd_refresh and jwtd_csrf.
-void ClearAuthCookies(const Api& api, Response& response);
+// Expires jwtd_refresh and jwtd_csrf (`secure`: SecureCookies of the request).
+void ClearAuthCookies(bool secure, Response& response);
 
 // The refresh token carried by the jwtd_refresh cookie after a passing double-submit CSRF check
 // (api.md). nullopt: no cookie; a Response: the 400/403 to send.

@@ -57,8 +57,7 @@ std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const
   return std::move(*principal);
 }
 
-Response TokenResponseOf(const Api& api, const auth::TokenResponse& tokens, TokenDelivery delivery,
-                         int status) {
+Response TokenResponseOf(const auth::TokenResponse& tokens, TokenDelivery delivery, int status) {
   boost::json::object o;
   o["access_token"] = tokens.access_token;
   o["token_type"] = "Bearer";
@@ -72,7 +71,7 @@ Response TokenResponseOf(const Api& api, const auth::TokenResponse& tokens, Toke
   MarkNoStore(r);  // RFC 6749 §5.1
   if (delivery.refresh_in_cookie && !tokens.refresh_token.empty()) {
     SetCookieOptions opt;
-    opt.secure = api.options.cookie_secure;
+    opt.secure = delivery.secure_cookies;
     opt.max_age_seconds = tokens.refresh_expires_in;
     r.With("Set-Cookie", BuildSetCookie(kRefreshCookie, tokens.refresh_token, opt));
     opt.http_only = false;  // the page's script reads it to echo it in X-CSRF-Token
@@ -81,9 +80,21 @@ Response TokenResponseOf(const Api& api, const auth::TokenResponse& tokens, Toke
   return r;
 }
 
-void ClearAuthCookies(const Api& api, Response& response) {
+bool SecureCookies(const Api& api, const Request& request) {
+  switch (api.options.cookie_secure) {
+    case CookieSecure::kAlways:
+      return true;
+    case CookieSecure::kAuto:
+      return request.secure;
+    case CookieSecure::kNever:
+      return false;
+  }
+  return true;
+}
+
+void ClearAuthCookies(bool secure, Response& response) {
   SetCookieOptions opt;
-  opt.secure = api.options.cookie_secure;
+  opt.secure = secure;
   opt.clear = true;
   response.With("Set-Cookie", BuildSetCookie(kRefreshCookie, "", opt));
   opt.http_only = false;

@@ -17,7 +17,7 @@ Outcome HandleLogin(const Api& api, const Request& request) {
   if (!cookie.ok()) return BadInput(cookie.error());
   auto scope = body->String("scope");
   if (!scope.ok()) return BadInput(scope.error());
-  TokenDelivery delivery{cookie->value_or(false)};
+  TokenDelivery delivery{cookie->value_or(false), SecureCookies(api, request)};
   return Outcome::Later([&api, user = std::move(*username), pass = std::move(*password),
                          scope = scope->value_or(""), delivery,
                          client = ClientOf(request)]() -> Response {
@@ -28,7 +28,7 @@ Outcome HandleLogin(const Api& api, const Request& request) {
       return ErrorResponse(tokens.error(), Surface::kLogin);
     }
     api.metrics->RecordLogin(LoginResult::kOk);
-    return TokenResponseOf(api, *tokens, delivery);
+    return TokenResponseOf(*tokens, delivery);
   });
 }
 

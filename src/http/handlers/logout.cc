@@ -19,24 +19,26 @@ Outcome LogoutByBearer(const Api& api, const Request& request) {
   auto auth = AuthenticateBearer(api, request);
   if (auto* refused = std::get_if<Response>(&auth)) return std::move(*refused);
   return Outcome::Later([&api, principal = std::get<auth::Principal>(std::move(auth)),
-                         client = ClientOf(request), clear = HasRefreshCookie(request)] {
+                         client = ClientOf(request), clear = HasRefreshCookie(request),
+                         secure = SecureCookies(api, request)] {
     auto done = api.deps.tokens->Logout(principal, client);
     if (!done.ok()) return ErrorResponse(done.error(), Surface::kGeneral);
     api.metrics->RecordRevocation(RevocationMetric::kLogout);
     Response r = EmptyResponse(204);
-    if (clear) ClearAuthCookies(api, r);
+    if (clear) ClearAuthCookies(secure, r);
     return r;
   });
 }
 
 Outcome LogoutByRefresh(const Api& api, const Request& request, std::string token,
                         bool from_cookie) {
-  return Outcome::Later([&api, token = std::move(token), from_cookie, client = ClientOf(request)] {
+  return Outcome::Later([&api, token = std::move(token), from_cookie, client = ClientOf(request),
+                         secure = SecureCookies(api, request)] {
     auto done = api.deps.tokens->LogoutByRefresh(token, client);
     if (!done.ok()) return ErrorResponse(done.error(), Surface::kGeneral);
     api.metrics->RecordRevocation(RevocationMetric::kLogout);
     Response r = EmptyResponse(204);
-    if (from_cookie) ClearAuthCookies(api, r);
+    if (from_cookie) ClearAuthCookies(secure, r);
     return r;
   });
 }
@@ -69,16 +71,16 @@ Outcome HandleLogoutAll(const Api& api, const Request& request) {
   if (!except.ok()) return BadInput(except.error());
   return Outcome::Later([&api, principal = std::get<auth::Principal>(std::move(auth)),
                          except_current = except->value_or(false), client = ClientOf(request),
-                         cookie = HasRefreshCookie(request)] {
+                         cookie = HasRefreshCookie(request), secure = SecureCookies(api, request)] {
     auto done = api.deps.tokens->LogoutAll(principal, except_current, client);
     if (!done.ok()) return ErrorResponse(done.error(), Surface::kGeneral);
     api.metrics->RecordRevocation(RevocationMetric::kLogoutAll);
     if (except_current && done->has_value()) {
       // A browser session keeps its refresh token in the cookie.
-      return TokenResponseOf(api, **done, TokenDelivery{cookie});
+      return TokenResponseOf(**done, TokenDelivery{cookie, secure});
     }
     Response r = EmptyResponse(204);
-    if (cookie) ClearAuthCookies(api, r);
+    if (cookie) ClearAuthCookies(secure, r);
     return r;
   });
 }

@@ -7,7 +7,7 @@
 namespace jwtd::http {
 namespace {
 
-Response Rotate(const Api& api, const std::string& token, bool from_cookie,
+Response Rotate(const Api& api, const std::string& token, TokenDelivery delivery,
                 const auth::ClientInfo& client) {
   auto tokens = api.deps.tokens->Refresh(token, client);
   api.metrics->RecordRefresh(tokens.ok());
@@ -15,10 +15,12 @@ Response Rotate(const Api& api, const std::string& token, bool from_cookie,
     if (tokens.error().reason() == Reason::kRefreshReused) api.metrics->RecordReuseDetected();
     Response r = ErrorResponse(tokens.error(), Surface::kGrant);
     // A dead cookie is worthless to the browser; an outage is not its fault.
-    if (from_cookie && r.status == 400) ClearAuthCookies(api, r);
+    if (delivery.refresh_in_cookie && r.status == 400) {
+      ClearAuthCookies(delivery.secure_cookies, r);
+    }
     return r;
   }
-  return TokenResponseOf(api, *tokens, TokenDelivery{from_cookie});
+  return TokenResponseOf(*tokens, delivery);
 }
 
 }  // namespace
@@ -48,9 +50,9 @@ Outcome HandleToken(const Api& api, const Request& request) {
     from_cookie = true;
   }
   return Outcome::Later(
-      [&api, refresh = std::move(refresh), from_cookie, client = ClientOf(request)] {
-        return Rotate(api, refresh, from_cookie, client);
-      });
+      [&api, refresh = std::move(refresh),
+       delivery = TokenDelivery{from_cookie, SecureCookies(api, request)},
+       client = ClientOf(request)] { return Rotate(api, refresh, delivery, client); });
 }
 
 }  // namespace jwtd::http
