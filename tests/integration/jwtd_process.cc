@@ -142,7 +142,7 @@ void JwtdServer::Start() {
   if (log_fd < 0) throw std::runtime_error("cannot create " + log_path_);
   pid_ = Spawn(args, env_, -1, log_fd);
   ::close(log_fd);
-  static const std::regex kListening(R"(listening on http://127\.0\.0\.1:(\d+))");
+  static const std::regex kListening(R"(listening on https?://127\.0\.0\.1:(\d+))");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   std::smatch match;
   std::string out;

@@ -49,6 +49,7 @@ class JwtdServer {
   int Terminate();  // SIGTERM, waits; returns the exit status
   void Restart();   // starts again on the same data dir (new port)
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }  // for signals (SIGHUP) and /proc checks
 
  private:
   void Start();

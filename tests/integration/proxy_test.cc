@@ -1,0 +1,138 @@
+// jwtd behind a reverse proxy (server.trusted_proxies) and the Secure cookie attribute: the
+// client address from X-Forwarded-For drives the per-address login limit and the access log
+// only when the TCP peer is a trusted proxy; X-Forwarded-Proto: https from a trusted proxy, or
+// TLS to jwtd itself, makes cookies Secure with server.cookie_secure = "auto".
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "jwtd_process.h"
+#include "tls_support.h"
+
+namespace jwtd::testing {
+namespace {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+class ProxyTest : public ::testing::Test {
+ protected:
+  void Start(std::vector<std::string> extra) {
+    server_ = std::make_unique<JwtdServer>(dir_.path() + "/data", std::move(extra));
+    HttpResponse r =
+        client().PostJson("/v1/users", {{"username", "ada"}, {"password", "correct horse"}});
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  HttpClient client() const { return HttpClient(server_->port()); }
+
+  HttpResponse Login(const std::string& password, Headers headers, bool cookie = false) const {
+    boost::json::object body{{"username", "ada"}, {"password", password}};
+    if (cookie) body["cookie"] = true;
+    return client().Send({.method = "POST",
+                          .target = "/v1/login",
+                          .body = boost::json::serialize(body),
+                          .content_type = "application/json",
+                          .headers = std::move(headers)});
+  }
+  int FailedLogin(const std::string& forwarded_for) const {
+    return Login("wrong password", {{"X-Forwarded-For", forwarded_for}}).status;
+  }
+
+  // The access log is written in batches: poll for the line.
+  bool EventuallyLogs(const std::string& text) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (server_->Output().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<JwtdServer> server_;
+};
+
+const std::vector<std::string> kTwoFailuresPerAddress = {
+    "--set", "login_limits.max_failures_per_address=2", "--set",
+    "login_limits.max_failures_per_account=1000"};
+
+TEST_F(ProxyTest, TrustedProxyForwardedForDrivesThePerAddressLimit) {
+  std::vector<std::string> args = kTwoFailuresPerAddress;
+  args.insert(args.end(), {"--set", "server.trusted_proxies=[\"127.0.0.0/8\"]"});
+  Start(args);
+  // The client is the rightmost address that is not a trusted proxy; what is left of it may be
+  // forged by the client and is ignored.
+  EXPECT_EQ(FailedLogin("198.51.100.1, 203.0.113.7"), 401);
+  EXPECT_EQ(FailedLogin("198.51.100.2, 203.0.113.7, 127.0.0.9"), 401);
+  EXPECT_EQ(FailedLogin("203.0.113.7"), 429);
+  // Another client behind the same proxy is not limited by 203.0.113.7's failures.
+  EXPECT_EQ(FailedLogin("2001:db8::5"), 401);
+  EXPECT_TRUE(EventuallyLogs("client=203.0.113.7 method=POST route=/v1/login status=429"));
+  EXPECT_TRUE(EventuallyLogs("client=2001:db8::5 method=POST"));
+  // A malformed header counts against the proxy's own address.
+  EXPECT_EQ(FailedLogin("203.0.113.8, not-an-address"), 401);
+  EXPECT_EQ(FailedLogin("203.0.113.9, not-an-address"), 401);
+  EXPECT_EQ(FailedLogin("203.0.113.10, not-an-address"), 429);
+}
+
+TEST_F(ProxyTest, UntrustedPeerForwardedForIsIgnored) {
+  Start(kTwoFailuresPerAddress);  // trusted_proxies empty (the default)
+  EXPECT_EQ(FailedLogin("203.0.113.1"), 401);
+  EXPECT_EQ(FailedLogin("203.0.113.2"), 401);
+  // Every attempt came from 127.0.0.1 whatever the header says.
+  EXPECT_EQ(FailedLogin("203.0.113.3"), 429);
+  EXPECT_TRUE(EventuallyLogs("client=127.0.0.1 method=POST route=/v1/login status=429"));
+}
+
+bool SecureCookie(const HttpResponse& r, std::string_view name) {
+  return r.SetCookieLine(name).find("; Secure") != std::string::npos;
+}
+
+TEST_F(ProxyTest, AutoSecureCookiesFollowForwardedProtoFromTrustedProxiesOnly) {
+  Start({"--set", "server.cookie_secure=auto", "--set", "server.trusted_proxies=127.0.0.1/32"});
+  HttpResponse via_https = Login("correct horse", {{"X-Forwarded-Proto", "https"}}, true);
+  ASSERT_EQ(via_https.status, 200) << via_https.body;
+  EXPECT_TRUE(SecureCookie(via_https, "jwtd_refresh")) << via_https.SetCookieLine("jwtd_refresh");
+  EXPECT_TRUE(SecureCookie(via_https, "jwtd_csrf"));
+  HttpResponse via_http = Login("correct horse", {{"X-Forwarded-Proto", "http"}}, true);
+  ASSERT_EQ(via_http.status, 200) << via_http.body;
+  EXPECT_FALSE(SecureCookie(via_http, "jwtd_refresh")) << via_http.SetCookieLine("jwtd_refresh");
+  EXPECT_FALSE(via_http.SetCookieLine("jwtd_refresh").empty());
+}
+
+TEST_F(ProxyTest, UntrustedForwardedProtoDoesNotMakeCookiesSecure) {
+  Start({"--set", "server.cookie_secure=auto"});
+  HttpResponse r = Login("correct horse", {{"X-Forwarded-Proto", "https"}}, true);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(SecureCookie(r, "jwtd_refresh")) << r.SetCookieLine("jwtd_refresh");
+}
+
+TEST_F(ProxyTest, DefaultCookiesAreAlwaysSecure) {
+  Start({});
+  HttpResponse r = Login("correct horse", {}, true);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(SecureCookie(r, "jwtd_refresh"));
+  EXPECT_TRUE(SecureCookie(r, "jwtd_csrf"));
+}
+
+TEST_F(ProxyTest, AutoSecureCookiesOverDirectTls) {
+  TestPki pki(dir_.path());
+  pki.Issue("server", 7);
+  server_ = std::make_unique<JwtdServer>(
+      dir_.path() + "/data",
+      std::vector<std::string>{"--set", "server.cookie_secure=auto", "--set",
+                               "tls.cert_file=" + pki.cert("server"), "--set",
+                               "tls.key_file=" + pki.key("server")});
+  TlsConnection c(server_->port(), pki.ca_file());
+  ASSERT_TRUE(c.connected()) << c.handshake_error();
+  ASSERT_EQ(c.PostJson("/v1/users", {{"username", "ada"}, {"password", "correct horse"}}).status,
+            201);
+  HttpResponse r = c.PostJson(
+      "/v1/login", {{"username", "ada"}, {"password", "correct horse"}, {"cookie", true}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(SecureCookie(r, "jwtd_refresh")) << r.SetCookieLine("jwtd_refresh");
+  EXPECT_TRUE(SecureCookie(r, "jwtd_csrf"));
+}
+
+}  // namespace
+}  // namespace jwtd::testing
