@@ -22,6 +22,22 @@ class Clock {
 // The process's real clock. Never null; lives for the whole program.
 const Clock* SystemClock();
 
+// The time up to which expired revocation state (view entries, revocation-log rows) may be
+// forgotten: the wall clock, but never ahead of the wall time at construction plus the monotonic
+// time elapsed since. A forward step of the wall clock (NTP, an operator) then forgets nothing
+// early, so a later step back cannot revive a revoked token whose exp lies ahead again; a step
+// back only keeps entries longer. Thread-safe (immutable after construction).
+class ForgetHorizon {
+ public:
+  explicit ForgetHorizon(const Clock* clock);  // `clock` must outlive this
+  std::int64_t NowSeconds() const;
+
+ private:
+  const Clock* const clock_;
+  const std::int64_t wall_at_start_;
+  const std::int64_t mono_at_start_;
+};
+
 // A clock that tests set by hand. Thread-safe.
 class ManualClock final : public Clock {
  public:

@@ -58,7 +58,10 @@ void Maintenance::Tick(std::int64_t now) {
   }
   if (now >= next_sweep_) {
     next_sweep_ = now + config_.sweep_interval_seconds;
-    auto swept = runtime_.store->SweepExpired(now, kRetainEndedSessions);
+    // Up to the forget horizon, not the wall clock: rows swept while the clock is stepped ahead
+    // would let a revoked token back in once it steps back (jwtd/clock.h).
+    static const ForgetHorizon horizon(SystemClock());
+    auto swept = runtime_.store->SweepExpired(horizon.NowSeconds(), kRetainEndedSessions);
     if (!swept.ok())
       LogFailure("sweep", swept.error());
     else if (*swept > 0)

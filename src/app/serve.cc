@@ -172,6 +172,9 @@ void BlockStopSignals() {
   sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (RLIMIT_FSIZE) or a full quota must surface as a write error (EFBIG) that
+  // the store turns into 503s, not kill the server with SIGXFSZ's default action.
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 int Serve(const Config& config) {

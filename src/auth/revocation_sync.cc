@@ -71,6 +71,7 @@ class RevocationSyncImpl final : public RevocationSync {
   Store* const store_;
   RevocationView* const view_;
   const Clock* const clock_;
+  const ForgetHorizon forget_{clock_};
   const std::int64_t created_ns_;
 
   // Own synchronisation.
@@ -264,7 +265,7 @@ Result<void> RevocationSyncImpl::RunCatchUp(std::optional<std::int64_t> deadline
 // expired (swept) holes too.
 Result<void> RevocationSyncImpl::ReadLog() {
   const std::int64_t start_ns = clock_->MonotonicNanos();
-  const std::int64_t now = clock_->NowSeconds();
+  const std::int64_t now = forget_.NowSeconds();  // jwtd/clock.h: steps cannot revive
   auto fail = [&](const Error& error) -> Result<void> {
     std::lock_guard lock(mu_);
     store_reachable_ = false;

@@ -112,7 +112,7 @@ Result<void> TokenServiceImpl::CatchUp() {
   // The sync keeps its own gap-free cursor: the view's applied_seq may be past a seq another
   // node committed but this one has not seen yet.
   if (sync_ != nullptr) return sync_->CatchUp();
-  const std::int64_t now = Now();
+  const std::int64_t now = forget_.NowSeconds();
   for (;;) {
     auto page = store_->ReadRevocations(view_->applied_seq(), now, kCatchUpPage);
     if (!page.ok()) return page.error();
@@ -131,7 +131,7 @@ void TokenServiceImpl::ApplyCommitted(const Revocations& entries) {
     for (const RevocationEntry& entry : entries) bus_->Publish(entry);
   }
   // Revocations are the only thing that grows the view; trim what expired while we are here.
-  if (!entries.empty()) view_->Expire(Now());
+  if (!entries.empty()) view_->Expire(forget_.NowSeconds());
 }
 
 Result<std::shared_ptr<const jose::Claims>> TokenServiceImpl::VerifyAccess(

@@ -168,6 +168,9 @@ class TokenServiceImpl final : public TokenService {
   Store* const store_;
   KeyRing* const keys_;
   const Clock* const clock_;
+  // Up to when expired revocation state may be dropped from the view: a forward step of the wall
+  // clock must not drop what a step back would need again (jwtd/clock.h).
+  const ForgetHorizon forget_{clock_};
   RevocationBus* const bus_;  // may be null
   const std::unique_ptr<PasswordHasher> hasher_;
   const AccessTokenIssuer issuer_;

@@ -1,5 +1,7 @@
 #include "jwtd/clock.h"
 
+#include <algorithm>
+
 namespace jwtd {
 namespace {
 
@@ -18,6 +20,14 @@ class RealClock final : public Clock {
 };
 
 }  // namespace
+
+ForgetHorizon::ForgetHorizon(const Clock* clock)
+    : clock_(clock), wall_at_start_(clock->NowSeconds()), mono_at_start_(clock->MonotonicNanos()) {}
+
+std::int64_t ForgetHorizon::NowSeconds() const {
+  const std::int64_t elapsed = (clock_->MonotonicNanos() - mono_at_start_) / 1'000'000'000;
+  return std::min(clock_->NowSeconds(), wall_at_start_ + elapsed);
+}
 
 const Clock* SystemClock() {
   static const RealClock clock;
