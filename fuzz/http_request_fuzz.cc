@@ -17,7 +17,8 @@
 // them: introspection clients, a trusted proxy, static files from a web root.
 //
 // Invariants (a violation traps): every status is 100..599 and never 5xx; error statuses carry
-// a JSON {"error": string, "error_description": string}; JSON bodies parse; 204 has no body;
+// a JSON {"error": string, "error_description": string}; the API's 200s are JSON and JSON
+// bodies parse; 204 has no body;
 // no header name or value holds CR, LF or NUL; no error body echoes a live token; the
 // serialized response parses back with the same status; an issued access token authenticates;
 // after a 2xx logout or logout-all with a Bearer token that token no longer authenticates; no
@@ -294,6 +295,13 @@ void CheckWire(const Response& r, const std::string& request_id, bool head) {
   Require(parser.get().result_int() == static_cast<unsigned>(r.status), "status on the wire");
 }
 
+// api.md: the API answers JSON (bodies of /metrics and of RFC 7009 revocation excepted).
+bool ApiSaysJson(const Request& request) {
+  const std::string_view p = request.path;
+  return p.starts_with("/v1/") || p == "/oauth/token" || p == "/oauth/introspect" ||
+         p.starts_with("/.well-known/") || p == "/healthz" || p == "/readyz";
+}
+
 void CheckResponse(const World& w, const Response& r, const Request& request) {
   Require(r.status >= 100 && r.status <= 599, "a valid status code");
   Require(r.status < 500, "never a 5xx");
@@ -303,6 +311,9 @@ void CheckResponse(const World& w, const Response& r, const Request& request) {
             "header without CR/LF/NUL");
   }
   CheckBody(w, r);
+  if (r.status == 200 && ApiSaysJson(request)) {
+    Require(r.content_type.starts_with("application/json"), "the API answers JSON");
+  }
   CheckWire(r, request.request_id, request.method == "HEAD");
 }
 
