@@ -47,7 +47,8 @@ OUT_DIR=$OUT_BASE/$STAMP
 RESULTS=$OUT_DIR/results.jsonl
 WORK=$(mktemp -d /tmp/jwtd-bench.XXXXXX)
 T0=$(date +%s)
-BENCH_COMMAND="scripts/bench.sh$( ((QUICK)) && echo ' --quick')"
+BENCH_COMMAND=scripts/bench.sh
+if ((QUICK)); then BENCH_COMMAND+=" --quick"; fi
 export RUNS DURATION CONNS BENCH_MODE BENCH_COMMAND
 mkdir -p "$OUT_DIR"
 : >"$RESULTS"

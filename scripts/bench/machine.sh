@@ -1,4 +1,5 @@
-# Machine facts (sourced by scripts/bench.sh): writes $OUT_DIR/machine.json.
+# Machine facts (sourced by scripts/bench.sh): writes $OUT_DIR/machine.json. BENCH_SOURCE_GIT
+# names the commit the binaries were built from when it is not the checkout's HEAD.
 machine_facts() {
   local pg_bin
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -13,8 +14,8 @@ machine_facts() {
   POSTGRES="$("$pg_bin/postgres" --version 2>/dev/null || echo missing)" \
   REDIS="$(redis-server --version 2>/dev/null | sed -E 's/.*v=([^ ]+).*/\1/')" \
   WRK="$(wrk -v 2>&1 | head -1 | awk '{print $2}')" \
-  GIT="$(git -C "$TOP" rev-parse --short HEAD)" \
-  DIRTY="$(git -C "$TOP" status --porcelain -- src include | wc -l)" \
+  GIT="${BENCH_SOURCE_GIT:-$(git -C "$TOP" rev-parse --short HEAD)}" \
+  DIRTY="$(if [[ -n ${BENCH_SOURCE_GIT:-} ]]; then echo 0; else git -C "$TOP" status --porcelain -- src include | wc -l; fi)" \
   LOAD="$(cut -d' ' -f1-3 /proc/loadavg)" \
   "$PY" - "$OUT_DIR/machine.json" <<'PY'
 import json, os, sys, time

@@ -3,7 +3,7 @@
 # Redis GET round trip), denylist_scaling_bench (check cost and memory as the denylist grows).
 # Pinned to one core like scripts/bench-jose.sh; QUICK: one short repetition.
 micro_benchmarks() {
-  local reps=3 min_time=0.3 pin=() deny_filter='BM_Check/'
+  local reps=3 min_time=0.2 pin=() deny_filter='BM_Check/'
   if ((QUICK)); then reps=1; min_time=0.05; deny_filter='BM_Check/(0|1000|10000|100000)/'; fi
   command -v taskset >/dev/null && pin=(taskset -c 0)
   local common=(--benchmark_repetitions="$reps" --benchmark_format=json)
