@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "config_options.h"
+#include "http/address_filter.h"
 
 extern char** environ;
 
@@ -131,6 +132,13 @@ void Finalize(Config& config, std::vector<std::string>& errors) {
   }
   if (config.keys.directory.empty() || config.keys.directory == auth::KeyRingOptions{}.directory) {
     config.keys.directory = config.data_dir + "/keys";
+  }
+  // Checked here too (the server checks again) so that `jwtd config check` catches them.
+  for (const auto& [key, cidrs] : {std::pair{"server.trusted_proxies", &config.trusted_proxies},
+                                   std::pair{"metrics.allow", &config.metrics_allow}}) {
+    if (auto filter = http::AddressFilter::Create(*cidrs); !filter.ok()) {
+      errors.push_back(std::string(key) + ": " + filter.error().message());
+    }
   }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     errors.push_back("tls.cert_file and tls.key_file: set both (TLS) or neither (plain HTTP)");

@@ -134,5 +134,13 @@ TEST_F(ProxyTest, AutoSecureCookiesOverDirectTls) {
   EXPECT_TRUE(SecureCookie(r, "jwtd_csrf"));
 }
 
+TEST(ProxyConfigTest, ConfigCheckRefusesBadCidrs) {
+  ProcessResult r = RunJwtd({"config", "check", "--set", "server.trusted_proxies=10.0.0.0/33"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("server.trusted_proxies"), std::string::npos) << r.out;
+  r = RunJwtd({"config", "check", "--set", "server.trusted_proxies=[\"10.0.0.0/8\", \"::1\"]"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
 }  // namespace
 }  // namespace jwtd::testing
