@@ -11,7 +11,8 @@
 // inputs name them by placeholders, substituted after parsing into the target, header values
 // and body: @AT@ @RT@ @SID@ (body session), @CAT@ @CRT@ @CSRF@ (cookie session), @ORT@ (the
 // refresh token before the last rotation). A token response updates them, so a refresh, a
-// replay of the old refresh token (reuse detection) and a logout chain within one input.
+// replay of the old refresh token (reuse detection) and a logout chain within one input. A
+// request header "X-Fuzz-Clock: <seconds>" moves the clock forward first (expiry paths).
 //
 // The input's length modulo 8 picks the server options (see World), so every mutation may flip
 // them: introspection clients, a trusted proxy, static files from a web root.
@@ -28,6 +29,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -166,6 +168,7 @@ struct World {
   // bit 2: static files served from the web root (and GET /v1/lab registered).
   explicit World(unsigned mode) {
     Shared& shared = GetShared();
+    shared.clock.Set(kNow);
     jwtd::auth::AuthOptions auth;
     auth.password.ops_limit = 1;  // Argon2id at its minimum cost: HTTP is what is fuzzed
     auth.password.mem_limit_bytes = 8 * 1024;  // crypto_pwhash_MEMLIMIT_MIN
@@ -330,10 +333,23 @@ void CheckLoggedOut(const World& w, const Request& request, const Response& r) {
           "a logged-out access token is refused");
 }
 
+// A harness directive, not part of the API: "X-Fuzz-Clock: <seconds>" moves the fixed clock
+// forward before the request, so inputs reach expired access and refresh tokens, idle sessions
+// and the end of login-limit windows. The header stays in the request (an unknown header).
+void AdvanceClock(const Request& request) {
+  const auto value = request.Header("x-fuzz-clock");
+  if (!value) return;
+  std::int64_t seconds = 0;
+  const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), seconds);
+  constexpr std::int64_t kMaxStep = 10LL * 365 * 86400;
+  if (ec == std::errc() && seconds > 0 && seconds <= kMaxStep) GetShared().clock.Advance(seconds);
+}
+
 // Parses, substitutes, resolves the client as connection.cc does, and answers one request.
 Response Serve(World& w, jwtd::http::BeastRequest& in, std::size_t n, Request* seen) {
   Request request = jwtd::http::ToRequest(in, kPeer, "fuzz-" + std::to_string(n));
   Substitute(w.vars, request);
+  AdvanceClock(request);
   auto origin = jwtd::http::ResolveClient(w.trusted, kPeer, false, request);
   request.client_address = std::move(origin.address);
   request.secure = origin.secure;
