@@ -187,6 +187,15 @@ int Serve(const Config& config) {
     spdlog::error("server.listen: expected ADDRESS:PORT, got \"{}\"", config.listen);
     return 1;
   }
+  // First, before anything else can fail: the operator must see it. (Config guarantees both TLS
+  // files or neither.)
+  if (config.tls_cert_file.empty() && !IsLoopback(address)) {
+    spdlog::warn(
+        "PLAIN HTTP on non-loopback address {}: access tokens, refresh tokens and passwords "
+        "travel in clear; set tls.cert_file and tls.key_file, or listen on 127.0.0.1 behind a "
+        "TLS-terminating proxy (server.trusted_proxies)",
+        config.listen);
+  }
   auto runtime = OpenRuntime(config);
   if (!runtime.ok()) {
     spdlog::error("cannot start: {}", runtime.error().message());
@@ -201,13 +210,6 @@ int Serve(const Config& config) {
   if (!server.ok()) {
     spdlog::error("cannot listen on {}: {}", config.listen, server.error().message());
     return 1;
-  }
-  if (!(*server)->tls() && !IsLoopback(address)) {
-    spdlog::warn(
-        "PLAIN HTTP on non-loopback address {}: access tokens, refresh tokens and passwords "
-        "travel in clear; set tls.cert_file and tls.key_file, or listen on 127.0.0.1 behind a "
-        "TLS-terminating proxy (server.trusted_proxies)",
-        config.listen);
   }
   PrintBanner(config, *runtime, address, (*server)->port(), options.web_root, (*server)->tls());
   if (config.web_enabled && options.web_root.empty()) {

@@ -142,5 +142,22 @@ TEST(ProxyConfigTest, ConfigCheckRefusesBadCidrs) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
+// The warning comes first, so a start that fails later (here: an unsupported store URL) shows it.
+TEST(ProxyConfigTest, PlainHttpOffLoopbackWarnsLoudly) {
+  TempDir dir;
+  auto serve = [&](const std::string& listen) {
+    return RunJwtd({"serve", "--data-dir", dir.path(), "--listen", listen, "--set",
+                    "store.url=unsupported://x"});
+  };
+  const std::string kWarning = "PLAIN HTTP on non-loopback address 0.0.0.0:0";
+  ProcessResult r = serve("0.0.0.0:0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find(kWarning), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("set tls.cert_file and tls.key_file"), std::string::npos) << r.out;
+  r = serve("127.0.0.1:0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.out.find("PLAIN HTTP"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace jwtd::testing
