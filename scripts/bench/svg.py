@@ -142,9 +142,9 @@ def lines(title, ylabel, categories, series, xlabel="", log=False):
         for x, y, v in pts:
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{color}">'
                        f'<title>{escape(name)}: {v:,.2f}</title></circle>')
+            label = f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
             out.append(f'<text x="{x + 6:.1f}" y="{y - 7:.1f}" fill="{color}" '
-                       f'font-size="11">{v:,.0f}</text>' if v >= 100 else
-                       f'font-size="11">{v:.3g}</text>')
+                       f'font-size="11">{label}</text>')
     _xlabels(categories, xs, out, xlabel)
     _legend([n for n, _ in series], out)
     out.append("</svg>")

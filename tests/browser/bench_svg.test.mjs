@@ -40,9 +40,12 @@ for (const name of svgs) {
           const b = e.getBBox();
           return b.width > 0 || b.height > 0;
         });
-        return { tag: root.tagName, width: box.width, height: box.height, texts, drawn: drawn.length };
+        // Chromium shows malformed XML as far as it parsed, plus a <parsererror> element.
+        const parseError = document.getElementsByTagName('parsererror').length > 0;
+        return { tag: root.tagName, width: box.width, height: box.height, texts, drawn: drawn.length, parseError };
       });
       assert.equal(facts.tag, 'svg');
+      assert.equal(facts.parseError, false, 'the SVG is not well-formed XML');
       assert.ok(facts.width > 100 && facts.height > 100, `rendered size ${facts.width}x${facts.height}`);
       assert.ok(facts.texts.filter((t) => t.length > 0).length >= 5, 'title, axis and legend text');
       assert.ok(facts.drawn >= 5, `only ${facts.drawn} visible shapes`);
