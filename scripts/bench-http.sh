@@ -22,6 +22,7 @@
 #      OUT (build/bench-http/<time>.jsonl) KEEP=1 (keep the temp dir: logs, data)
 #      PEERS_ONLY=1 (only the peers: scripts/bench.sh measures jwtd itself)
 #      PEERS_NODE_DIR (a copy of the Node peers with node_modules installed: no npm ci)
+#      WARMUP (2s: wrk warm-up before each server's runs)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 quick=0
@@ -109,7 +110,7 @@ print(json.dumps(out))'
 }
 
 measure_get() {  # name url
-  "${WRK[@]}" -d2s -s "$lua/bearer.lua" "$2" >/dev/null  # warm-up
+  "${WRK[@]}" -d"${WARMUP:-2s}" -s "$lua/bearer.lua" "$2" >/dev/null  # warm-up
   for _ in $(seq 1 "$RUNS"); do
     "${WRK[@]}" -d"$DURATION" -s "$lua/bearer.lua" "$2" | grep '^{'
   done | median_line "$1"

@@ -10,6 +10,8 @@
 #   --no-report  do not rewrite docs/benchmarks.md and docs/bench/*.svg (default: written,
 #                except with --quick, which writes the report into the results folder only)
 #
+# Time bound: BENCH_TIME_LIMIT seconds (default 900, quick 240), then everything is stopped.
+#
 # Results: <out>/<stamp>/results.jsonl (one record per measurement: section, config, store,
 # metric, unit, runs[], median, min, max), machine.json, raw benchmark outputs; the report
 # generator is scripts/bench_report.py. Processes started here (jwtd, postgres, redis-server,
@@ -32,7 +34,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 if ((QUICK)); then
-  RUNS=${RUNS:-1}; DURATION=${DURATION:-1s}; CURVE_DURATION=1s; STATE_SESSIONS=100
+  RUNS=${RUNS:-1}; DURATION=${DURATION:-1s}; CURVE_DURATION=1s; STATE_SESSIONS=200
   TOTAL_STEPS=21; BENCH_MODE=quick
 else
   RUNS=${RUNS:-3}; DURATION=${DURATION:-4s}; CURVE_DURATION=3s; STATE_SESSIONS=1000
@@ -63,7 +65,16 @@ cleanup() {
   if [[ ${KEEP:-0} == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo "interrupted (or over the time bound of ${LIMIT} s): stopping" >&2; exit 130' INT TERM
+# The time bound: a watchdog stops the run (and, through the EXIT trap, everything it started).
+LIMIT=${BENCH_TIME_LIMIT:-$( ((QUICK)) && echo 240 || echo 900)}
+(
+  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+  sleep "$LIMIT" &
+  sleeper=$!
+  wait "$sleeper" && kill -TERM $$
+) >/dev/null 2>&1 &
+PIDS+=($!)
 
 if [[ ${NO_BUILD:-0} != 1 ]]; then
   echo "building jwtd and the benchmark binaries in $BUILD_DIR (-j1)" >&2

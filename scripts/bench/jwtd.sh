@@ -85,6 +85,7 @@ wrk_get_runs() {
     TOKEN=$2 wrk -t1 -c"$CONNS" --latency -d1s -s "$TOP/bench/http/bearer.lua" "$url" >/dev/null
   fi
   for i in $(seq 1 "$RUNS"); do
+    note "run $i/$RUNS, wrk -t1 -c$CONNS -d$DURATION"
     TOKEN=$2 wrk -t1 -c"$CONNS" --latency -d"$DURATION" -s "$TOP/bench/http/bearer.lua" "$url" |
       grep '^{'
   done

@@ -53,8 +53,8 @@ peers_http() {
   local node_dir variants
   node_dir=$(peers_setup)
   variants="none:none jsonwebtoken:redis jsonwebtoken-keyobject:none jsonwebtoken-keyobject:redis fast-jwt:redis"
-  ((QUICK)) && variants="none:none jsonwebtoken-keyobject:redis"
-  PEERS_ONLY=1 PEERS_NODE_DIR=$node_dir RUNS=$RUNS DURATION=$DURATION PEER_VARIANTS=$variants \
+  ((QUICK)) && variants="jsonwebtoken-keyobject:redis"
+  PEERS_ONLY=1 PEERS_NODE_DIR=$node_dir WARMUP=$( ((QUICK)) && echo 1s || echo 2s) RUNS=$RUNS DURATION=$DURATION PEER_VARIANTS=$variants \
     OUT="$OUT_DIR/peers_http.jsonl" "$TOP/scripts/bench-http.sh" >"$WORK/peers_http.out" \
     2>"$WORK/peers_http.err" || { echo "bench-http.sh failed:" >&2; tail -5 "$WORK/peers_http.err" >&2; return 1; }
   "$PY" - "$RESULTS" "$OUT_DIR/peers_http.jsonl" <<'PY'

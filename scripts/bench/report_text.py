@@ -62,7 +62,7 @@ def _tradeoff(res, cell, num, rows, stores):
     out = []
     for store, name in stores:
         out.append(f"\n**{name}** (one jwtd node{'' if store == 'sqlite' else ', PostgreSQL and a redis-server on loopback'})\n")
-        out.append("| configuration | state per active session | per revocation | store "
+        out.append("| configuration | state per active session | per logout | store "
                    "statements per `GET /v1/me` | verify + check per request, ns | "
                    "`GET /v1/me` req/s | p50 / p99 ms | revocation delay |")
         out.append("|---|---:|---|---:|---|---:|---:|---|")
@@ -170,8 +170,9 @@ in the results folder; `scripts/bench_report.py <folder>` rewrites this file and
 
 The problem statement's table (stateless? secure?) with numbers. "Server state" is what the
 store holds for one active session (session row, refresh-token row, audit rows, indexes;
-measured as the store's size before and after N logins: 1,000, or 100 with --quick) and what one revocation adds
-(store: size after N logouts; view: `jwtd_revocation_view_bytes` of `/metrics`). "Store
+measured as the store's size before and after N logins: 1,000, or 200 with --quick; the stores allocate whole pages, so small N are coarse) and what one revocation adds
+(store: size after N logouts; view: `jwtd_revocation_view_bytes` of `/metrics`; page-granular
+stores can absorb small updates in free space, hence small or zero figures). "Store
 statements" are counted in PostgreSQL's statement log during the wrk runs, divided by the
 requests (background work such as the revocation log sweep included); on SQLite the request
 path has no store call by construction (the in-memory view and a username cache answer it).
