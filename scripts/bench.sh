@@ -91,10 +91,10 @@ peers_verify
 start_redis
 start_postgres
 config_matrix
+peers_http  # right after jwtd's GET /v1/me runs: the ratio compares close moments of the machine
 refresh_benchmarks
 propagation
 stop_postgres
-peers_http
 machine_finish
 echo "done in $(($(date +%s) - T0)) s: $RESULTS" >&2
 
