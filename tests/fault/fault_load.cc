@@ -257,6 +257,15 @@ std::vector<std::string> Load::Violations() const {
   return violations_;
 }
 
+bool Load::WaitForAcknowledged(int count, std::chrono::milliseconds limit) const {
+  const auto deadline = SteadyClock::now() + limit;
+  while (acknowledged() < count) {
+    if (SteadyClock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
 int Load::acknowledged() const {
   std::lock_guard lock(mu_);
   return static_cast<int>(acked_.size());

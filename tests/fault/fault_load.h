@@ -81,6 +81,10 @@ class Load {
   std::vector<std::string> Violations() const;
   int checks() const { return checks_.load(); }
   int acknowledged() const;
+  // Polls until at least `count` revocations were acknowledged (progress under a loaded machine
+  // takes as long as it takes); false after `limit`.
+  bool WaitForAcknowledged(int count,
+                           std::chrono::milliseconds limit = std::chrono::seconds(30)) const;
   int successful_refreshes() const { return refreshed_.load(); }
 
   // After the fault has healed: every acknowledged revocation is refused on every node, every

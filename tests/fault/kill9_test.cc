@@ -55,7 +55,7 @@ TEST_P(KillNineTest, UnderLoadNothingAcknowledgedIsLostAndNoFamilyForks) {
   Load load({.workers = 4, .nodes = {&port}, .connection_loss_expected = true});
   load.Start();
   for (int kill = 0; kill < 2; ++kill) {
-    std::this_thread::sleep_for(1200ms);
+    EXPECT_TRUE(load.WaitForAcknowledged(load.acknowledged() + 10));
     const int acked_before = load.acknowledged();
     node.Kill();  // SIGKILL mid-request: commits in flight either land whole or not at all
     std::this_thread::sleep_for(100ms);
@@ -64,7 +64,7 @@ TEST_P(KillNineTest, UnderLoadNothingAcknowledgedIsLostAndNoFamilyForks) {
     EXPECT_GT(load.acknowledged(), acked_before - 1);
   }
   ASSERT_TRUE(WaitReady(port)) << node.Output();
-  std::this_thread::sleep_for(1200ms);
+  EXPECT_TRUE(load.WaitForAcknowledged(load.acknowledged() + 10)) << "no progress after restart";
   load.Stop();
 
   for (const auto& [key, count] : load.Statuses()) std::printf("  %-24s %d\n", key.c_str(), count);

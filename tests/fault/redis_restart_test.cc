@@ -68,16 +68,17 @@ TEST(RedisRestartTest, NoNodeAcceptsARevokedTokenWhileTheBusIsDownAndBothResync)
 
   Load load({.workers = 4, .nodes = {&a, &b}, .other_node_grace = 1000ms});
   load.Start();
-  std::this_thread::sleep_for(1200ms);
+  ASSERT_TRUE(load.WaitForAcknowledged(10));
   redis->Kill();
   EXPECT_TRUE(WaitState(b, false, 10s)) << "node B did not notice the bus is down";
   const int acked_down = load.acknowledged();
-  std::this_thread::sleep_for(1500ms);  // revocations acknowledged while the bus is down
+  std::this_thread::sleep_for(1s);  // revocations acknowledged while the bus is down
+  EXPECT_TRUE(load.WaitForAcknowledged(acked_down + 10));
   const int acked_during = load.acknowledged() - acked_down;
   ASSERT_TRUE(redis->Restart(&error)) << error;
   EXPECT_TRUE(WaitState(a, true, 15s)) << "node A did not resync";
   EXPECT_TRUE(WaitState(b, true, 15s)) << "node B did not resync";
-  std::this_thread::sleep_for(1200ms);
+  EXPECT_TRUE(load.WaitForAcknowledged(load.acknowledged() + 10));
   load.Stop();
 
   for (const auto& [key, count] : load.Statuses()) std::printf("  %-24s %d\n", key.c_str(), count);

@@ -90,7 +90,7 @@ TEST(SqliteDiskFullTest, WritesFailCleanlyReadsWorkNothingAcknowledgedIsLost) {
 
   Load load({.workers = 3, .nodes = {&port}});
   load.Start();
-  std::this_thread::sleep_for(1s);  // acknowledged revocations before the disk fills
+  ASSERT_TRUE(load.WaitForAcknowledged(10));  // acknowledged revocations before the disk fills
   const pid_t pid = ServerPid(data_dir);
   ASSERT_GT(pid, 0);
   ASSERT_TRUE(SetFileSizeLimit(pid, 4096)) << "prlimit: " << std::strerror(errno);
@@ -115,7 +115,7 @@ TEST(SqliteDiskFullTest, WritesFailCleanlyReadsWorkNothingAcknowledgedIsLost) {
     std::this_thread::sleep_for(100ms);
   EXPECT_EQ(refused.status, 204) << "writes do not work again after the disk has space";
   EXPECT_EQ(MeStatus(port, doomed.access), 401);
-  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(load.WaitForAcknowledged(load.acknowledged() + 10));
   load.Stop();
 
   for (const std::string& bad : load.BadStatuses()) ADD_FAILURE() << "unexpected " << bad;
