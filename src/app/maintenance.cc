@@ -12,10 +12,24 @@ namespace {
 constexpr auto kTickInterval = std::chrono::milliseconds(200);
 // Ended sessions stay listed (and audit-visible) this long before the sweep deletes them.
 constexpr std::int64_t kRetainEndedSessions = 7 * 24 * 3600;
+// Sealed grace successors are kept this long past the window, so a node whose clock runs a
+// little behind still finds the successor its grace check accepts (no false reuse).
+constexpr std::int64_t kSuccessorForgetMargin = 60;
 
 void LogFailure(const char* step, const Error& error) {
   spdlog::warn("maintenance: {} failed: {} [{}]", step, error.message(),
                ReasonName(error.reason()));
+}
+
+void ForgetSuccessors(auth::Store& store, std::int64_t grace_seconds, std::int64_t forget_now) {
+  // A sealed successor outliving its grace window is only a liability: with a database copy,
+  // an old spent token of an idle session opens that session's current refresh token.
+  auto forgotten =
+      store.ForgetSealedSuccessors(forget_now - grace_seconds - kSuccessorForgetMargin);
+  if (!forgotten.ok())
+    LogFailure("successor forget", forgotten.error());
+  else if (*forgotten > 0)
+    spdlog::debug("sweep: {} sealed successors forgotten", *forgotten);
 }
 
 }  // namespace
@@ -61,11 +75,13 @@ void Maintenance::Tick(std::int64_t now) {
     // Up to the forget horizon, not the wall clock: rows swept while the clock is stepped ahead
     // would let a revoked token back in once it steps back (jwtd/clock.h).
     static const ForgetHorizon horizon(SystemClock());
-    auto swept = runtime_.store->SweepExpired(horizon.NowSeconds(), kRetainEndedSessions);
+    const std::int64_t forget_now = horizon.NowSeconds();
+    auto swept = runtime_.store->SweepExpired(forget_now, kRetainEndedSessions);
     if (!swept.ok())
       LogFailure("sweep", swept.error());
     else if (*swept > 0)
       spdlog::debug("sweep: {} expired rows deleted", *swept);
+    ForgetSuccessors(*runtime_.store, config_.auth.refresh_grace_seconds, forget_now);
   }
 }
 

@@ -95,6 +95,10 @@ Result<void> TokenServiceImpl::RotateInTx(StoreTx& tx, std::string_view token, R
   record.state = RefreshState::kRotated;
   record.rotated_at = now;
   if (options_.refresh_grace_seconds > 0) {
+    // Only the token spent now can be replayed from here on (InGraceWindow): the previous
+    // generation's sealed successor is useless, and a database copy plus that old token would
+    // open it, so it goes in this transaction (docs/security.md, insider).
+    JWTD_RETURN_IF_ERROR(tx.DropSessionRefreshes(session.id));
     auto sealed = SealSuccessor(token, session.id, pair->sealed_form);
     if (!sealed.ok()) return sealed.error();
     record.sealed_successor = std::move(*sealed);

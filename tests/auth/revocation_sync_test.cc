@@ -38,6 +38,9 @@ class SwitchableStore final : public Store {
   Result<std::int64_t> SweepExpired(std::int64_t now, std::int64_t retain) override {
     return inner_->SweepExpired(now, retain);
   }
+  Result<std::int64_t> ForgetSealedSuccessors(std::int64_t rotated_before) override {
+    return inner_->ForgetSealedSuccessors(rotated_before);
+  }
   Result<std::vector<AuditEvent>> ListAudit(const AuditFilter& f) override {
     return inner_->ListAudit(f);
   }

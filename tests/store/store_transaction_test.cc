@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -281,6 +282,53 @@ TEST_P(StoreTransactionTest, SweepDeletesExpiredRowsAndKeepsTheRest) {
   auto again = store_->SweepExpired(kNow, kRetain);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, 0);
+}
+
+TEST_P(StoreTransactionTest, ForgetSealedSuccessorsClearsOnlyClosedWindowsAndKeepsRows) {
+  constexpr std::int64_t kBefore = kNow - 50;
+  auth::User u = AddUser("alice");
+  auto rotated = [](int n, const char* sid, std::int64_t at, const char* sealed) {
+    auth::RefreshRecord r = MakeRefresh(FakeHash(n), sid, n);
+    r.state = RefreshState::kRotated;
+    r.rotated_at = at;
+    r.sealed_successor = sealed;
+    return r;
+  };
+  auth::RefreshRecord current = MakeRefresh(FakeHash(4), "a", 4);  // never rotated_at > 0
+  current.sealed_successor = "not-rotated";
+  const std::vector<auth::RefreshRecord> records = {
+      rotated(1, "a", kBefore - 50, "closed"), rotated(2, "a", kBefore, "edge"),
+      rotated(3, "a", kBefore + 40, "open"), current, rotated(5, "b", kBefore - 900, "other")};
+  Commit([&](StoreTx& tx) -> Result<void> {
+    JWTD_RETURN_IF_ERROR(tx.InsertSession(MakeSession("a", u.id, kNow - 500)));
+    JWTD_RETURN_IF_ERROR(tx.InsertSession(MakeSession("b", u.id, kNow - 1500)));
+    for (const auto& r : records) JWTD_RETURN_IF_ERROR(tx.InsertRefresh(r));
+    return Ok();
+  });
+
+  // rotated_at < kBefore only, across sessions; current records are not touched.
+  auto forgotten = store_->ForgetSealedSuccessors(kBefore);
+  ASSERT_TRUE(forgotten.ok()) << forgotten.error().message();
+  EXPECT_EQ(*forgotten, 2);
+  const std::map<int, std::string> expected = {
+      {1, ""}, {2, "edge"}, {3, "open"}, {4, "not-rotated"}, {5, ""}};
+  Commit([&](StoreTx& tx) -> Result<void> {
+    for (const auto& [n, sealed] : expected) {
+      auto r = tx.FindRefresh(FakeHash(n));
+      EXPECT_TRUE(r.ok() && r->has_value()) << "the row stays for reuse detection: " << n;
+      if (r.ok() && r->has_value()) {
+        EXPECT_EQ((*r)->sealed_successor, sealed) << n;
+        EXPECT_EQ((*r)->generation, n);
+      }
+    }
+    return Ok();
+  });
+  auto again = store_->ForgetSealedSuccessors(kBefore);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+  auto later = store_->ForgetSealedSuccessors(kNow);  // the open window closes too
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(*later, 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, StoreTransactionTest, ::testing::ValuesIn(StoreFactories()),

@@ -67,9 +67,15 @@ class Store {
                                                                std::int64_t now,
                                                                std::size_t limit) = 0;
   virtual Result<std::int64_t> MaxRevocationSeq() = 0;
-  // Deletes expired log rows, rotated refresh records past the grace window, and sessions
-  // ended or expired before `now - retain`. Returns the number of rows deleted.
+  // Deletes expired log rows, and sessions ended or expired before `now - retain` with their
+  // refresh records. Returns the number of rows deleted. (Also clears sealed successors rotated
+  // before `now - retain`, a backstop only: ForgetSealedSuccessors is what closes the window.)
   virtual Result<std::int64_t> SweepExpired(std::int64_t now, std::int64_t retain_seconds) = 0;
+  // Clears sealed_successor of every rotated record with rotated_at < rotated_before; the rows
+  // stay (reuse detection needs them). Run once the grace window has closed, so a database
+  // copy plus an old spent token no longer opens a live session's successor. Returns the
+  // number of successors cleared.
+  virtual Result<std::int64_t> ForgetSealedSuccessors(std::int64_t rotated_before) = 0;
 
   virtual Result<std::vector<AuditEvent>> ListAudit(const AuditFilter& filter) = 0;
 

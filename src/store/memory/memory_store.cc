@@ -69,6 +69,19 @@ class MemoryStore final : public auth::Store {
     return deleted;
   }
 
+  Result<std::int64_t> ForgetSealedSuccessors(std::int64_t rotated_before) override {
+    std::lock_guard lock(mu_);
+    std::int64_t cleared = 0;
+    for (auto& [hash, r] : state_.refreshes) {
+      if (r.state == auth::RefreshState::kRotated && r.rotated_at < rotated_before &&
+          !r.sealed_successor.empty()) {
+        r.sealed_successor.clear();
+        ++cleared;
+      }
+    }
+    return cleared;
+  }
+
   Result<std::vector<AuditEvent>> ListAudit(const auth::AuditFilter& filter) override {
     const std::size_t limit = std::min(filter.limit, kMaxRowsPerRead);
     std::lock_guard lock(mu_);

@@ -51,7 +51,8 @@ constexpr Sql kSweepRevocations{"sweep_revocations",
 constexpr Sql kSweepRefreshes{"sweep_refreshes",
                               "DELETE FROM refresh_tokens WHERE session_id IN"
                               " (SELECT id FROM sessions WHERE " JWTD_PG_SESSION_DEAD ")"};
-// Rotated rows stay for reuse detection (sqlite_store.h); only their sealed successor goes.
+// Rotated rows stay for reuse detection (sqlite_store.h); only their sealed successor goes
+// (refresh_tokens_sealed index). ForgetSealedSuccessors, and SweepExpired as a backstop.
 constexpr Sql kForgetSuccessors{"forget_successors",
                                 "UPDATE refresh_tokens SET sealed_successor = NULL"
                                 " WHERE state = 1 AND rotated_at < $1::bigint"
@@ -117,6 +118,18 @@ class PostgresStore final : public auth::Store {
     };
     JWTD_RETURN_IF_ERROR(Write(sweep));
     return deleted;
+  }
+
+  Result<std::int64_t> ForgetSealedSuccessors(std::int64_t rotated_before) override {
+    std::int64_t cleared = 0;
+    auto forget = [&](Connection& conn) -> Result<void> {
+      Result<Rows> rows = conn.Query(kForgetSuccessors, Params().Int(rotated_before));
+      if (!rows.ok()) return rows.error();
+      cleared = rows->affected();
+      return Ok();
+    };
+    JWTD_RETURN_IF_ERROR(Write(forget));
+    return cleared;
   }
 
   Result<std::vector<auth::AuditEvent>> ListAudit(const auth::AuditFilter& filter) override {

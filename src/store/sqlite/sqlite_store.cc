@@ -50,7 +50,8 @@ constexpr std::string_view kSweepRevocations = "DELETE FROM revocations WHERE ex
 constexpr std::string_view kSweepRefreshes =
     "DELETE FROM refresh_tokens WHERE session_id IN"
     " (SELECT id FROM sessions WHERE " JWTD_SQLITE_SESSION_DEAD ")";
-// Rotated rows stay for reuse detection (sqlite_store.h); only their sealed successor goes.
+// Rotated rows stay for reuse detection (sqlite_store.h); only their sealed successor goes
+// (refresh_tokens_sealed index). ForgetSealedSuccessors, and SweepExpired as a backstop.
 constexpr std::string_view kForgetSuccessors =
     "UPDATE refresh_tokens SET sealed_successor = NULL"
     " WHERE state = 1 AND rotated_at < ?1 AND sealed_successor IS NOT NULL";
@@ -111,6 +112,19 @@ class SqliteStore final : public auth::Store {
     };
     JWTD_RETURN_IF_ERROR(committer_.Run(sweep));
     return deleted;
+  }
+
+  Result<std::int64_t> ForgetSealedSuccessors(std::int64_t rotated_before) override {
+    std::int64_t cleared = 0;
+    auto forget = [&](Connection& conn) -> Result<void> {
+      Result<Stmt> stmt = conn.Prepare(kForgetSuccessors);
+      if (!stmt.ok()) return stmt.error();
+      JWTD_RETURN_IF_ERROR(stmt->Bind(1, rotated_before).Run());
+      cleared = stmt->Changes();
+      return Ok();
+    };
+    JWTD_RETURN_IF_ERROR(committer_.Run(forget));
+    return cleared;
   }
 
   Result<std::vector<auth::AuditEvent>> ListAudit(const auth::AuditFilter& filter) override {

@@ -49,7 +49,8 @@ constexpr std::string_view kUpdateRefresh =
     "UPDATE refresh_tokens SET session_id = ?2, generation = ?3, state = ?4, created_at = ?5,"
     " rotated_at = ?6, sealed_successor = ?7 WHERE token_hash = ?1";
 constexpr std::string_view kDropSuccessors =
-    "UPDATE refresh_tokens SET sealed_successor = NULL WHERE session_id = ?1";
+    "UPDATE refresh_tokens SET sealed_successor = NULL"
+    " WHERE session_id = ?1 AND sealed_successor IS NOT NULL";  // runs on every rotation
 constexpr std::string_view kAppendRevocation =
     "INSERT INTO revocations(kind, key, value, expires_at, created_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5) RETURNING seq";
