@@ -97,8 +97,13 @@ Result<void> TokenServiceImpl::RotateInTx(StoreTx& tx, std::string_view token, R
   if (options_.refresh_grace_seconds > 0) {
     // Only the token spent now can be replayed from here on (InGraceWindow): the previous
     // generation's sealed successor is useless, and a database copy plus that old token would
-    // open it, so it goes in this transaction (docs/security.md, insider).
-    JWTD_RETURN_IF_ERROR(tx.DropSessionRefreshes(session.id));
+    // open it (docs/security.md, insider). It was sealed when this record was created; while
+    // its window is open it goes in this transaction. Once closed it is the maintenance
+    // sweep's (Store::ForgetSealedSuccessors): the clear reads every row of the session, one
+    // per rotation, too costly for each rotation of a long-lived session.
+    if (now - record.created_at <= options_.refresh_grace_seconds) {
+      JWTD_RETURN_IF_ERROR(tx.DropSessionRefreshes(session.id));
+    }
     auto sealed = SealSuccessor(token, session.id, pair->sealed_form);
     if (!sealed.ok()) return sealed.error();
     record.sealed_successor = std::move(*sealed);

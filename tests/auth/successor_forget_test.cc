@@ -1,5 +1,5 @@
 // Sealed grace successors live only as long as the grace window (docs/security.md, insider):
-// the next rotation clears the previous one in its transaction, and Store::
+// a rotation inside the previous seal's window clears it in its transaction, and Store::
 // ForgetSealedSuccessors (run by the maintenance loop) clears the rest once the window has
 // closed. A successor left behind would let a database copy plus an old spent refresh token of
 // an idle session open that session's current refresh token. Real SQLite store, manual clock.
@@ -56,6 +56,20 @@ TEST_F(SuccessorForgetTest, RotatingAgainClearsThePreviousSealedSuccessor) {
   EXPECT_EQ(Refresh(second.refresh_token).refresh_token, third.refresh_token);
   EXPECT_EQ(RefreshReason(first.refresh_token), Reason::kRefreshReused);
   EXPECT_EQ(RefreshReason(third.refresh_token), Reason::kRefreshRevoked);
+}
+
+TEST_F(SuccessorForgetTest, ARotationAfterTheWindowLeavesTheOldSealToTheSweep) {
+  Start();
+  Register("alice");
+  TokenResponse first = Login("alice");
+  TokenResponse second = Refresh(first.refresh_token);
+  clock_.Advance(kGrace + 1);  // first's window has closed; the sweep has not run yet
+  TokenResponse third = Refresh(second.refresh_token);
+  EXPECT_FALSE(Stored(second.refresh_token).sealed_successor.empty());
+  EXPECT_EQ(ForgetClosedWindows(), 1);  // first's seal, not second's (its window is open)
+  EXPECT_TRUE(Stored(first.refresh_token).sealed_successor.empty());
+  EXPECT_FALSE(Stored(second.refresh_token).sealed_successor.empty());
+  EXPECT_EQ(Refresh(second.refresh_token).refresh_token, third.refresh_token);
 }
 
 TEST_F(SuccessorForgetTest, SealedSuccessorIsGoneOnceTheWindowClosesAndAReplayIsReuse) {
