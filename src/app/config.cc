@@ -34,6 +34,10 @@ std::string UnknownKey(std::string_view key) {
   std::string best;
   std::size_t best_distance = 4;
   for (const Option& option : ConfigOptions()) {
+    // The distance is at least the length difference: skip the O(n*m) table when that alone
+    // rules the option out (a long unknown key would otherwise cost seconds per key).
+    const std::size_t a = key.size(), b = option.key.size();
+    if ((a > b ? a - b : b - a) >= best_distance) continue;
     std::size_t d = EditDistance(key, option.key);
     if (d < best_distance) best_distance = d, best = std::string(option.key);
   }
