@@ -50,21 +50,40 @@ Result<void> GroupCommitter::Run(const Body& body) {
     queue_.pop_front();
   }
   lock.unlock();
-  Lead(batch);
+  const bool committed = Lead(batch);
   lock.lock();
-  // Wake exactly the finished callers and the next leader (no herd). Under mu_: a woken
-  // caller returns and destroys its Pending.
+  if (sync_) {
+    // The writer is free: the next batch runs its bodies while this one waits for the disk.
+    HandOffLeadership();
+    lock.unlock();
+    if (committed) MakeDurable(batch);
+    lock.lock();
+  }
+  // Wake exactly the finished callers (no herd). Under mu_: a woken caller returns and destroys
+  // its Pending.
   for (Pending* item : batch) {
     item->done = true;
     if (item != &me) item->wake.notify_one();
   }
+  if (!sync_) HandOffLeadership();
+  return std::move(me.result);
+}
+
+void GroupCommitter::HandOffLeadership() {
   if (queue_.empty()) {
     leading_ = false;
   } else {
     queue_.front()->lead = true;
     queue_.front()->wake.notify_one();
   }
-  return std::move(me.result);
+}
+
+void GroupCommitter::MakeDurable(std::vector<Pending*>& batch) {
+  Result<void> synced = sync_();
+  if (synced.ok()) return;
+  for (Pending* item : batch) {
+    if (item->result.ok()) item->result = synced.error();
+  }
 }
 
 std::int64_t GroupCommitter::commits() const {
@@ -72,7 +91,7 @@ std::int64_t GroupCommitter::commits() const {
   return commits_;
 }
 
-void GroupCommitter::Lead(std::vector<Pending*>& batch) {
+bool GroupCommitter::Lead(std::vector<Pending*>& batch) {
   std::lock_guard write_lock(write_mu_);
   for (int attempt = 1;; ++attempt) {
     (void)writer_.TakeBusy();
@@ -80,7 +99,7 @@ void GroupCommitter::Lead(std::vector<Pending*>& batch) {
     if (outcome.ok()) {
       std::lock_guard lock(mu_);
       ++commits_;
-      return;
+      return true;
     }
     // Nothing of this attempt is committed. Busy (another process holds the write lock past
     // busy_timeout): run the whole batch again. Otherwise every body that had succeeded lost
@@ -89,7 +108,7 @@ void GroupCommitter::Lead(std::vector<Pending*>& batch) {
     for (Pending* item : batch) {
       if (item->result.ok()) item->result = outcome.error();
     }
-    return;
+    return false;
   }
 }
 
