@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "jwtd/random.h"
@@ -15,7 +17,29 @@ bool InitSodium() {
   return ok;
 }
 
+std::ptrdiff_t SlotCount(std::uint32_t configured) {
+  if (configured != 0) return configured;
+  return std::max<std::ptrdiff_t>(1, std::thread::hardware_concurrency());
+}
+
+// Holds one hashing slot for its scope.
+class SlotGuard {
+ public:
+  explicit SlotGuard(std::counting_semaphore<>& slots) : slots_(slots) { slots_.acquire(); }
+  SlotGuard(const SlotGuard&) = delete;
+  SlotGuard& operator=(const SlotGuard&) = delete;
+  ~SlotGuard() { slots_.release(); }
+
+ private:
+  std::counting_semaphore<>& slots_;
+};
+
 }  // namespace
+
+PasswordHasher::PasswordHasher(PasswordOptions options, std::string dummy_hash)
+    : options_(options),
+      dummy_hash_(std::move(dummy_hash)),
+      slots_(SlotCount(options.max_parallel)) {}
 
 Result<std::unique_ptr<PasswordHasher>> PasswordHasher::Create(const PasswordOptions& options) {
   if (!InitSodium()) return Error(Code::kInternal, Reason::kInternal, "sodium_init failed");
@@ -34,6 +58,7 @@ Result<std::unique_ptr<PasswordHasher>> PasswordHasher::Create(const PasswordOpt
 }
 
 Result<std::string> PasswordHasher::Hash(std::string_view password) const {
+  SlotGuard slot(slots_);
   std::string out(crypto_pwhash_STRBYTES, '\0');
   if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(), options_.ops_limit,
                             static_cast<std::size_t>(options_.mem_limit_bytes),
@@ -48,6 +73,7 @@ bool PasswordHasher::Verify(std::string_view encoded, std::string_view password)
   // crypto_pwhash_str_verify needs a NUL-terminated encoding of bounded length.
   if (encoded.empty() || encoded.size() >= crypto_pwhash_STRBYTES) return false;
   std::string terminated(encoded);
+  SlotGuard slot(slots_);
   return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
 }
 

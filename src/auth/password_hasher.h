@@ -2,12 +2,14 @@
 // precomputed dummy hash so that a login for an unknown user costs the same Argon2id work as a
 // wrong password (api.md: identical body and timing).
 //
-// Thread-safety: immutable after Create(); one hasher serves all threads. Hash/Verify block for
-// the configured Argon2id cost and must run off the I/O threads.
+// Thread-safety: one hasher serves all threads. Hash/Verify block for the configured Argon2id
+// cost (plus any wait for a free slot: at most options.max_parallel run at once) and must run
+// off the I/O threads.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <semaphore>
 #include <string>
 #include <string_view>
 
@@ -30,11 +32,11 @@ class PasswordHasher {
   bool VerifyDummy(std::string_view password) const;
 
  private:
-  PasswordHasher(PasswordOptions options, std::string dummy_hash)
-      : options_(options), dummy_hash_(std::move(dummy_hash)) {}
+  PasswordHasher(PasswordOptions options, std::string dummy_hash);
 
   const PasswordOptions options_;
-  const std::string dummy_hash_;  // hash of a random password nobody knows
+  const std::string dummy_hash_;             // hash of a random password nobody knows
+  mutable std::counting_semaphore<> slots_;  // Argon2id runs in flight (memory bound)
 };
 
 }  // namespace jwtd::auth

@@ -19,6 +19,10 @@ struct PasswordOptions {
   std::uint64_t mem_limit_bytes = 64ull << 20;
   std::size_t min_length = 8;
   std::size_t max_length = 1024;
+  // Hashes running at once (each holds mem_limit_bytes); more wait. 0: one per core. The worker
+  // pool is much larger than the core count (store commits wait on fsync), so without this
+  // bound a login flood would run dozens of 64 MiB hashes at once.
+  std::uint32_t max_parallel = 0;
 };
 
 struct LoginLimitOptions {
