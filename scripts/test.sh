@@ -1,9 +1,50 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test. Ends with ctest's summary.
+# Installs what is missing, builds, and runs every test twice:
+#  1. the Release build (build/release): every suite, including the ones that drive outside
+#     tools (fuzz smoke run, package install, headless browser, quick benchmark);
+#  2. the sanitizer build (build/asan: AddressSanitizer + UndefinedBehaviorSanitizer, leaks
+#     checked): every suite of our own code again — unit, store, bus, HTTP, integration and
+#     fault tests, the real `jwtd serve` processes included.
+# Prints each ctest summary and ends with one line: "N passed, N failed" (both runs).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 ./scripts/install-deps.sh
 ./scripts/build.sh release
-cd build/release
-ctest --output-on-failure -j2 --timeout 600
+./scripts/build.sh asan
+
+# Suites the sanitizer run leaves to the Release run: they test outside tools or the install,
+# not more of our code (fuzz_smoke already runs every fuzz target under ASan+UBSan).
+not_under_asan='^(fuzz_smoke|package\.|browser_|bench_)'
+
+passed=0
+failed=0
+status=0
+run_ctest() {  # label build-dir ctest-args...
+  local label=$1 dir=$2 log
+  shift 2
+  log=$(mktemp)
+  echo "=== ctest: $label ($dir)"
+  (cd "$dir" && ctest --output-on-failure -j2 "$@") 2>&1 | tee "$log" || status=1
+  # "97% tests passed, 3 tests failed out of 120"
+  local line total bad
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
+  rm -f "$log"
+  if [[ -z $line ]]; then
+    echo "ctest ($label) printed no summary" >&2
+    status=1
+    return
+  fi
+  bad=$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  passed=$((passed + total - bad))
+  failed=$((failed + bad))
+}
+
+run_ctest release build/release --timeout 600
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+run_ctest "asan+ubsan" build/asan --timeout 900 -E "$not_under_asan"
+
+echo "$passed passed, $failed failed"
+if ((failed > 0)); then status=1; fi
+exit "$status"
