@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string>
 
 namespace jwtd::auth {
 
@@ -25,6 +26,11 @@ std::int64_t LoginLimiter::Blocked(const Counters& counters, std::string_view ke
 std::int64_t LoginLimiter::RetryAfter(std::string_view account, std::string_view address) const {
   const std::int64_t now = clock_->NowSeconds();
   std::lock_guard lock(mu_);
+  return WaitLocked(account, address, now);
+}
+
+std::int64_t LoginLimiter::WaitLocked(std::string_view account, std::string_view address,
+                                      std::int64_t now) const {
   return std::max(Blocked(by_account_, account, options_.max_failures_per_account, now),
                   Blocked(by_address_, address, options_.max_failures_per_address, now));
 }
@@ -43,16 +49,25 @@ void LoginLimiter::Count(Counters* counters, std::string_view key, std::int64_t 
   ++it->second.failures;
 }
 
-void LoginLimiter::RecordFailure(std::string_view account, std::string_view address) {
+std::int64_t LoginLimiter::Admit(std::string_view account, std::string_view address) {
   const std::int64_t now = clock_->NowSeconds();
   std::lock_guard lock(mu_);
+  // Check and count under one lock: concurrent attempts see each other.
+  if (std::int64_t wait = WaitLocked(account, address, now); wait > 0) return wait;
   Count(&by_account_, account, now);
   Count(&by_address_, address, now);
+  return 0;
 }
 
-void LoginLimiter::RecordSuccess(std::string_view account) {
+void LoginLimiter::RecordSuccess(std::string_view account, std::string_view address) {
+  const std::int64_t start = WindowStart(clock_->NowSeconds());
   std::lock_guard lock(mu_);
   by_account_.erase(std::string(account));
+  // Take back the admitted attempt, if it is still in this window's count.
+  auto it = by_address_.find(std::string(address));
+  if (it != by_address_.end() && it->second.start == start && it->second.failures > 0) {
+    --it->second.failures;
+  }
 }
 
 }  // namespace jwtd::auth

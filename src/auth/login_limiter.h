@@ -3,6 +3,10 @@
 // its limit, further attempts are refused until the window ends. Successful logins are never
 // counted (many users behind one address log in freely) and clear the account's counter.
 //
+// An attempt is counted as a failure when it is admitted, before its password is checked, and
+// un-counted if it succeeds: attempts sent at once cannot all pass the check while the slow
+// Argon2id verifies of the earlier ones are still running.
+//
 // Memory is bounded: each map holds at most `max_keys` keys; when full, stale windows are swept
 // and, if still full, an arbitrary key is forgotten (an attacker flooding keys weakens the limit
 // for one key at a time instead of growing memory or locking everyone out).
@@ -29,8 +33,11 @@ class LoginLimiter {
 
   // Seconds until an attempt for this account from this address may be made; 0: allowed now.
   std::int64_t RetryAfter(std::string_view account, std::string_view address) const;
-  void RecordFailure(std::string_view account, std::string_view address);
-  void RecordSuccess(std::string_view account);
+  // RetryAfter, and if 0 the attempt is admitted and counted as a failure until RecordSuccess.
+  std::int64_t Admit(std::string_view account, std::string_view address);
+  // The admitted attempt succeeded: clears the account's counter and takes the attempt back
+  // from the address's.
+  void RecordSuccess(std::string_view account, std::string_view address);
 
  private:
   struct Window {
@@ -40,6 +47,8 @@ class LoginLimiter {
   using Counters = std::unordered_map<std::string, Window>;
 
   std::int64_t WindowStart(std::int64_t now) const;
+  std::int64_t WaitLocked(std::string_view account, std::string_view address,
+                          std::int64_t now) const;  // mu_ held
   std::int64_t Blocked(const Counters& counters, std::string_view key, std::uint32_t limit,
                        std::int64_t now) const;
   void Count(Counters* counters, std::string_view key, std::int64_t now);

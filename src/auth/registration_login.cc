@@ -58,7 +58,8 @@ Result<User> TokenServiceImpl::Register(std::string_view username, std::string_v
 Result<TokenResponse> TokenServiceImpl::Login(std::string_view username, std::string_view password,
                                               std::string_view scope, const ClientInfo& client) {
   JWTD_RETURN_IF_ERROR(ValidateScope(scope));
-  if (std::int64_t wait = limiter_.RetryAfter(AccountKey(username), client.address); wait > 0) {
+  // Admitted attempts count as failures until they succeed (login_limiter.h).
+  if (std::int64_t wait = limiter_.Admit(AccountKey(username), client.address); wait > 0) {
     return Error(Code::kResourceExhausted, Reason::kRateLimited, "too many failed logins")
         .WithRetryAfter(wait);
   }
@@ -79,23 +80,20 @@ Result<TokenResponse> TokenServiceImpl::Login(std::string_view username, std::st
                            : hasher_->VerifyDummy(password.substr(0, options_.password.max_length));
   if (!matched) {
     const std::optional<std::int64_t> id = user ? std::optional(user->id) : std::nullopt;
-    JWTD_RETURN_IF_ERROR(
-        RecordLoginFailure(username, id, user ? "bad_password" : "unknown_user", client));
+    JWTD_RETURN_IF_ERROR(RecordLoginFailure(id, user ? "bad_password" : "unknown_user", client));
     return BadCredentials();
   }
   if (user->disabled) {
-    JWTD_RETURN_IF_ERROR(RecordLoginFailure(username, user->id, "user_disabled", client));
+    JWTD_RETURN_IF_ERROR(RecordLoginFailure(user->id, "user_disabled", client));
     return Error(Code::kUnauthenticated, Reason::kUserDisabled, "account disabled");
   }
-  limiter_.RecordSuccess(AccountKey(username));
+  limiter_.RecordSuccess(AccountKey(username), client.address);
   return StartSession(user->id, scope, client);
 }
 
-Result<void> TokenServiceImpl::RecordLoginFailure(std::string_view username,
-                                                  std::optional<std::int64_t> user_id,
+Result<void> TokenServiceImpl::RecordLoginFailure(std::optional<std::int64_t> user_id,
                                                   std::string_view reason,
                                                   const ClientInfo& client) {
-  limiter_.RecordFailure(AccountKey(username), client.address);
   const std::int64_t now = Now();
   // The attempted name is not recorded: users type passwords into the username field.
   return store_->Transact([&](StoreTx& tx) {

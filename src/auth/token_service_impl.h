@@ -137,8 +137,8 @@ class TokenServiceImpl final : public TokenService {
   // --- registration_login.cc ---
   Result<TokenResponse> StartSession(std::int64_t user_id, std::string_view scope,
                                      const ClientInfo& client);
-  Result<void> RecordLoginFailure(std::string_view username, std::optional<std::int64_t> user_id,
-                                  std::string_view reason, const ClientInfo& client);
+  Result<void> RecordLoginFailure(std::optional<std::int64_t> user_id, std::string_view reason,
+                                  const ClientInfo& client);
 
   // --- refresh_rotation.cc ---
   Result<void> RefreshInTx(StoreTx& tx, std::string_view token, std::string_view hash,

@@ -11,6 +11,13 @@
 namespace jwtd::auth {
 namespace {
 
+// prefix + i (a helper: GCC 12 warns falsely on `"a" + std::to_string(i)` at -O3).
+std::string Key(const char* prefix, int i) {
+  std::string key(prefix);
+  key += std::to_string(i);
+  return key;
+}
+
 LoginLimitOptions Limits() {
   LoginLimitOptions o;
   o.max_failures_per_account = 3;
@@ -24,7 +31,7 @@ TEST(LoginLimiterTest, AccountLimitHoldsUntilTheWindowEnds) {
   LoginLimiter limiter(Limits(), &clock);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(limiter.RetryAfter("alice", "a1"), 0);
-    limiter.RecordFailure("alice", "a1");
+    EXPECT_EQ(limiter.Admit("alice", "a1"), 0);  // admitted, counted until it succeeds
   }
   EXPECT_EQ(limiter.RetryAfter("alice", "a1"), 50);
   EXPECT_EQ(limiter.RetryAfter("alice", "a2"), 50);  // the account, from anywhere
@@ -38,22 +45,41 @@ TEST(LoginLimiterTest, AccountLimitHoldsUntilTheWindowEnds) {
 TEST(LoginLimiterTest, AddressLimitSpansAccounts) {
   ManualClock clock(1'000'000);
   LoginLimiter limiter(Limits(), &clock);
-  for (int i = 0; i < 5; ++i) limiter.RecordFailure("user" + std::to_string(i), "a1");
+  for (int i = 0; i < 5; ++i) limiter.Admit(Key("user", i), "a1");
   EXPECT_EQ(limiter.RetryAfter("someone", "a1"), 100);
   EXPECT_EQ(limiter.RetryAfter("someone", "a2"), 0);
 }
 
-TEST(LoginLimiterTest, SuccessClearsTheAccountCounterOnly) {
+TEST(LoginLimiterTest, SuccessClearsTheAccountAndTakesBackOnlyItsOwnAttempt) {
   ManualClock clock(1'000'000);
   LoginLimiter limiter(Limits(), &clock);
-  limiter.RecordFailure("alice", "a1");
-  limiter.RecordFailure("alice", "a1");
-  limiter.RecordSuccess("alice");
-  limiter.RecordFailure("alice", "a1");
-  limiter.RecordFailure("alice", "a1");
+  EXPECT_EQ(limiter.Admit("alice", "a1"), 0);  // fails
+  EXPECT_EQ(limiter.Admit("alice", "a1"), 0);  // succeeds:
+  limiter.RecordSuccess("alice", "a1");        // account cleared, address back to 1
+  EXPECT_EQ(limiter.Admit("alice", "a1"), 0);
+  EXPECT_EQ(limiter.Admit("alice", "a1"), 0);
   EXPECT_EQ(limiter.RetryAfter("alice", "a9"), 0);  // 2 since the success, limit 3
-  limiter.RecordFailure("alice", "a1");             // the address has 5 now
-  EXPECT_GT(limiter.RetryAfter("bob", "a1"), 0);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(limiter.Admit(Key("u", i), "a1"), 0);
+  EXPECT_GT(limiter.RetryAfter("bob", "a1"), 0);  // the address has 5 failures now
+}
+
+TEST(LoginLimiterTest, SuccessfulLoginsFromOneAddressNeverAddUp) {
+  ManualClock clock(1'000'000);
+  LoginLimiter limiter(Limits(), &clock);
+  for (int i = 0; i < 50; ++i) {
+    const std::string user = Key("user", i);
+    ASSERT_EQ(limiter.Admit(user, "nat"), 0) << i;
+    limiter.RecordSuccess(user, "nat");
+  }
+}
+
+TEST(LoginLimiterTest, ConcurrentAttemptsCannotAllPassTheCheck) {
+  // Attempts admitted but not yet decided (their Argon2id verify still running) already count.
+  ManualClock clock(1'000'000);
+  LoginLimiter limiter(Limits(), &clock);
+  int admitted = 0;
+  for (int i = 0; i < 30; ++i) admitted += limiter.Admit("alice", Key("addr", i)) == 0;
+  EXPECT_EQ(admitted, 3);  // the account limit
 }
 
 TEST(LoginLimiterTest, MemoryIsBounded) {
@@ -61,9 +87,11 @@ TEST(LoginLimiterTest, MemoryIsBounded) {
   LoginLimitOptions o = Limits();
   o.max_failures_per_account = 1;
   LoginLimiter limiter(o, &clock, /*max_keys=*/4);
-  for (int i = 0; i < 1000; ++i) limiter.RecordFailure("user" + std::to_string(i), "a1");
+  for (int i = 0; i < 1000; ++i) {
+    limiter.Admit(Key("user", i), Key("addr", i));
+  }
   int limited = 0;
-  for (int i = 0; i < 1000; ++i) limited += limiter.RetryAfter("user" + std::to_string(i), "b") > 0;
+  for (int i = 0; i < 1000; ++i) limited += limiter.RetryAfter(Key("user", i), "b") > 0;
   EXPECT_LE(limited, 4);
   EXPECT_GE(limited, 1);
 }
