@@ -108,17 +108,17 @@ Result<void> TokenServiceImpl::RenewSession(StoreTx& tx, std::int64_t user_id, s
   if (!session.live() || Expired(session, now)) {
     return EndFamily(tx, session, "logout_all", now, revocations);
   }
-  // The survivor moves to a new generation carrying the new ver; its previous refresh token is
-  // superseded, so presenting it later counts as reuse.
-  Session next = session;
-  next.generation = session.generation + 1;
-  next.last_used_at = now;
-  next.idle_expires_at = now + options_.refresh_ttl_seconds;
-  auto pair = MintPair(next, ver, now);
-  if (!pair.ok()) return pair.error();
-  JWTD_RETURN_IF_ERROR(tx.InsertRefresh(pair->record));
-  JWTD_RETURN_IF_ERROR(tx.UpdateSession(next));
-  *fresh_pair = std::move(pair->response);
+  // The survivor gets a new access token carrying the new ver, and nothing more: its refresh
+  // token stays the one it holds. Minting a refresh token here would turn a stolen access token
+  // (all this endpoint asks for) into a long-lived, renewable refresh token.
+  auto access = issuer_.Issue({session.user_id, session.id, ver, session.scope}, now);
+  if (!access.ok()) return access.error();
+  TokenResponse response;
+  response.access_token = std::move(access->token);
+  response.expires_in = access->exp - now;
+  response.scope = session.scope;
+  response.session_id = session.id;
+  *fresh_pair = std::move(response);
   return Ok();
 }
 

@@ -221,6 +221,7 @@ TEST_F(ServerTest, LogoutAllEndsEverySessionOrAllButCurrent) {
   ASSERT_EQ(keep.status, 200) << keep.body;
   const auto fresh = keep.Json().as_object();
   EXPECT_FALSE(Str(fresh, "access_token").empty());
+  EXPECT_FALSE(fresh.contains("refresh_token"));  // an access token never buys a refresh token
   EXPECT_EQ(Get("/v1/me", Bearer(Str(b, "access_token"))).status, 401);
   EXPECT_EQ(Get("/v1/me", Bearer(Str(fresh, "access_token"))).status, 200);
 
