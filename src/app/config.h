@@ -23,7 +23,7 @@ struct Config {
   // [server]
   std::string listen = "127.0.0.1:8080";
   unsigned io_threads = 0;      // 0: one per core
-  unsigned worker_threads = 0;  // 0: four per core
+  unsigned worker_threads = 0;  // 0: sixteen per core
   std::uint64_t max_body_bytes = 64 * 1024;
   std::uint64_t max_header_bytes = 8 * 1024;
   std::int64_t read_timeout_ms = 10'000;

@@ -219,7 +219,7 @@ std::vector<Option> BuildOptions() {
           "I/O threads; 0: one per core"),
       IntOpt<unsigned>(
           "server.worker_threads", [](Config & c) -> auto& { return c.worker_threads; }, 0, 256,
-          "threads for password hashing and store writes; 0: four per core"),
+          "threads for password hashing and store writes; 0: sixteen per core"),
       IntOpt<std::uint64_t>(
           "server.max_body_bytes", [](Config & c) -> auto& { return c.max_body_bytes; }, 1024,
           16 << 20, "largest request body accepted (413 beyond)"),

@@ -33,10 +33,11 @@ unsigned OrCores(unsigned n) {
 }
 
 // Workers mostly wait: on the store's fsync (SQLite group commit batches the writers that wait
-// together, so more waiting writers means fewer fsyncs per request) or on PostgreSQL. Four per
-// core keeps refresh throughput fsync-bound rather than thread-bound; the price is up to that
-// many concurrent Argon2id hashes (each password.mem_limit of memory) during a login flood.
-unsigned WorkersOrDefault(unsigned n) { return n != 0 ? n : 4 * OrCores(0); }
+// together, so more waiting writers means fewer fsyncs per request) or on PostgreSQL. Sixteen
+// per core keeps refresh throughput fsync-bound rather than thread-bound; password hashing
+// has its own per-core bound (PasswordOptions::max_parallel), so a login flood still runs only
+// that many Argon2id hashes (each password.mem_limit of memory) at once.
+unsigned WorkersOrDefault(unsigned n) { return n != 0 ? n : 16 * OrCores(0); }
 
 Router BuildRouter(const Api& api) {
   Router router;
