@@ -232,6 +232,9 @@ jwtd::Result<void> OpenRevocation(const Options& o, Revocation* r) {
   // Listen only: the jwtd nodes announce the store's max seq; their heartbeats keep this view
   // verified. With no jwtd node up, the view goes stale and the store is read instead.
   bus_options.heartbeat_interval_ms = 0;
+  auto key = r->store->BusKey();  // the HMAC key of the bus, shared through the store
+  if (!key.ok()) return key.error();
+  bus_options.key = std::move(*key);
   bus_options.idle_probe_ms = std::max<std::int64_t>(o.staleness_bound_ms / 2, 50);
   bus_options.command_timeout_ms = bus_options.idle_probe_ms;
   auto bus = jwtd::store::OpenRedisBus(bus_options, r->sync.get(), {}, jwtd::SystemClock());

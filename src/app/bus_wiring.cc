@@ -22,6 +22,15 @@ Result<BusParts> OpenBus(const Config& config, auth::Store* store, auth::Revocat
   bus_options.channel = config.bus_channel;
   bus_options.node_id = config.bus_node_id;
   bus_options.heartbeat_interval_ms = config.bus_heartbeat_interval_ms;
+  // Every message is authenticated with the store's bus key: nodes of one deployment share the
+  // store, so they share the key; a party with only Redis access cannot forge (K1/K2).
+  auto key = store->BusKey();
+  if (!key.ok()) {
+    return Error(
+        key.error().code(), key.error().reason(),
+        "revocation bus: cannot read the bus key from the store: " + key.error().message());
+  }
+  bus_options.key = std::move(*key);
   // A hung Redis must be noticed well inside the staleness bound.
   bus_options.idle_probe_ms = std::max<std::int64_t>(config.bus_staleness_bound_ms / 2, 50);
   bus_options.command_timeout_ms = std::max<std::int64_t>(config.bus_staleness_bound_ms / 2, 50);

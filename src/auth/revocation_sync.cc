@@ -42,6 +42,7 @@ class RevocationSyncImpl final : public RevocationSync {
   void OnHeartbeat(std::int64_t max_seq, std::int64_t sent_at_ms) override;
   void OnConnected() override;
   void OnDisconnected() override;
+  void OnRejected() override { Add(rejected_); }
   void ApplyLocal(const std::vector<RevocationEntry>& entries) override;
   Result<void> EnsureFresh() override;
   Result<void> CatchUp() override { return RunCatchUp(std::nullopt); }
@@ -59,6 +60,8 @@ class RevocationSyncImpl final : public RevocationSync {
   // --- guarded by mu_ ---
   // Records that `seq` is applied to the view; advances the contiguous cursor when it can.
   void NoteApplied(std::int64_t seq);
+  // Records a seq heard of (bus, local commit) for the gap check and the next catch-up's cap.
+  void NoteHeard(std::int64_t seq);
   void AdvanceTo(std::int64_t seq);
   void Verified(std::int64_t at_ns);
   bool Gap() const { return known_max_ > cursor_; }
@@ -77,18 +80,20 @@ class RevocationSyncImpl final : public RevocationSync {
   // Own synchronisation.
   std::atomic<std::int64_t> fresh_until_ns_{0};  // monotonic; the view is trusted before it
   std::atomic<std::uint64_t> entries_{0}, heartbeats_{0}, gaps_{0}, catch_ups_{0},
-      catch_up_failures_{0}, stale_checks_{0}, stale_refusals_{0}, disconnects_{0};
+      catch_up_failures_{0}, stale_checks_{0}, stale_refusals_{0}, disconnects_{0}, rejected_{0};
 
   mutable std::mutex mu_;
   std::condition_variable flight_done_;
   // Guarded by mu_.
-  bool subscribed_ = false;       // the bus says it is connected
-  bool resynced_ = false;         // a catch-up completed since it connected
-  std::uint64_t epoch_ = 0;       // bumped by every connect/disconnect
-  std::int64_t cursor_ = 0;       // every seq <= cursor_ is applied
-  std::int64_t known_max_ = 0;    // highest seq heard of
-  std::set<std::int64_t> ahead_;  // applied seqs > cursor_ + 1 (bounded)
-  std::int64_t verified_at_ns_;   // the view was current at this instant
+  bool subscribed_ = false;         // the bus says it is connected
+  bool resynced_ = false;           // a catch-up completed since it connected
+  std::uint64_t epoch_ = 0;         // bumped by every connect/disconnect
+  std::int64_t cursor_ = 0;         // every seq <= cursor_ is applied
+  std::int64_t durable_ = 0;        // every seq <= durable_ was read from the store
+  std::int64_t known_max_ = 0;      // highest seq heard of
+  std::int64_t heard_in_read_ = 0;  // highest seq heard since the running catch-up began
+  std::set<std::int64_t> ahead_;    // applied seqs > cursor_ + 1 (bounded)
+  std::int64_t verified_at_ns_;     // the view was current at this instant
   std::int64_t last_heartbeat_ms_ = 0;
   bool store_reachable_ = true;
   std::int64_t last_failure_ns_ = 0;
@@ -98,8 +103,13 @@ class RevocationSyncImpl final : public RevocationSync {
   std::optional<Error> last_error_;  // its result
 };
 
-void RevocationSyncImpl::NoteApplied(std::int64_t seq) {
+void RevocationSyncImpl::NoteHeard(std::int64_t seq) {
   known_max_ = std::max(known_max_, seq);
+  heard_in_read_ = std::max(heard_in_read_, seq);
+}
+
+void RevocationSyncImpl::NoteApplied(std::int64_t seq) {
+  NoteHeard(seq);
   if (seq <= cursor_) return;
   if (seq == cursor_ + 1) {
     AdvanceTo(seq);
@@ -128,13 +138,21 @@ void RevocationSyncImpl::Recompute() {
 void RevocationSyncImpl::OnEntry(const RevocationEntry& entry) {
   Add(entries_);
   if (entry.seq <= 0) return;
-  // Applying before the gap is closed is safe: an entry only ever makes the view stricter.
-  view_->Apply(entry);
+  // A key revocation refuses every token signed with that key: one heard on the bus is only a
+  // seq to read from the store, which applies it if (and only if) it is in the durable log.
+  const bool apply = entry.kind != RevocationKind::kKey;
+  // Applying before the gap is closed is safe: an entry only ever makes the view stricter. It
+  // moves the contiguous cursor (freshness), never the durable one (what catch-ups skip).
+  if (apply) view_->Apply(entry);
   bool gap = false;
   {
     std::lock_guard lock(mu_);
     const bool had_gap = Gap();
-    NoteApplied(entry.seq);
+    if (apply) {
+      NoteApplied(entry.seq);
+    } else {
+      NoteHeard(entry.seq);
+    }
     gap = Gap();
     if (gap && !had_gap) Add(gaps_);
     Recompute();
@@ -153,7 +171,7 @@ void RevocationSyncImpl::OnHeartbeat(std::int64_t max_seq, std::int64_t sent_at_
     std::lock_guard lock(mu_);
     last_heartbeat_ms_ = std::max(last_heartbeat_ms_, sent_at_ms);
     const bool had_gap = Gap();
-    known_max_ = std::max(known_max_, max_seq);
+    NoteHeard(max_seq);
     if (timely && max_seq <= cursor_) Verified(now_ns);
     gap = Gap();
     if (gap && !had_gap) Add(gaps_);
@@ -275,13 +293,16 @@ Result<void> RevocationSyncImpl::ReadLog() {
     return Error(Code::kUnavailable, Reason::kStoreUnavailable,
                  "revocation catch-up: " + error.message());
   };
-  auto max_seq = store_->MaxRevocationSeq();
-  if (!max_seq.ok()) return fail(max_seq.error());
   std::int64_t after = 0;
   {
     std::lock_guard lock(mu_);
-    after = cursor_;
+    // Read from what the store has returned, not from what the bus said was applied: a forged
+    // or replayed entry must not make this read skip a real one (K1).
+    after = durable_;
+    heard_in_read_ = 0;
   }
+  auto max_seq = store_->MaxRevocationSeq();
+  if (!max_seq.ok()) return fail(max_seq.error());
   for (;;) {
     auto page = store_->ReadRevocations(after, now, options_.page_size);
     if (!page.ok()) return fail(page.error());
@@ -291,8 +312,16 @@ Result<void> RevocationSyncImpl::ReadLog() {
   }
   view_->Expire(now);
   std::lock_guard lock(mu_);
-  known_max_ = std::max(known_max_, *max_seq);
-  AdvanceTo(std::max(*max_seq, after));
+  const std::int64_t confirmed = std::max(*max_seq, after);
+  durable_ = std::max(durable_, confirmed);
+  // Every real seq heard before this read began was committed before the store's max was read,
+  // so a higher one heard then is not confirmed: capped (K2). Seqs heard during the read may be
+  // newer commits and stay.
+  known_max_ = std::max(confirmed, heard_in_read_);
+  ahead_.erase(ahead_.upper_bound(known_max_), ahead_.end());
+  // Likewise a contiguous cursor moved past both by entries the store does not have.
+  cursor_ = std::min(cursor_, known_max_);
+  AdvanceTo(confirmed);
   Verified(start_ns);
   store_reachable_ = true;
   Add(catch_ups_);
@@ -323,6 +352,7 @@ Freshness RevocationSyncImpl::freshness() const {
   f.stale_checks = Load(stale_checks_);
   f.stale_refusals = Load(stale_refusals_);
   f.disconnects = Load(disconnects_);
+  f.bus_rejected = Load(rejected_);
   return f;
 }
 

@@ -17,6 +17,7 @@
 #include "jwtd/auth/ports.h"
 #include "jwtd/auth/revocation_view.h"
 #include "jwtd/store/sqlite_store.h"
+#include "store/redis/bus_codec.h"
 #include "support/redis_server.h"
 
 namespace jwtd::store {
@@ -67,6 +68,7 @@ class RedisBusTest : public ::testing::Test {
     node.sync = std::move(*sync);
     RedisBusOptions bo;
     bo.url = redis_->url();
+    bo.key = BusKey();
     bo.heartbeat_interval_ms = heartbeat_ms;
     bo.idle_probe_ms = 300;
     bo.reconnect_max_ms = 200;
@@ -93,6 +95,22 @@ class RedisBusTest : public ::testing::Test {
     });
     EXPECT_TRUE(r.ok());
     return out;
+  }
+
+  // PUBLISH through a plain hiredis connection, as anyone who reaches Redis could.
+  void RawPublish(const std::string& payload) {
+    redisContext* c = redisConnect("127.0.0.1", redis_->port());
+    ASSERT_TRUE(c != nullptr && c->err == 0);
+    void* reply = redisCommand(c, "PUBLISH jwtd:revocations %b", payload.data(), payload.size());
+    ASSERT_NE(reply, nullptr);
+    freeReplyObject(reply);
+    redisFree(c);
+  }
+
+  std::string BusKey() {
+    auto key = store_->BusKey();
+    EXPECT_TRUE(key.ok());
+    return key.ok() ? *key : std::string();
   }
 
   static bool Connected(const Node& n) { return n.sync->freshness().connected; }
@@ -165,15 +183,11 @@ TEST_F(RedisBusTest, MalformedPayloadIsCountedAndIgnored) {
   Node& a = AddNode(0);
   Node& b = AddNode(0);
   ASSERT_TRUE(WaitFor([&] { return Connected(a) && Connected(b); }));
-  redisContext* c = redisConnect("127.0.0.1", redis_->port());
-  ASSERT_TRUE(c != nullptr && c->err == 0);
-  for (const char* bad : {"E 1 1 0 0 0", "hello", "H x y z"}) {
-    void* reply = redisCommand(c, "PUBLISH jwtd:revocations %s", bad);
-    ASSERT_NE(reply, nullptr);
-    freeReplyObject(reply);
-  }
-  redisFree(c);
+  // Authentic (sealed with the store's key) but unparseable.
+  for (const char* bad : {"E 1 1 0 0 0", "hello", "H x y z"})
+    RawPublish(redis::Seal(bad, BusKey()));
   ASSERT_TRUE(WaitFor([&] { return b.bus->Stats().malformed >= 3; }));
+  EXPECT_EQ(b.bus->Stats().rejected, 0u);
   EXPECT_EQ(b.sync->freshness().applied_seq, 0);
   a.bus->Publish(Commit("after"));
   EXPECT_TRUE(WaitFor([&] { return b.view->IsJtiDenied("after"); }));
@@ -183,6 +197,7 @@ TEST_F(RedisBusTest, PublishNeverBlocksWhenRedisIsDown) {
   redis_->Stop();
   RedisBusOptions bo;
   bo.url = redis_->url();
+  bo.key = BusKey();
   bo.queue_capacity = 64;
   auto bus = OpenRedisBus(bo, nullptr, {}, SystemClock());
   ASSERT_TRUE(bus.ok());
@@ -200,12 +215,20 @@ TEST(RedisBusOptionsTest, RefusesBadUrlsAndOptions) {
        {"", "http://x", "redis://", "redis://h:0", "redis://h:99999", "redis://h:12x"}) {
     RedisBusOptions o;
     o.url = url;
+    o.key = std::string(64, 'k');
     EXPECT_FALSE(OpenRedisBus(o, nullptr, {}, SystemClock()).ok()) << url;
   }
   RedisBusOptions o;
   o.url = "redis://127.0.0.1:1";
+  o.key = std::string(64, 'k');
+  EXPECT_TRUE(OpenRedisBus(o, nullptr, {}, SystemClock()).ok());
   o.node_id = "has space";
   EXPECT_FALSE(OpenRedisBus(o, nullptr, {}, SystemClock()).ok());
+  o.node_id.clear();
+  for (std::size_t size : {0, 31}) {  // no key, or one shorter than the MAC
+    o.key = std::string(size, 'k');
+    EXPECT_FALSE(OpenRedisBus(o, nullptr, {}, SystemClock()).ok()) << size;
+  }
 }
 
 }  // namespace

@@ -83,6 +83,12 @@ class Store {
   virtual Result<void> Ping() = 0;
   // Schema version after applying pending migrations (idempotent; safe from several processes).
   virtual Result<int> Migrate() = 0;
+  // The revocation bus's HMAC key (64 hex digits), created once by the schema migration and so
+  // shared by every node of this store. Never log it. kNotFound where a store has none (the
+  // in-memory test store: one process, no bus).
+  virtual Result<std::string> BusKey() {
+    return Error(Code::kNotFound, Reason::kInternal, "this store keeps no bus key");
+  }
   // "sqlite" or "postgres".
   virtual std::string_view kind() const = 0;
 };

@@ -12,9 +12,17 @@
 // (kRefuse). A stale view is never trusted: a revoked token is not accepted while the bus is
 // down, after a lost message, or when heartbeats stop.
 //
-// The catch-up cursor is the highest seq below which every entry is applied ("contiguous"),
-// kept here and not taken from RevocationView::applied_seq(): a local commit (seq 12) may be
-// applied before another node's seq 11 arrives, and reading the log after 12 would skip 11.
+// Two cursors, kept here and not taken from RevocationView::applied_seq() (a local commit, seq
+// 12, may be applied before another node's seq 11 arrives):
+//   - the contiguous cursor: every seq up to it is applied, from the bus, local commits or the
+//     store. A seq heard beyond it is a gap (stale until closed).
+//   - the durable cursor: every seq up to it was read from the store. Catch-ups read the log
+//     after it, so only the store, never a bus message alone, decides what a catch-up skips: a
+//     forged entry cannot hide a real one that the bus then drops (docs/security.md, K1).
+// The highest seq heard of is capped at each catch-up to what the store confirms (its max seq,
+// and whatever was heard while it ran), so a forged heartbeat or seq cannot keep the view stale
+// for good (K2). Key revocations (kind kKey) from the bus are not applied as heard: they are a
+// gap that the catch-up fills from the store's log, so only a durable one takes effect.
 //
 // Thread-safety: all methods are thread-safe. One bus thread calls the On* inputs, request
 // threads call EnsureFresh() (lock-free when fresh: one clock read and one atomic load) and
@@ -77,6 +85,7 @@ struct Freshness {
   std::uint64_t stale_checks = 0;    // requests that caught up from the store first
   std::uint64_t stale_refusals = 0;  // requests refused because the view was stale
   std::uint64_t disconnects = 0;
+  std::uint64_t bus_rejected = 0;  // bus messages dropped for a bad or missing MAC
 };
 
 class RevocationSync {
@@ -89,8 +98,9 @@ class RevocationSync {
                                                         RevocationView* view, const Clock* clock);
 
   // --- bus inputs (the bus thread) ---
-  // Applies the entry at once (applying early only makes the view stricter); a seq beyond the
-  // next expected one is a gap, and the log is read from the store at once.
+  // Applies the entry at once (applying early only makes the view stricter; key revocations
+  // excepted, see above); a seq beyond the next expected one is a gap, and the log is read from
+  // the store at once. The durable cursor does not move.
   virtual void OnEntry(const RevocationEntry& entry) = 0;
   // A peer's statement "the store's max seq was max_seq at sent_at_ms (Unix ms)". Verifies the
   // view if it has applied max_seq; otherwise a gap, caught up at once. Heartbeats older than
@@ -100,6 +110,8 @@ class RevocationSync {
   // view may be fresh again.
   virtual void OnConnected() = 0;
   virtual void OnDisconnected() = 0;
+  // A message on the bus failed authentication and was dropped (counted only).
+  virtual void OnRejected() = 0;
 
   // --- this node's commits (request threads) ---
   // Applies entries this node committed, before they are published.

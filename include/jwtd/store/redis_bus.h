@@ -2,8 +2,13 @@
 // committed revocation-log entry out to every node, with a heartbeat that bounds staleness.
 //
 // One channel (default "jwtd:revocations") carries two compact text messages:
-//   "E <seq> <kind> <value> <expires_at> <created_at> <key>"   a revocation-log entry
-//   "H <max_seq> <sent_at_ms> <node_id>"                       a heartbeat
+//   "<mac> E <seq> <kind> <value> <expires_at> <created_at> <key>"   a revocation-log entry
+//   "<mac> H <max_seq> <sent_at_ms> <node_id>"                       a heartbeat
+// <mac> is HMAC-SHA256 under the deployment's bus key (Store::BusKey, created by the schema
+// migration, so every node of one store shares it). A message whose MAC does not verify is
+// dropped, counted (Stats().rejected, RevocationSync::OnRejected) and logged at most once per
+// 10 s without its contents: whoever can only PUBLISH on Redis cannot forge entries or
+// heartbeats.
 // Every node publishes a heartbeat each heartbeat_interval_ms naming the store's current max seq
 // (from `heartbeat_source`, normally Store::MaxRevocationSeq): a receiver that has applied that
 // seq knows its view was current then. No heartbeat goes out when the store cannot be read, so
@@ -36,6 +41,8 @@ namespace jwtd::store {
 struct RedisBusOptions {
   std::string url;  // redis://[:password@]host[:port][/db]; the db is irrelevant to pub/sub
   std::string channel = "jwtd:revocations";
+  // The HMAC key of every message (at least 32 bytes; never logged). Required.
+  std::string key;
   std::string node_id;                       // names this node in heartbeats; empty: random
   std::int64_t heartbeat_interval_ms = 100;  // 0: this node sends none
   std::int64_t connect_timeout_ms = 1000;
@@ -52,7 +59,8 @@ struct RedisBusStats {
   std::uint64_t published = 0;   // entries and heartbeats Redis accepted
   std::uint64_t dropped = 0;     // queue full, or lost with a broken connection
   std::uint64_t received = 0;    // messages delivered to the sink
-  std::uint64_t malformed = 0;   // messages on the channel that did not parse
+  std::uint64_t malformed = 0;   // authentic messages on the channel that did not parse
+  std::uint64_t rejected = 0;    // messages without a valid MAC, dropped
   std::uint64_t reconnects = 0;  // subscriber (re)subscriptions after the first
   bool subscribed = false;
   bool publisher_connected = false;
@@ -72,7 +80,7 @@ class RedisBus : public auth::RevocationBus {
 // Validates the options and starts the threads; does not wait for Redis (a node starts while
 // Redis is down, its sync stale until the subscription is up). `sink` may be null: publish only
 // (e.g. a CLI process); `heartbeat_source` may be empty: no heartbeats. kInvalidArgument for a
-// bad URL or options.
+// bad URL or options (a key shorter than 32 bytes included).
 Result<std::unique_ptr<RedisBus>> OpenRedisBus(const RedisBusOptions& options,
                                                auth::RevocationSync* sink,
                                                HeartbeatSource heartbeat_source,

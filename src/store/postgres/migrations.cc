@@ -90,8 +90,22 @@ CREATE INDEX audit_by_time ON audit(at, id);
 CREATE INDEX audit_by_user ON audit(user_id, at, id);
 )sql";
 
+// v2: the revocation bus key (src/store/redis/bus_codec.h), one row, created once here so that
+// every node sharing this database shares it and no one has to configure it. gen_random_uuid()
+// (built in since PostgreSQL 13) draws from pg_strong_random; three of them carry 366 random
+// bits, hashed to 256 and kept as 64 hex digits.
+constexpr const char kV2[] = R"sql(
+CREATE TABLE bus_key (
+  id  INTEGER PRIMARY KEY CHECK (id = 1),
+  key TEXT COLLATE "C" NOT NULL
+);
+INSERT INTO bus_key(id, key) VALUES (1, encode(sha256(convert_to(
+  gen_random_uuid()::text || gen_random_uuid()::text || gen_random_uuid()::text, 'UTF8')), 'hex'));
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kV1},
+    Migration{2, kV2},
 };
 
 // pg_advisory_xact_lock key: "jwtdmigr" as a big-endian int64. Shared by every jwtd database

@@ -41,6 +41,7 @@ constexpr Sql kAudit{"list_audit", "SELECT " JWTD_PG_AUDIT_COLUMNS
                                    " AND ($2::text = '' OR event = $2::text) AND at >= $3::bigint"
                                    " ORDER BY at DESC, id DESC LIMIT $4::bigint"};
 constexpr Sql kPing{"ping", "SELECT 1"};
+constexpr Sql kBusKey{"bus_key", "SELECT key FROM bus_key WHERE id = 1"};
 
 // A session is dead once revoked, idle-expired or absolutely expired before $1 (the cutoff).
 #define JWTD_PG_SESSION_DEAD                                                      \
@@ -130,6 +131,13 @@ class PostgresStore final : public auth::Store {
     };
     JWTD_RETURN_IF_ERROR(Write(forget));
     return cleared;
+  }
+
+  Result<std::string> BusKey() override {
+    auto keys = Read(kBusKey, Params(), [](const Row& row) { return row.Text(0); });
+    if (!keys.ok()) return keys.error();
+    if (keys->size() != 1) return Error(Code::kNotFound, Reason::kInternal, "postgres: no bus key");
+    return keys->front();
   }
 
   Result<std::vector<auth::AuditEvent>> ListAudit(const auth::AuditFilter& filter) override {

@@ -1,9 +1,50 @@
 #include "store/redis/bus_codec.h"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <array>
 #include <charconv>
 
 namespace jwtd::store::redis {
 namespace {
+
+constexpr std::size_t kMacBytes = 32;
+constexpr std::size_t kMacHexChars = 2 * kMacBytes;
+// Domain separation: a bus MAC is never valid for anything else keyed the same way.
+constexpr std::string_view kMacContext = "jwtd-bus-v1\n";
+
+using Mac = std::array<unsigned char, kMacBytes>;
+
+// HMAC-SHA256 (RFC 2104) of the context and the body. False only if OpenSSL fails.
+bool ComputeMac(std::string_view key, std::string_view body, Mac* out) {
+  std::string input;
+  input.reserve(kMacContext.size() + body.size());
+  input.append(kMacContext).append(body);
+  unsigned int len = 0;
+  const unsigned char* mac =
+      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(input.data()), input.size(), out->data(), &len);
+  return mac != nullptr && len == kMacBytes;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+bool ParseMac(std::string_view hex, Mac* out) {
+  if (hex.size() != kMacHexChars) return false;
+  for (std::size_t i = 0; i < kMacBytes; ++i) {
+    const int hi = HexValue(hex[2 * i]);
+    const int lo = HexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    (*out)[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return true;
+}
 
 // Splits off the next space-separated field.
 std::string_view NextField(std::string_view* rest) {
@@ -51,36 +92,78 @@ std::optional<BusMessage> DecodeHeartbeat(std::string_view rest) {
   return BusMessage(std::move(hb));
 }
 
-}  // namespace
-
-std::string EncodeEntry(const auth::RevocationEntry& entry) {
-  std::string out = "E ";
-  for (std::int64_t n : {entry.seq, static_cast<std::int64_t>(entry.kind), entry.value,
-                         entry.expires_at, entry.created_at}) {
-    out += std::to_string(n);
-    out += ' ';
-  }
-  out += entry.key;
-  return out;
-}
-
-std::string EncodeHeartbeat(const Heartbeat& heartbeat) {
-  std::string out = "H ";
-  out += std::to_string(heartbeat.max_seq);
-  out += ' ';
-  out += std::to_string(heartbeat.sent_at_ms);
-  out += ' ';
-  out += heartbeat.node_id;
-  return out;
-}
-
-std::optional<BusMessage> DecodeMessage(std::string_view text) {
-  if (text.size() > kMaxMessageBytes || text.size() < 2 || text[1] != ' ') return std::nullopt;
+std::optional<BusMessage> DecodeBody(std::string_view text) {
+  if (text.size() < 2 || text[1] != ' ') return std::nullopt;
   const char tag = text[0];
   text.remove_prefix(2);
   if (tag == 'E') return DecodeEntry(text);
   if (tag == 'H') return DecodeHeartbeat(text);
   return std::nullopt;
+}
+
+}  // namespace
+
+std::string Seal(std::string_view body, std::string_view key) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  Mac mac{};
+  std::string out;
+  if (key.empty() || !ComputeMac(key, body, &mac)) return out;  // nothing verifies it
+  out.reserve(kMacHexChars + 1 + body.size());
+  for (unsigned char b : mac) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xf];
+  }
+  out += ' ';
+  out += body;
+  return out;
+}
+
+std::string EntryBody(const auth::RevocationEntry& entry) {
+  std::string body = "E ";
+  for (std::int64_t n : {entry.seq, static_cast<std::int64_t>(entry.kind), entry.value,
+                         entry.expires_at, entry.created_at}) {
+    body += std::to_string(n);
+    body += ' ';
+  }
+  body += entry.key;
+  return body;
+}
+
+std::string HeartbeatBody(const Heartbeat& heartbeat) {
+  std::string body = "H ";
+  body += std::to_string(heartbeat.max_seq);
+  body += ' ';
+  body += std::to_string(heartbeat.sent_at_ms);
+  body += ' ';
+  body += heartbeat.node_id;
+  return body;
+}
+
+std::string EncodeEntry(const auth::RevocationEntry& entry, std::string_view key) {
+  return Seal(EntryBody(entry), key);
+}
+
+std::string EncodeHeartbeat(const Heartbeat& heartbeat, std::string_view key) {
+  return Seal(HeartbeatBody(heartbeat), key);
+}
+
+Decoded DecodeMessage(std::string_view text, std::string_view key) {
+  Decoded out;
+  out.status = DecodeStatus::kUnauthenticated;
+  Mac claimed{}, expected{};
+  if (key.empty() || text.size() > kMaxMessageBytes || text.size() <= kMacHexChars ||
+      text[kMacHexChars] != ' ' || !ParseMac(text.substr(0, kMacHexChars), &claimed)) {
+    return out;
+  }
+  const std::string_view body = text.substr(kMacHexChars + 1);
+  // Constant-time comparison: timing must not reveal how much of a guessed MAC is right.
+  if (!ComputeMac(key, body, &expected) ||
+      CRYPTO_memcmp(claimed.data(), expected.data(), kMacBytes) != 0) {
+    return out;
+  }
+  out.message = DecodeBody(body);
+  out.status = out.message ? DecodeStatus::kOk : DecodeStatus::kMalformed;
+  return out;
 }
 
 }  // namespace jwtd::store::redis

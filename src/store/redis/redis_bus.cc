@@ -3,6 +3,7 @@
 #include "jwtd/store/redis_bus.h"
 
 #include <hiredis/hiredis.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -22,6 +23,8 @@ namespace {
 using redis::RedisConnection;
 
 constexpr int kPollSliceMs = 50;  // how often a blocked subscriber notices Stop()
+// Forged or foreign messages are logged at most this often (a flood must not flood the log).
+constexpr std::int64_t kRejectLogIntervalMs = 10'000;
 
 void Add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
   c.fetch_add(n, std::memory_order_relaxed);
@@ -59,6 +62,8 @@ class RedisBusImpl final : public RedisBus {
   // Reads and delivers messages until the connection breaks, goes silent or Stop().
   void Listen(RedisConnection& conn);
   bool Deliver(const redisReply& reply);
+  // Counts a message that failed its MAC; logs (never its contents) once per interval.
+  void Reject();
   // Sleeps (interruptibly) before the next attempt; false when stopping.
   bool Backoff(std::int64_t* delay_ms);
   bool stopping() const { return stop_.load(std::memory_order_acquire); }
@@ -72,26 +77,31 @@ class RedisBusImpl final : public RedisBus {
 
   // Own synchronisation.
   std::atomic<bool> stop_{false};
-  std::atomic<std::uint64_t> published_{0}, dropped_{0}, received_{0}, malformed_{0},
+  std::atomic<std::uint64_t> published_{0}, dropped_{0}, received_{0}, malformed_{0}, rejected_{0},
       reconnects_{0};
   std::atomic<bool> subscribed_{false}, publisher_connected_{false};
 
   std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<std::string> queue_;  // guarded by mu_; bounded by options_.queue_capacity
+  std::deque<std::string> queue_;  // bodies, unsealed; guarded by mu_; bounded by capacity
 
   std::thread publisher_, subscriber_;
+
+  // Subscriber thread only.
+  std::int64_t next_reject_log_ms_ = 0;
+  std::uint64_t rejected_logged_ = 0;  // rejected_ as of the last log line
 };
 
 void RedisBusImpl::Publish(const auth::RevocationEntry& entry) {
-  std::string message = redis::EncodeEntry(entry);
+  // Sealed on the publisher thread: Publish stays cheap on the request path.
+  std::string body = redis::EntryBody(entry);
   {
     std::lock_guard lock(mu_);
     if (queue_.size() >= options_.queue_capacity) {
       Add(dropped_);
       return;
     }
-    queue_.push_back(std::move(message));
+    queue_.push_back(std::move(body));
   }
   wake_.notify_one();
 }
@@ -102,6 +112,7 @@ RedisBusStats RedisBusImpl::Stats() const {
   s.dropped = dropped_.load(std::memory_order_relaxed);
   s.received = received_.load(std::memory_order_relaxed);
   s.malformed = malformed_.load(std::memory_order_relaxed);
+  s.rejected = rejected_.load(std::memory_order_relaxed);
   s.reconnects = reconnects_.load(std::memory_order_relaxed);
   s.subscribed = subscribed_.load(std::memory_order_relaxed);
   s.publisher_connected = publisher_connected_.load(std::memory_order_relaxed);
@@ -134,7 +145,7 @@ std::vector<std::string> RedisBusImpl::NextBatch(std::int64_t* next_heartbeat_ms
     // the same connection, so a receiver sees the entries first.
     if (auto max_seq = source_(); max_seq.ok()) {
       batch.push_back(
-          redis::EncodeHeartbeat({*max_seq, clock_->NowSeconds() * 1000, options_.node_id}));
+          redis::HeartbeatBody({*max_seq, clock_->NowSeconds() * 1000, options_.node_id}));
     }
   }
   return batch;
@@ -149,8 +160,8 @@ void RedisBusImpl::PublishBatch(std::unique_ptr<RedisConnection>* conn,
   }
   std::vector<std::vector<std::string>> commands;
   commands.reserve(batch.size());
-  for (std::string& message : batch) {
-    commands.push_back({"PUBLISH", options_.channel, std::move(message)});
+  for (const std::string& body : batch) {
+    commands.push_back({"PUBLISH", options_.channel, redis::Seal(body, options_.key)});
   }
   auto sent = (*conn)->Pipeline(commands);
   if (!sent.ok()) {
@@ -243,19 +254,39 @@ bool RedisBusImpl::Deliver(const redisReply& reply) {
     Add(malformed_);
     return true;
   }
-  auto message = redis::DecodeMessage(std::string_view(payload->str, payload->len));
-  if (!message) {
+  const redis::Decoded decoded =
+      redis::DecodeMessage(std::string_view(payload->str, payload->len), options_.key);
+  if (decoded.status == redis::DecodeStatus::kUnauthenticated) {
+    Reject();
+    return true;
+  }
+  if (decoded.status != redis::DecodeStatus::kOk) {
     Add(malformed_);
     return true;
   }
   Add(received_);
-  if (auto* entry = std::get_if<auth::RevocationEntry>(&*message)) {
+  if (auto* entry = std::get_if<auth::RevocationEntry>(&*decoded.message)) {
     sink_->OnEntry(*entry);
   } else {
-    const auto& hb = std::get<redis::Heartbeat>(*message);
+    const auto& hb = std::get<redis::Heartbeat>(*decoded.message);
     sink_->OnHeartbeat(hb.max_seq, hb.sent_at_ms);
   }
   return true;
+}
+
+void RedisBusImpl::Reject() {
+  Add(rejected_);
+  sink_->OnRejected();
+  const std::int64_t now = MonotonicMs(clock_);
+  if (now < next_reject_log_ms_) return;
+  next_reject_log_ms_ = now + kRejectLogIntervalMs;
+  const std::uint64_t total = rejected_.load(std::memory_order_relaxed);
+  // Neither the message nor the key: a count is what an operator can act on.
+  spdlog::warn(
+      "revocation bus: {} message(s) on channel {} failed authentication and were dropped "
+      "(someone without the bus key publishes there)",
+      total - rejected_logged_, options_.channel);
+  rejected_logged_ = total;
 }
 
 void RedisBusImpl::Listen(RedisConnection& conn) {
@@ -321,6 +352,10 @@ Result<std::unique_ptr<RedisBus>> OpenRedisBus(const RedisBusOptions& options,
       options.heartbeat_interval_ms < 0 || options.idle_probe_ms <= 0 ||
       options.reconnect_min_ms <= 0 || options.reconnect_max_ms < options.reconnect_min_ms) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest, "redis bus: invalid options");
+  }
+  if (options.key.size() < redis::kMinBusKeyBytes) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                 "redis bus: the bus key is missing or shorter than 32 bytes");
   }
   RedisBusOptions o = options;
   if (o.node_id.empty()) o.node_id = RandomToken(6);

@@ -79,8 +79,20 @@ CREATE INDEX audit_by_time ON audit(at);
 CREATE INDEX audit_by_user ON audit(user_id, at);
 )sql";
 
+// v2: the revocation bus key (src/store/redis/bus_codec.h), one row, created once here so that
+// every node sharing this store shares it and no one has to configure it. randomblob() is
+// SQLite's CSPRNG (ChaCha20 seeded from the OS); 32 bytes = 256 bits, kept as 64 hex digits.
+constexpr const char kV2[] = R"sql(
+CREATE TABLE bus_key (
+  id  INTEGER PRIMARY KEY CHECK (id = 1),
+  key TEXT NOT NULL
+);
+INSERT INTO bus_key(id, key) VALUES (1, lower(hex(randomblob(32))));
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kV1},
+    Migration{2, kV2},
 };
 
 constexpr const char kCreateLedger[] =

@@ -47,6 +47,7 @@ constexpr std::string_view kAuditOfUser =
     " FROM audit WHERE user_id = ?1 AND (?2 = '' OR event = ?2) AND at >= ?3"
     " ORDER BY at DESC, id DESC LIMIT ?4";
 constexpr std::string_view kPing = "SELECT 1";
+constexpr std::string_view kBusKey = "SELECT key FROM bus_key WHERE id = 1";
 
 // A session is dead once revoked, idle-expired or absolutely expired before ?1 (the cutoff).
 #define JWTD_SQLITE_SESSION_DEAD                                     \
@@ -167,6 +168,16 @@ class SqliteStore final : public auth::Store {
     };
     JWTD_RETURN_IF_ERROR(committer_.Run(forget));
     return cleared;
+  }
+
+  Result<std::string> BusKey() override {
+    auto conn = readers_->Acquire();
+    Result<Stmt> stmt = conn->Prepare(kBusKey);
+    if (!stmt.ok()) return stmt.error();
+    Result<bool> row = stmt->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return Error(Code::kNotFound, Reason::kInternal, "sqlite: no bus key row");
+    return stmt->Text(0);
   }
 
   Result<std::vector<auth::AuditEvent>> ListAudit(const auth::AuditFilter& filter) override {
