@@ -175,6 +175,7 @@ struct World {
     auth.verified_cache_entries = 1024;        // allocated per input; the default is 100k
     auto service = jwtd::auth::TokenService::Create(
         auth, {store.get(), shared.keys.get(), &shared.clock, nullptr});
+    if (!service.ok()) std::fprintf(stderr, "%s\n", service.error().message().c_str());
     Require(service.ok(), "token service");
     tokens = std::move(*service);
     jwtd::http::ServerOptions o;
