@@ -203,10 +203,13 @@ void Metrics::RenderSync(const auth::Freshness& f, std::string& out) {
                  "# HELP jwtd_revocation_stale_requests_total Requests met with a stale view.\n"
                  "# TYPE jwtd_revocation_stale_requests_total counter\n"
                  "jwtd_revocation_stale_requests_total{{action=\"store_check\"}} {}\n"
-                 "jwtd_revocation_stale_requests_total{{action=\"refused\"}} {}\n",
+                 "jwtd_revocation_stale_requests_total{{action=\"refused\"}} {}\n"
+                 "# HELP jwtd_bus_rejected_total Bus messages dropped: no valid HMAC (forged).\n"
+                 "# TYPE jwtd_bus_rejected_total counter\n"
+                 "jwtd_bus_rejected_total {}\n",
                  f.connected ? 1 : 0, f.applied_seq, f.known_max_seq, f.entries_received,
                  f.heartbeats_received, f.disconnects, f.gaps, f.catch_ups, f.catch_up_failures,
-                 f.stale_checks, f.stale_refusals);
+                 f.stale_checks, f.stale_refusals, f.bus_rejected);
 }
 
 std::string Metrics::Render(const Gauges& gauges) const {

@@ -279,11 +279,18 @@ TEST_F(PostgresStoreTest, NodesMigratingAtOnceApplyEachMigrationOnce) {
   for (auto& f : migrating) {
     auto version = f.get();
     ASSERT_TRUE(version.ok()) << version.error().message();
-    EXPECT_EQ(*version, 1);
+    EXPECT_EQ(*version, 2);
   }
   std::string error;
-  EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM schema_migrations", &error), "1")
+  EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM schema_migrations", &error), "2")
       << error;
+  // v2 created one bus key, and every node reads the same one.
+  EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM bus_key", &error), "1") << error;
+  auto first_key = nodes[0]->BusKey();
+  auto last_key = nodes[kNodes - 1]->BusKey();
+  ASSERT_TRUE(first_key.ok() && last_key.ok());
+  EXPECT_EQ(first_key->size(), 64u);
+  EXPECT_EQ(*first_key, *last_key);
   EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM revocation_counter", &error), "1")
       << error;
   // The migrated schema works from every node.
