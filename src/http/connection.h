@@ -1,6 +1,6 @@
 // One HTTP/1.1 connection (Beast), over TCP or over TLS: reads requests with a header limit, a body
 // limit and a timeout on every read, routes them, runs blocking handlers on the worker pool and
-// writes the responses, keep-alive, in order. All of its state is touched only on its strand.
+// writes the responses, keep-alive, in order. All of its state is touched only on its io_context's one thread.
 //
 // Internal to jwtd_http (includes Beast); the server creates connections through StartConnection.
 #pragma once
@@ -68,11 +68,11 @@ struct ServerCore {
   std::shared_ptr<spdlog::logger> access_log;
 };
 
-// Takes over `socket` (whose executor is the connection's strand) and starts reading; with
+// Takes over `socket` (whose executor is an io_context run by one thread) and starts reading; with
 // core.tls, after a TLS handshake that must finish within read_timeout.
 void StartConnection(ServerCore& core, boost::asio::ip::tcp::socket socket);
 // Closes the connection if it waits for a request; else lets the current exchange finish
-// and closes afterwards. Posts to the connection's strand.
+// and closes afterwards. Dispatches to the connection's io_context.
 void ShutdownConnection(const std::shared_ptr<Connection>& connection);
 
 }  // namespace jwtd::http
