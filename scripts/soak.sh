@@ -12,6 +12,7 @@
 # 4. Prints a markdown report: per-minute requests, p50/p99, unexpected answers (anything but
 #    the contract's answer; the 401 after a logout is expected), RSS and fds, and a verdict.
 # Env: DURATION (10m: whole minutes) CONNS (4) USERS (16) ACCESS_TTL (120) JWTD OUT (report file)
+#      SOAK_SERVE_ARGS (extra `jwtd serve` flags, word-split, e.g. "--set tokens.verified_cache_entries=0")
 # Every process started here is stopped by its PID.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,7 +37,8 @@ cleanup() {
 trap cleanup EXIT
 
 "$JWTD" serve --data-dir "$work/data" --listen 127.0.0.1:0 --set password.ops_limit=1 \
-  --set password.mem_limit_kib=64 --set "tokens.access_ttl=$ACCESS_TTL" >"$work/jwtd.log" 2>&1 &
+  --set password.mem_limit_kib=64 --set "tokens.access_ttl=$ACCESS_TTL" ${SOAK_SERVE_ARGS:-} \
+  >"$work/jwtd.log" 2>&1 &
 pid=$!
 port=
 for _ in $(seq 300); do
@@ -75,6 +77,7 @@ print(d["requests"], d["req_per_s"], d["p50_ms"], d["p99_ms"], d["max_ms"], d["s
   echo "minute $m: $line rss_kib=$rss fds=$fd" >&2
 done
 rss_end=$(rss_kib); fd_end=$(fds)
+anon_end=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status")
 kill -0 "$pid" || { echo "jwtd died during the soak" >&2; exit 1; }
 
 error_rate=$(python3 -c "print(f'{100.0 * ($total_bad + $total_sock) / max($total_req, 1):.4f}')")
@@ -87,7 +90,7 @@ print(('GROWTH: ' if grow else 'no growth beyond noise: ') +
       f'RSS {r1 // 1024} -> {r2 // 1024} MiB, fds {f1} -> {f2} (minute 1 -> end)')")
 
 report=$(cat <<MD
-Command: \`DURATION=$DURATION CONNS=$CONNS USERS=$USERS ACCESS_TTL=$ACCESS_TTL scripts/soak.sh\`
+Command: \`DURATION=$DURATION CONNS=$CONNS USERS=$USERS ACCESS_TTL=$ACCESS_TTL SOAK_SERVE_ARGS='${SOAK_SERVE_ARGS:-}' scripts/soak.sh\`
 ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores shared with other work; jwtd on SQLite with
 synchronous=FULL, Argon2id ops 1 / 64 KiB, access TTL ${ACCESS_TTL} s; wrk -t$CONNS -c$CONNS with
 bench/soak/mixed.lua: per session login, 6x GET /v1/me, 2 refreshes, logout (Bearer or refresh
@@ -99,7 +102,8 @@ $(printf '%s\n' "${rows[@]}")
 
 - Requests: $total_req; unexpected answers + socket errors: $((total_bad + total_sock))
   (error rate $error_rate %); expected 401s after logout: $total_401.
-- At start (before load): RSS $((rss0 / 1024)) MiB, $fd0 fds; end: RSS $((rss_end / 1024)) MiB, $fd_end fds.
+- At start (before load): RSS $((rss0 / 1024)) MiB, $fd0 fds; end: RSS $((rss_end / 1024)) MiB
+  (anonymous $((anon_end / 1024)) MiB), $fd_end fds.
 - Verdict: $verdict.
 MD
 )
