@@ -151,6 +151,16 @@ Result<std::shared_ptr<const jose::Claims>> TokenServiceImpl::VerifyAccess(
   }
   // The cache skips only the signature: time, iss, aud and revocation run on every use.
   if (auto valid = verifier->ValidateClaims(*claims); !valid.ok()) return Refused(valid.error());
+  // No token may live longer than this server issues them now: a session's deny entry lasts
+  // access_ttl + leeway from its revocation (DenyHorizon), so a token minted under a longer
+  // access_ttl (before the setting was lowered, or by a node configured differently) would
+  // outlive the entry and be accepted again after a logout. Such a token reads as expired, so
+  // a client refreshes.
+  if (const auto iat = claims->iat();
+      !iat.has_value() || claims->exp() - *iat > options_.access_ttl_seconds) {
+    return Error(Code::kUnauthenticated, Reason::kTokenExpired,
+                 "access token lifetime exceeds tokens.access_ttl");
+  }
   // A view that may be behind is not trusted: the sync catches it up from the store first, or
   // refuses (kUnavailable, not kUnauthenticated: the token may well be valid).
   if (sync_ != nullptr) JWTD_RETURN_IF_ERROR(sync_->EnsureFresh());

@@ -35,6 +35,23 @@ TEST_F(DurabilityTest, RevocationsSurviveARestart) {
   Refresh(live.refresh_token);
 }
 
+TEST_F(DurabilityTest, LoweringAccessTtlCannotReviveALoggedOutToken) {
+  // A deny entry lasts the access_ttl + leeway in force when it is written (DenyHorizon); a
+  // token minted under a longer access_ttl would outlive it. Such tokens are refused outright.
+  options_.access_ttl_seconds = 600;
+  Start();
+  Register("alice");
+  TokenResponse old_ttl = Login("alice");
+  options_.access_ttl_seconds = 60;
+  Restart();
+  EXPECT_EQ(AuthReason(old_ttl.access_token), Reason::kTokenExpired);
+  TokenResponse fresh = Refresh(old_ttl.refresh_token);  // the client's answer: refresh
+  EXPECT_EQ(AuthReason(fresh.access_token), Reason::kNone);
+  ASSERT_TRUE(service_->Logout(Auth(fresh.access_token), Client()).ok());
+  clock_.Advance(options_.access_ttl_seconds + options_.leeway_seconds + 1);
+  EXPECT_NE(AuthReason(old_ttl.access_token), Reason::kNone);  // never accepted again
+}
+
 TEST_F(DurabilityTest, VersionBumpSurvivesARestartWithoutTheDenylist) {
   options_.strategies.denylist = false;
   Start();
