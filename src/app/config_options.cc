@@ -139,7 +139,8 @@ Option ClientsOpt() {
   return {"introspection.clients",
           OptionType::kClients,
           "clients allowed to call /oauth/introspect and /oauth/revoke, as \"id:secret\" "
-          "entries; empty: revoke needs no client auth and introspect is refused",
+          "entries; empty: both need no client authentication (keep them unreachable from "
+          "outside your services)",
           [](Config& c, const std::string& v) {
             c.introspection_clients.clear();
             for (const std::string& item : SplitList(v)) {
@@ -209,7 +210,6 @@ Option StaleModeOpt() {
 }
 
 std::vector<Option> BuildOptions() {
-  constexpr std::int64_t kMaxInt = 1LL << 40;
   return {
       StringOpt(
           "server.listen", [](Config & c) -> auto& { return c.listen; },
@@ -345,11 +345,11 @@ std::vector<Option> BuildOptions() {
       IntOpt<std::uint32_t>(
           "login_limits.max_failures_per_account",
           [](Config & c) -> auto& { return c.auth.login_limits.max_failures_per_account; }, 1,
-          kMaxInt, "failed logins per account per window before 429"),
+          1'000'000, "failed logins per account per window before 429"),
       IntOpt<std::uint32_t>(
           "login_limits.max_failures_per_address",
           [](Config & c) -> auto& { return c.auth.login_limits.max_failures_per_address; }, 1,
-          kMaxInt, "failed logins per client address per window before 429"),
+          1'000'000, "failed logins per client address per window before 429"),
       DurationOpt(
           "login_limits.window",
           [](Config & c) -> auto& { return c.auth.login_limits.window_seconds; }, 1,
