@@ -112,6 +112,32 @@ Result<void> TokenServiceImpl::RevokeJti(std::string_view jti, std::int64_t exp,
   return Ok();
 }
 
+Result<void> TokenServiceImpl::RevokeKey(std::string_view kid, std::string_view actor) {
+  if (kid.empty()) return Error(Code::kInvalidArgument, Reason::kBadRequest, "empty kid");
+  // A revoked key is never trusted again (kids are not reused); the sweep may drop the entry
+  // only once every verifier has long forgotten the key.
+  constexpr std::int64_t kKeyRevocationSeconds = 10LL * 365 * 24 * 3600;
+  const std::int64_t now = Now();
+  Revocations revocations;
+  auto committed = store_->Transact([&](StoreTx& tx) -> Result<void> {
+    revocations.clear();
+    RevocationEntry entry;
+    entry.kind = RevocationKind::kKey;
+    entry.key = std::string(kid);
+    entry.expires_at = now + kKeyRevocationSeconds;
+    entry.created_at = now;
+    auto appended = tx.AppendRevocation(std::move(entry));
+    if (!appended.ok()) return appended.error();
+    revocations.push_back(std::move(*appended));
+    AuditEvent audit = MakeAudit("key_revoked", "key_revoked", std::nullopt, "", "", now);
+    audit.detail = "kid=" + std::string(kid) + " actor=" + std::string(actor);
+    return tx.AppendAudit(audit);
+  });
+  if (!committed.ok()) return committed.error();
+  ApplyCommitted(revocations);
+  return Ok();
+}
+
 Result<void> TokenServiceImpl::RevokeSession(std::string_view session_id, std::string_view actor) {
   const std::int64_t now = Now();
   Revocations revocations;

@@ -85,6 +85,7 @@ class TokenServiceImpl final : public TokenService {
   Result<void> RevokeJti(std::string_view jti, std::int64_t exp, std::string_view actor) override;
   Result<void> RevokeSession(std::string_view session_id, std::string_view actor) override;
   Result<void> RevokeUser(std::int64_t user_id, std::string_view actor) override;
+  Result<void> RevokeKey(std::string_view kid, std::string_view actor) override;
   Result<std::optional<User>> FindUser(std::int64_t user_id) override;
   const AuthOptions& options() const override { return options_; }
 

@@ -77,16 +77,28 @@ int Rotate(const RingFlags& flags) {
 }
 
 int Revoke(const RingFlags& flags) {
-  bool usage = false;
-  auto ring = OpenRing(flags.config, &usage);
-  if (!ring.ok()) return usage ? kExitUsage : PrintError("keys revoke", ring.error());
-  auto revoked = (*ring)->Revoke(flags.kid);
+  auto config = LoadConfigOrPrint(flags.config);
+  if (!config) return kExitUsage;
+  auto runtime = app::OpenRuntime(*config);
+  if (!runtime.ok()) return PrintError("keys revoke", runtime.error());
+  // The ring first: it refuses an unknown kid or the only key able to sign before anything
+  // changes. Revoking an already revoked key succeeds, so a rerun completes a half-done one.
+  auto revoked = runtime->keys->Revoke(flags.kid);
   if (!revoked.ok()) {
     bool bad_input = revoked.error().code() == Code::kNotFound ||
                      revoked.error().code() == Code::kInvalidArgument;
     return PrintError("keys revoke", revoked.error(), bad_input ? kExitUsage : kExitFailed);
   }
-  std::cout << "key " << flags.kid << " revoked: tokens it signed are refused from now on\n";
+  // Then the revocation log: resource servers that cached the JWKS learn of it there.
+  auto logged = runtime->tokens->RevokeKey(flags.kid, "cli");
+  if (!logged.ok()) {
+    std::cerr << "jwtd keys revoke: key " << flags.kid
+              << " left the key ring, but recording it in the revocation log failed; run the "
+                 "command again\n";
+    return PrintError("keys revoke", logged.error(), kExitFailed);
+  }
+  std::cout << "key " << flags.kid << " revoked: removed from the key ring and the JWKS, and "
+            << "recorded in the revocation log; its tokens are refused from now on\n";
   return 0;
 }
 

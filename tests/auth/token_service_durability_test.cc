@@ -52,6 +52,34 @@ TEST_F(DurabilityTest, LoweringAccessTtlCannotReviveALoggedOutToken) {
   EXPECT_NE(AuthReason(old_ttl.access_token), Reason::kNone);  // never accepted again
 }
 
+TEST_F(DurabilityTest, KeyRevocationIsInTheLogForEveryVerifier) {
+  // jwtd keys revoke: even a verifier whose key set still holds the key (a resource server's
+  // cached JWKS; here the ring is left untouched) refuses its tokens once it follows the log.
+  Start();
+  Register("alice");
+  TokenResponse tokens = Login("alice");
+  std::string kid;  // the signer of `tokens`: the only active key
+  for (const KeyInfo& key : keys_->List()) {
+    if (key.state == KeyState::kActive) kid = key.kid;
+  }
+  ASSERT_FALSE(kid.empty());
+  EXPECT_EQ(service_->RevokeKey("", "test").error().code(), Code::kInvalidArgument);
+  ASSERT_TRUE(service_->RevokeKey(kid, "test").ok());
+  Restart();  // a new process: its view comes from the store's log only
+  EXPECT_EQ(AuthReason(tokens.access_token), Reason::kKeyRevoked);
+  // The entry outlives any exp a thief of the private key could write (years, not access_ttl).
+  auto log = store_->ReadRevocations(0, clock_.NowSeconds(), 100);
+  ASSERT_TRUE(log.ok());
+  bool found = false;
+  for (const RevocationEntry& e : *log) {
+    if (e.kind != RevocationKind::kKey) continue;
+    found = true;
+    EXPECT_EQ(e.key, kid);
+    EXPECT_GT(e.expires_at, clock_.NowSeconds() + 5LL * 365 * 24 * 3600);
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(DurabilityTest, VersionBumpSurvivesARestartWithoutTheDenylist) {
   options_.strategies.denylist = false;
   Start();

@@ -157,6 +157,10 @@ TEST_P(ServerTest, KeyRotationAndEmergencyRevocationByCli) {
   }
   EXPECT_EQ(status, 401);
   EXPECT_EQ(client().Get("/.well-known/jwks.json").body.find(old_kid), std::string::npos);
+  // Recorded in the revocation log too (resource servers with a cached JWKS follow it).
+  ProcessResult audit = RunCli({"audit", "--event", "key_revoked"});
+  ASSERT_EQ(audit.exit_code, 0) << audit.out;
+  EXPECT_NE(audit.out.find(old_kid), std::string::npos) << audit.out;
   EXPECT_EQ(RunCli({"keys", "revoke", "no-such-kid"}).exit_code, 2);
 }
 

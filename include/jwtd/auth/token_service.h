@@ -68,7 +68,7 @@ struct SessionInfo {
 // RFC 7662 §2.2. active == false says nothing else.
 struct Introspection {
   bool active = false;
-  std::string token_type;  // "access_token" or "refresh_token"
+  std::string token_type;              // "access_token" or "refresh_token"
   std::optional<jose::Claims> claims;  // access tokens
   std::int64_t user_id = 0;
   std::string username, sid, scope;
@@ -78,10 +78,10 @@ struct Introspection {
 enum class TokenHint : std::uint8_t { kNone, kAccessToken, kRefreshToken };
 
 struct Dependencies {
-  Store* store = nullptr;                 // required; outlives the service
-  KeyRing* keys = nullptr;                // required; outlives the service
-  const Clock* clock = nullptr;           // required
-  RevocationBus* bus = nullptr;           // optional: publish to other nodes
+  Store* store = nullptr;        // required; outlives the service
+  KeyRing* keys = nullptr;       // required; outlives the service
+  const Clock* clock = nullptr;  // required
+  RevocationBus* bus = nullptr;  // optional: publish to other nodes
   // Optional: a view the caller owns and keeps in step with the bus (multi-node). Create()
   // catches it up from the store's log; null: the service creates and owns its own.
   RevocationView* view = nullptr;
@@ -135,14 +135,19 @@ class TokenService {
 
   // RFC 7009: revokes an access token (jti denied) or a refresh token (family revoked).
   // Unknown, expired and foreign tokens: ok.
-  virtual Result<void> Revoke(std::string_view token, TokenHint hint,
-                              const ClientInfo& client) = 0;
+  virtual Result<void> Revoke(std::string_view token, TokenHint hint, const ClientInfo& client) = 0;
   virtual Result<Introspection> Introspect(std::string_view token, TokenHint hint) = 0;
 
   // Operator actions (CLI): by jti (until `exp`), by session, by user (logout-all).
-  virtual Result<void> RevokeJti(std::string_view jti, std::int64_t exp, std::string_view actor) = 0;
+  virtual Result<void> RevokeJti(std::string_view jti, std::int64_t exp,
+                                 std::string_view actor) = 0;
   virtual Result<void> RevokeSession(std::string_view session_id, std::string_view actor) = 0;
   virtual Result<void> RevokeUser(std::int64_t user_id, std::string_view actor) = 0;
+  // Emergency key revocation (`jwtd keys revoke`): a kKey entry in the revocation log, so every
+  // node and every resource server following the log refuses tokens of `kid` even while its
+  // cached JWKS still holds the key. The entry outlives any token the key could have signed,
+  // including ones a thief of the private key mints with a far exp.
+  virtual Result<void> RevokeKey(std::string_view kid, std::string_view actor) = 0;
 
   virtual Result<std::optional<User>> FindUser(std::int64_t user_id) = 0;
 
