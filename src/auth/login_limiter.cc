@@ -70,4 +70,16 @@ void LoginLimiter::RecordSuccess(std::string_view account, std::string_view addr
   }
 }
 
+void LoginLimiter::Withdraw(std::string_view account, std::string_view address) {
+  const std::int64_t start = WindowStart(clock_->NowSeconds());
+  std::lock_guard lock(mu_);
+  for (auto [counters, key] :
+       {std::pair{&by_account_, account}, std::pair{&by_address_, address}}) {
+    auto it = counters->find(std::string(key));
+    if (it != counters->end() && it->second.start == start && it->second.failures > 0) {
+      --it->second.failures;
+    }
+  }
+}
+
 }  // namespace jwtd::auth

@@ -38,6 +38,9 @@ class LoginLimiter {
   // The admitted attempt succeeded: clears the account's counter and takes the attempt back
   // from the address's.
   void RecordSuccess(std::string_view account, std::string_view address);
+  // The admitted attempt checked no password (the store failed first): takes it back from both
+  // counters, so a store outage does not lock every user out for a window.
+  void Withdraw(std::string_view account, std::string_view address);
 
  private:
   struct Window {

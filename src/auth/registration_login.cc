@@ -71,7 +71,10 @@ Result<TokenResponse> TokenServiceImpl::Login(std::string_view username, std::st
       user = std::move(*found);
       return Ok();
     });
-    if (!committed.ok()) return committed.error();
+    if (!committed.ok()) {
+      limiter_.Withdraw(AccountKey(username), client.address);  // no guess was checked
+      return committed.error();
+    }
   }
   // api.md: an unknown user costs one Argon2id verify, exactly like a wrong password.
   const bool usable = password.size() <= options_.password.max_length;
