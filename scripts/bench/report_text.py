@@ -190,8 +190,10 @@ Revocation delay: from the logout's 2xx until `GET /v1/me` with the old access t
 
 A distinct refresh token per request (bench/http/refresh.lua; a reused one would be refused
 as reuse, RFC 9700 §4.14.2), from sessions created through the store API by
-`bench/seed_sessions` (the rows a login writes). Default configuration; SQLite with
-`synchronous=FULL`, PostgreSQL with `fsync=on` and `synchronous_commit=on`.
+`bench/seed_sessions` (the rows a login writes). Default configuration; every answer durable
+before it is sent: SQLite by an fdatasync of the WAL after each group commit (pipelined, off
+the writer lock: `src/store/sqlite/group_commit.h`), PostgreSQL with `fsync=on` and
+`synchronous_commit=on`.
 
 | store | refresh/s | p99 ms | non-200 |
 |---|---:|---:|---:|
