@@ -7,10 +7,9 @@ shift || true
 case $kind in
   release) dir=build/release; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
   debug)   dir=build/debug;   flags=(-DCMAKE_BUILD_TYPE=Debug) ;;
-  # Asserts on (Debug) but -O1: the whole suite runs under the sanitizers in CI, and -O0 code
-  # makes the server tests several times slower for no extra findings.
-  asan)    dir=build/asan;    flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g"
-                                   -DJWTD_SANITIZE=ON -DJWTD_BUILD_BENCH=OFF) ;;
+  # Debug (-O0, asserts on): GCC's optimiser under ASan reports false maybe-uninitialized
+  # warnings in libstdc++ (std::regex), which -Werror would turn into a failed build.
+  asan)    dir=build/asan;    flags=(-DCMAKE_BUILD_TYPE=Debug -DJWTD_SANITIZE=ON -DJWTD_BUILD_BENCH=OFF) ;;
   fuzz)    dir=build/fuzz;    flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DJWTD_FUZZ=ON -DJWTD_BUILD_TESTS=OFF
                                    -DJWTD_BUILD_BENCH=OFF -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++) ;;
   *) echo "usage: scripts/build.sh [release|debug|asan|fuzz] [targets...]" >&2; exit 2 ;;
