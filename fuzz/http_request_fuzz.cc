@@ -35,7 +35,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -286,10 +285,7 @@ void CheckBody(const World& w, const Response& r) {
 
 // The response as written on the wire, parsed back as a client would.
 void CheckWire(const Response& r, const std::string& request_id, bool head) {
-  auto out = jwtd::http::ToBeastResponse(r, request_id, head, false);
-  std::ostringstream wire;
-  wire << out;
-  const std::string bytes = wire.str();
+  const std::string bytes = jwtd::http::SerializeResponse(r, request_id, head, false);
   bhttp::response_parser<bhttp::string_body> parser;
   parser.skip(head);
   parser.eager(true);

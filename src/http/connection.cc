@@ -26,8 +26,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using PlainStream = beast::basic_stream<tcp, asio::io_context::executor_type>;
+using TlsStream = beast::ssl_stream<PlainStream>;
 
 // How long a TLS connection waits for the client's close_notify after sending its own.
 constexpr std::chrono::seconds kTlsShutdownTimeout{2};
@@ -42,7 +42,7 @@ class StreamConnection final : public Connection,
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
   // `context`: the TLS context this connection keeps for its lifetime (null for plain HTTP).
-  StreamConnection(ServerCore& core, tcp::socket socket, std::uint64_t id, TlsContextPtr context)
+  StreamConnection(ServerCore& core, Socket socket, std::uint64_t id, TlsContextPtr context)
       : core_(core),
         context_(std::move(context)),
         stream_(MakeStream(std::move(socket), context_)),
@@ -75,15 +75,15 @@ class StreamConnection final : public Connection,
  private:
   enum class State { kReading, kBusy, kClosed };
 
-  static Stream MakeStream(tcp::socket socket, const TlsContextPtr& context) {
+  static Stream MakeStream(Socket socket, const TlsContextPtr& context) {
     if constexpr (kTls) {
-      return Stream(beast::tcp_stream(std::move(socket)), *context);
+      return Stream(PlainStream(std::move(socket)), *context);
     } else {
       return Stream(std::move(socket));
     }
   }
   std::shared_ptr<StreamConnection> Self() { return this->shared_from_this(); }
-  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+  PlainStream& Lowest() { return beast::get_lowest_layer(stream_); }
 
   void Handshake();
   void Read();
@@ -104,7 +104,7 @@ class StreamConnection final : public Connection,
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
-  std::shared_ptr<BeastResponse> out_;  // the response being written
+  std::string out_;  // the response being written (whole, one buffer)
   const std::uint64_t id_;
   const std::string id_prefix_;  // request ids: <prefix>-<n>
   std::uint64_t served_ = 0;
@@ -245,17 +245,16 @@ void StreamConnection<Stream>::Send(Response response, std::size_t route, bool k
   const std::int64_t nanos = core_.api.deps.clock->MonotonicNanos() - started_;
   core_.metrics.RecordRequest(route, response.status, nanos);
   Log(response, route, nanos);
-  out_ = std::make_shared<BeastResponse>(
-      ToBeastResponse(std::move(response), request_id_, method_ == "HEAD", close));
+  out_ = SerializeResponse(std::move(response), request_id_, method_ == "HEAD", close);
   Lowest().expires_after(core_.api.options.read_timeout);  // a client that never reads
-  bhttp::async_write(stream_, *out_, [self = Self(), close](beast::error_code ec, std::size_t) {
-    self->OnWrite(ec, close);
-  });
+  asio::async_write(
+      stream_, asio::buffer(out_),
+      [self = Self(), close](beast::error_code ec, std::size_t) { self->OnWrite(ec, close); });
 }
 
 template <class Stream>
 void StreamConnection<Stream>::OnWrite(beast::error_code ec, bool close) {
-  out_.reset();
+  out_.clear();
   if (ec) return Close();
   if (close) return Finish();
   Read();
@@ -316,7 +315,7 @@ std::vector<std::shared_ptr<Connection>> ConnectionRegistry::CloseAll() {
 namespace {
 
 template <class Stream>
-void Launch(ServerCore& core, tcp::socket socket, TlsContextPtr context) {
+void Launch(ServerCore& core, Socket socket, TlsContextPtr context) {
   const std::uint64_t id = core.next_connection_id.fetch_add(1);
   auto connection =
       std::make_shared<StreamConnection<Stream>>(core, std::move(socket), id, std::move(context));
@@ -326,7 +325,7 @@ void Launch(ServerCore& core, tcp::socket socket, TlsContextPtr context) {
 
 }  // namespace
 
-void StartConnection(ServerCore& core, tcp::socket socket) {
+void StartConnection(ServerCore& core, Socket socket) {
   // Each connection takes the context current at accept time (a SIGHUP reload swaps it for
   // later connections only).
   if (core.tls) return Launch<TlsStream>(core, std::move(socket), core.tls->Current());

@@ -1,11 +1,13 @@
 // One HTTP/1.1 connection (Beast), over TCP or over TLS: reads requests with a header limit, a body
 // limit and a timeout on every read, routes them, runs blocking handlers on the worker pool and
-// writes the responses, keep-alive, in order. All of its state is touched only on its io_context's one thread.
+// writes the responses, keep-alive, in order. All of its state is touched only on its io_context's
+// one thread.
 //
 // Internal to jwtd_http (includes Beast); the server creates connections through StartConnection.
 #pragma once
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <memory>
@@ -68,9 +70,14 @@ struct ServerCore {
   std::shared_ptr<spdlog::logger> access_log;
 };
 
+// A socket bound to its io_context's executor type, not the type-erased any_io_executor: every
+// asynchronous operation copies the executor, and the erased copies showed in the profile.
+using Socket =
+    boost::asio::ip::tcp::socket::rebind_executor<boost::asio::io_context::executor_type>::other;
+
 // Takes over `socket` (whose executor is an io_context run by one thread) and starts reading; with
 // core.tls, after a TLS handshake that must finish within read_timeout.
-void StartConnection(ServerCore& core, boost::asio::ip::tcp::socket socket);
+void StartConnection(ServerCore& core, Socket socket);
 // Closes the connection if it waits for a request; else lets the current exchange finish
 // and closes afterwards. Dispatches to the connection's io_context.
 void ShutdownConnection(const std::shared_ptr<Connection>& connection);

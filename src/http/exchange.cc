@@ -4,6 +4,7 @@
 
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
 #include <cctype>
 #include <exception>
 #include <iterator>
@@ -95,19 +96,52 @@ Response RunDeferred(const Deferred& job, std::string_view request_id) {
   }
 }
 
-BeastResponse ToBeastResponse(Response response, std::string_view request_id, bool head,
+namespace {
+
+// A header the handlers set is ours, but a CR or LF in it would split the response (RFC 9112
+// §2.2 forbids them in field values): such a field is dropped, never written.
+bool SafeField(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (c == '\r' || c == '\n' || c == ':' || c == ' ' || c == '\t' || c == '\0') return false;
+  }
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+void AppendField(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+}  // namespace
+
+std::string SerializeResponse(Response response, std::string_view request_id, bool head,
                               bool close) {
-  BeastResponse out;
-  out.result(static_cast<unsigned>(response.status));
-  out.version(11);
-  if (!response.content_type.empty()) out.set(bhttp::field::content_type, response.content_type);
-  out.set("X-Content-Type-Options", "nosniff");
-  out.set("X-Request-Id", request_id);
-  for (auto& h : response.headers) out.insert(h.name, h.value);
-  const std::size_t length = response.body.size();
-  if (!head) out.body() = std::move(response.body);
-  out.keep_alive(!close);
-  out.content_length(length);
+  const auto status = static_cast<unsigned>(response.status);
+  const std::string_view reason = bhttp::obsolete_reason(bhttp::int_to_status(status));
+  const std::string length = std::to_string(response.body.size());
+  std::size_t size = 64 + reason.size() + request_id.size() + response.content_type.size() +
+                     length.size() + (head ? 0 : response.body.size());
+  for (const auto& h : response.headers) size += h.name.size() + h.value.size() + 4;
+
+  std::string out;
+  out.reserve(size);
+  out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(reason).append("\r\n");
+  if (!response.content_type.empty()) AppendField(out, "Content-Type", response.content_type);
+  AppendField(out, "X-Content-Type-Options", "nosniff");
+  // The request id is the client's only when SaneRequestId accepted it, else ours.
+  AppendField(out, "X-Request-Id", request_id);
+  for (const auto& h : response.headers) {
+    if (SafeField(h.name, h.value)) {
+      AppendField(out, h.name, h.value);
+    } else {
+      spdlog::error("request id={} dropped a response header with a control character", request_id);
+    }
+  }
+  if (close) AppendField(out, "Connection", "close");
+  // RFC 9110 §8.6: never a Content-Length on a 1xx or 204.
+  if (status >= 200 && status != 204) AppendField(out, "Content-Length", length);
+  out.append("\r\n");
+  if (!head) out.append(response.body);
   return out;
 }
 

@@ -158,7 +158,7 @@ class ServerImpl final : public Server {
   void Accept() {
     asio::io_context& next = *contexts_[next_context_++ % contexts_.size()];
     acceptor_.async_accept(next.get_executor(),
-                           [this](boost::system::error_code ec, tcp::socket socket) {
+                           [this](boost::system::error_code ec, Socket socket) {
                              if (ec == asio::error::operation_aborted || !acceptor_.is_open())
                                return;
                              if (!ec) StartConnection(core_, std::move(socket));
