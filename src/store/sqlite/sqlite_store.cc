@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -54,15 +56,22 @@ constexpr std::string_view kBusKey = "SELECT key FROM bus_key WHERE id = 1";
   "(revoked_at != 0 AND revoked_at < ?1) OR idle_expires_at < ?1 OR" \
   " (absolute_expires_at != 0 AND absolute_expires_at < ?1)"
 constexpr std::string_view kSweepRevocations = "DELETE FROM revocations WHERE expires_at <= ?1";
+// Sessions are swept in rowid slices of kSweepSlice, one transaction each: the dead-session test
+// has no index (one on idle_expires_at would cost every refresh an index update), so a single
+// DELETE scanned the whole table while holding the writer — a write stall that grew with the
+// table (~0.3 s at 1.2 M sessions in the soak of docs/benchmarks.md). A slice holds it briefly.
+constexpr std::int64_t kSweepSlice = 20'000;
+constexpr std::string_view kMaxSessionRowid = "SELECT COALESCE(MAX(rowid), 0) FROM sessions";
+#define JWTD_SQLITE_SESSION_SLICE "rowid > ?2 AND rowid <= ?3 AND (" JWTD_SQLITE_SESSION_DEAD ")"
 constexpr std::string_view kSweepRefreshes =
     "DELETE FROM refresh_tokens WHERE session_id IN"
-    " (SELECT id FROM sessions WHERE " JWTD_SQLITE_SESSION_DEAD ")";
+    " (SELECT id FROM sessions WHERE " JWTD_SQLITE_SESSION_SLICE ")";
+constexpr std::string_view kSweepSessions = "DELETE FROM sessions WHERE " JWTD_SQLITE_SESSION_SLICE;
 // Rotated rows stay for reuse detection (sqlite_store.h); only their sealed successor goes
 // (refresh_tokens_sealed index). ForgetSealedSuccessors, and SweepExpired as a backstop.
 constexpr std::string_view kForgetSuccessors =
     "UPDATE refresh_tokens SET sealed_successor = NULL"
     " WHERE state = 1 AND rotated_at < ?1 AND sealed_successor IS NOT NULL";
-constexpr std::string_view kSweepSessions = "DELETE FROM sessions WHERE " JWTD_SQLITE_SESSION_DEAD;
 
 // The WAL file, held open to fdatasync it after a group commit (group_commit.h, pipelining):
 // an fsync through any descriptor flushes the file's data, and SQLite keeps the same -wal file
@@ -128,24 +137,15 @@ class SqliteStore final : public auth::Store {
     return ReadAll(*stmt, sqlite::ReadRevocation);
   }
 
-  Result<std::int64_t> MaxRevocationSeq() override {
-    auto conn = readers_->Acquire();
-    Result<Stmt> stmt = conn->Prepare(kMaxSeq);
-    if (!stmt.ok()) return stmt.error();
-    Result<bool> row = stmt->Step();
-    if (!row.ok()) return row.error();
-    return stmt->Int(0);
-  }
+  Result<std::int64_t> MaxRevocationSeq() override { return ReadInt(kMaxSeq); }
 
   Result<std::int64_t> SweepExpired(std::int64_t now, std::int64_t retain_seconds) override {
-    std::int64_t deleted = 0;
     const std::int64_t cutoff = now - retain_seconds;
-    auto sweep = [&](Connection& conn) -> Result<void> {
+    std::int64_t deleted = 0;
+    auto small = [&](Connection& conn) -> Result<void> {
       deleted = 0;  // a retried attempt starts over
-      for (auto [sql, bound, counted] :
-           {std::tuple{kSweepRevocations, now, true}, std::tuple{kSweepRefreshes, cutoff, true},
-            std::tuple{kSweepSessions, cutoff, true},
-            std::tuple{kForgetSuccessors, cutoff, false}}) {
+      for (auto [sql, bound, counted] : {std::tuple{kSweepRevocations, now, true},
+                                         std::tuple{kForgetSuccessors, cutoff, false}}) {
         Result<Stmt> stmt = conn.Prepare(sql);
         if (!stmt.ok()) return stmt.error();
         JWTD_RETURN_IF_ERROR(stmt->Bind(1, bound).Run());
@@ -153,7 +153,25 @@ class SqliteStore final : public auth::Store {
       }
       return Ok();
     };
-    JWTD_RETURN_IF_ERROR(committer_.Run(sweep));
+    JWTD_RETURN_IF_ERROR(committer_.Run(small));
+    // Rows added after this read are younger than any cutoff: the slices may stop here.
+    Result<std::int64_t> last = MaxSessionRowid();
+    if (!last.ok()) return last.error();
+    for (std::int64_t low = 0; low < *last; low += kSweepSlice) {
+      std::int64_t in_slice = 0;
+      auto slice = [&](Connection& conn) -> Result<void> {
+        in_slice = 0;
+        for (std::string_view sql : {kSweepRefreshes, kSweepSessions}) {
+          Result<Stmt> stmt = conn.Prepare(sql);
+          if (!stmt.ok()) return stmt.error();
+          JWTD_RETURN_IF_ERROR(stmt->Bind(1, cutoff).Bind(2, low).Bind(3, low + kSweepSlice).Run());
+          in_slice += stmt->Changes();
+        }
+        return Ok();
+      };
+      JWTD_RETURN_IF_ERROR(committer_.Run(slice));
+      deleted += in_slice;
+    }
     return deleted;
   }
 
@@ -204,6 +222,17 @@ class SqliteStore final : public auth::Store {
   std::string_view kind() const override { return "sqlite"; }
 
  private:
+  // A one-row, one-integer query on a read connection.
+  Result<std::int64_t> ReadInt(std::string_view sql) {
+    auto conn = readers_->Acquire();
+    Result<Stmt> stmt = conn->Prepare(sql);
+    if (!stmt.ok()) return stmt.error();
+    Result<bool> row = stmt->Step();
+    if (!row.ok()) return row.error();
+    return stmt->Int(0);
+  }
+  Result<std::int64_t> MaxSessionRowid() { return ReadInt(kMaxSessionRowid); }
+
   static sqlite::GroupCommitter::Sync SyncOf(const WalFile* wal) {
     if (wal == nullptr) return {};
     return [wal] { return wal->Sync(); };
@@ -237,14 +266,22 @@ Error Unavailable(std::string message) {
 }
 
 // WAL lets readers run beside the writer. Switching needs a moment of exclusive access, which a
-// concurrently opening process may hold: retry a few times.
-Result<void> EnableWal(Connection& conn) {
-  for (int attempt = 1;; ++attempt) {
+// concurrently opening or migrating process may hold; SQLite answers that BUSY at once, without
+// its busy handler (a reader asking for an exclusive lock could deadlock). So this waits itself:
+// retries with a growing pause (1 ms doubling to 50 ms) for up to the busy timeout. Three quick
+// retries were not enough: processes starting together failed ~3 % of the time.
+Result<void> EnableWal(Connection& conn, int busy_timeout_ms) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  std::chrono::milliseconds pause{1};
+  while (true) {
     (void)conn.TakeBusy();
     Result<std::string> mode = conn.QueryText("PRAGMA journal_mode=WAL");
     if (mode.ok() && *mode == "wal") return Ok();
     if (mode.ok()) return Unavailable("sqlite: cannot switch the journal to WAL");
-    if (!conn.TakeBusy() || attempt == kMaxAttempts) return mode.error();
+    if (!conn.TakeBusy() || Clock::now() >= deadline) return mode.error();
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
 }
 
@@ -277,7 +314,7 @@ Result<std::unique_ptr<auth::Store>> OpenSqliteStore(const SqliteOptions& option
   auto writer = Connection::Open(options.path, /*for_reads=*/false, options.busy_timeout_ms);
   if (!writer.ok()) return writer.error();
   if ((*writer)->read_only()) return Unavailable("sqlite open: the database is read-only");
-  JWTD_RETURN_IF_ERROR(EnableWal(**writer));
+  JWTD_RETURN_IF_ERROR(EnableWal(**writer, options.busy_timeout_ms));
   // synchronous_full: every acknowledged write is on disk. Not by synchronous=FULL (the COMMIT
   // would fsync while holding the writer) but by NORMAL plus our own fdatasync of the WAL after
   // each group commit, outside the writer's lock (group_commit.h). NORMAL still syncs the WAL
