@@ -106,6 +106,17 @@ def ratios(res):
             r = me["median"] / pr
             add(f"GET /v1/me vs {report_text.PEER_LABELS.get(peer, peer)}", r, f"{r:.1f}x "
                 f"({num(me['median'])} vs {num(pr)} req/s)", ">= 10x", r >= 10)
+    floor = res.med("http_peers", "floor:epoll", "-", "me_req_s")
+    peer = res.med("http_peers", "express:jsonwebtoken-keyobject:redis", "-", "me_req_s")
+    if me and floor:
+        add("GET /v1/me vs the machine's floor (fixed-answer epoll responder)",
+            me["median"] / floor, f"{100 * me['median'] / floor:.0f} % of {num(floor)} req/s",
+            "(same run)", None)
+    if floor and peer:
+        add("10x the key-object peer vs the floor", 10 * peer / floor,
+            f"{num(10 * peer)} req/s needed, floor {num(floor)} req/s: "
+            + ("above the floor, unreachable here" if 10 * peer > floor else "below the floor"),
+            "(same run)", None)
     if p99 is not None:
         add("GET /v1/me p99 at 64 connections (SQLite, default)", p99, f"{p99:.2f} ms", "<= 5 ms",
             p99 <= 5)

@@ -73,3 +73,21 @@ for line in open(sys.argv[2]):
                               "max": max(runs)}) + "\n")
 PY
 }
+
+# floor_http: the machine's ceiling for this load — bench/http/floor_server.cc (two epoll
+# threads writing a fixed answer shaped like jwtd's, no parsing) under the same wrk command and
+# token-sized header as jwtd's GET /v1/me. Everything above it is per-request work of a server.
+floor_http() {
+  progress "HTTP floor: fixed-answer epoll responder under the same wrk load"
+  local port lines pid
+  port=$(free_port)
+  spawn "$WORK/floor.log" "$BENCH_BIN/http_floor_server" "$port"
+  pid=$LAST_PID
+  wait_port "$port" || return 1
+  lines=$WORK/floor.jsonl
+  wrk_get_runs "http://127.0.0.1:$port/v1/me" "$(printf 'e%.0s' $(seq 1 444))" >"$lines"
+  stop_pid "$pid"
+  record http_peers floor:epoll - me_req_s req/s $(runs_of req_per_s <"$lines")
+  record http_peers floor:epoll - me_p50_ms ms $(runs_of p50_ms <"$lines")
+  record http_peers floor:epoll - me_p99_ms ms $(runs_of p99_ms <"$lines")
+}

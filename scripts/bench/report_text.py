@@ -9,6 +9,7 @@ PEER_LABELS = {
     "express:jsonwebtoken-keyobject:redis": "express + jsonwebtoken (key object) + Redis GET",
     "express:fast-jwt:none": "express + fast-jwt",
     "express:fast-jwt:redis": "express + fast-jwt + Redis GET",
+    "floor:epoll": "floor: fixed answer from 2 epoll threads, no parsing (machine ceiling)",
 }
 ACCESS_TTL_S = 900  # tokens.access_ttl default (include/jwtd/auth/options.h)
 
@@ -220,6 +221,11 @@ with jsonwebtoken or fast-jwt, with and without a Redis `GET deny:<jti>` per req
 redis-server started by the run; scripts/bench-http.sh). Same `wrk -t1 -c64 --latency`; nothing
 is pinned: server and wrk share the cores. jwtd verifies an ES256 token (its verified-token
 cache makes the repeat verify cheap), the peers an HS256 one: this measures the request path.
+The floor row is `bench/http/floor_server.cc` under the same wrk command: two epoll threads
+that write a fixed answer shaped like jwtd's for every request terminator they read — no
+parsing, routing, token or timer. It is what the kernel's loopback TCP and wrk itself leave
+on these two cores: no server can pass it on this machine, so a req/s target above it cannot
+be met here by any implementation.
 
 {_http(res, cell, num)}
 
@@ -267,10 +273,16 @@ are not re-measured by the command.
   decode ~8 %, libc ~10 % (the one payload allocation, the '.' search, short compares), the
   rest (header cache, key lookup, time/iss/aud/typ checks) ~14 %. The asymmetric algorithms
   are bound by the public-key operation (10-70 us), so parsing is within a few percent of raw.
-- **`GET /v1/me`** (~15 us of CPU per request): ~45 % in the kernel's loopback TCP send and
-  receive, the rest spread over Beast parsing/serialisation, Asio handler dispatch and malloc;
-  the revocation check and the cached verify are < 1 %. wrk needs about as much CPU again, so
-  on 2 cores the server and the load generator share the machine.
+- **`GET /v1/me`** (2026-11-24, `perf record` on jwtd under `wrk -t1 -c64`): ~11.5 us of CPU
+  per request, ~60 % of it in the kernel's loopback TCP send and receive (one `recvmsg` and one
+  `sendmsg` per request, `epoll_wait` for ~1 in 8); the user-space rest is spread over Beast's
+  request parser, Asio dispatch, malloc and clock reads; the revocation check and the cached
+  verify are < 1 % each. It was ~14 us until the response was written as one buffer built in
+  `SerializeResponse` (Beast's serializer walked a buffer sequence per header field: ~10 % of
+  the profile) and the sockets took the io_context's executor type instead of the type-erased
+  `any_io_executor` (its copies showed at ~4 %). wrk itself needs ~6-7 us per request: on 2
+  cores the server and the load generator share the machine, and the floor row of the HTTP
+  table is what that leaves for any server.
 - **Refresh** (~200 us of CPU per rotation on SQLite): six statements, an ES256 signature
   (~20 us) and about six B-tree pages written to the WAL (the refresh-token key and its session
   index are random, so pages do not coalesce within a group commit) plus their checkpoint.

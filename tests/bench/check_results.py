@@ -41,6 +41,7 @@ def expected():
                 keys.append(("http", cfg, store, m))
         keys.append(("refresh", "denylist+version", store, "refresh_req_s"))
     keys.append(("http_peers", "express:jsonwebtoken-keyobject:redis", "-", "me_req_s"))
+    keys.append(("http_peers", "floor:epoll", "-", "me_req_s"))
     return keys
 
 
