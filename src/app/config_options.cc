@@ -333,7 +333,7 @@ std::vector<Option> BuildOptions() {
       IntOpt<std::size_t>(
           "tokens.verified_cache_entries",
           [](Config & c) -> auto& { return c.auth.verified_cache_entries; }, 0, 10'000'000,
-          "verified-token cache size; 0: off"),
+          "verified-token cache size (about 1 KiB per entry); 0: off"),
       StrategiesOpt(),
       BoolOpt(
           "users.allow_registration", [](Config & c) -> auto& { return c.auth.allow_registration; },
