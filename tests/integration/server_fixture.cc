@@ -1,5 +1,6 @@
 #include "server_fixture.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "support/postgres_environment.h"
@@ -62,7 +63,10 @@ std::vector<std::string> ServerTestBase::StoreArgs() const {
 
 ProcessResult ServerTestBase::RunCli(std::vector<std::string> args,
                                      const std::string& input) const {
-  for (std::string& arg : StoreArgs()) args.push_back(std::move(arg));
+  // The store's options go before a "--" (after it everything is positional).
+  auto at = std::find(args.begin(), args.end(), "--");
+  std::vector<std::string> store = StoreArgs();
+  args.insert(at, store.begin(), store.end());
   return RunJwtd(args, {}, input);
 }
 

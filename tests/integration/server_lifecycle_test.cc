@@ -148,7 +148,8 @@ TEST_P(ServerTest, KeyRotationAndEmergencyRevocationByCli) {
   EXPECT_NE(jwks.find(old_kid), std::string::npos);
   EXPECT_NE(jwks.find(new_kid), std::string::npos);
 
-  ProcessResult revoke = RunCli({"keys", "revoke", old_kid});
+  // "--": a kid is base64url and may begin with '-', which would read as an option.
+  ProcessResult revoke = RunCli({"keys", "revoke", "--", old_kid});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.out;
   int status = 200;
   for (int i = 0; i < 50 && status == 200; ++i) {
