@@ -92,24 +92,13 @@ Result<void> TokenServiceImpl::RevokeJti(std::string_view jti, std::int64_t exp,
   const std::int64_t now = Now();
   const std::int64_t until = exp + options_.leeway_seconds;
   if (until <= now) return Ok();  // that token is refused already
-  Revocations revocations;
-  auto committed = store_->Transact([&](StoreTx& tx) -> Result<void> {
-    revocations.clear();
-    RevocationEntry entry;
-    entry.kind = RevocationKind::kJti;
-    entry.key = std::string(jti);
-    entry.expires_at = until;
-    entry.created_at = now;
-    auto appended = tx.AppendRevocation(std::move(entry));
-    if (!appended.ok()) return appended.error();
-    revocations.push_back(std::move(*appended));
-    AuditEvent audit = MakeAudit("revoke", "jti_denied", std::nullopt, "", "", now);
-    audit.detail = "actor=" + std::string(actor);
-    return tx.AppendAudit(audit);
-  });
-  if (!committed.ok()) return committed.error();
-  ApplyCommitted(revocations);
-  return Ok();
+  RevocationEntry entry;
+  entry.kind = RevocationKind::kJti;
+  entry.key = std::string(jti);
+  entry.expires_at = until;
+  AuditEvent audit = MakeAudit("revoke", "jti_denied", std::nullopt, "", "", now);
+  audit.detail = "actor=" + std::string(actor);
+  return AppendOperatorRevocation(std::move(entry), audit, now);
 }
 
 Result<void> TokenServiceImpl::RevokeKey(std::string_view kid, std::string_view actor) {
@@ -118,19 +107,24 @@ Result<void> TokenServiceImpl::RevokeKey(std::string_view kid, std::string_view 
   // only once every verifier has long forgotten the key.
   constexpr std::int64_t kKeyRevocationSeconds = 10LL * 365 * 24 * 3600;
   const std::int64_t now = Now();
+  RevocationEntry entry;
+  entry.kind = RevocationKind::kKey;
+  entry.key = std::string(kid);
+  entry.expires_at = now + kKeyRevocationSeconds;
+  AuditEvent audit = MakeAudit("key_revoked", "key_revoked", std::nullopt, "", "", now);
+  audit.detail = "kid=" + std::string(kid) + " actor=" + std::string(actor);
+  return AppendOperatorRevocation(std::move(entry), audit, now);
+}
+
+Result<void> TokenServiceImpl::AppendOperatorRevocation(RevocationEntry entry,
+                                                        const AuditEvent& audit, std::int64_t now) {
+  entry.created_at = now;
   Revocations revocations;
   auto committed = store_->Transact([&](StoreTx& tx) -> Result<void> {
-    revocations.clear();
-    RevocationEntry entry;
-    entry.kind = RevocationKind::kKey;
-    entry.key = std::string(kid);
-    entry.expires_at = now + kKeyRevocationSeconds;
-    entry.created_at = now;
-    auto appended = tx.AppendRevocation(std::move(entry));
+    revocations.clear();  // a retried attempt starts over
+    auto appended = tx.AppendRevocation(entry);
     if (!appended.ok()) return appended.error();
     revocations.push_back(std::move(*appended));
-    AuditEvent audit = MakeAudit("key_revoked", "key_revoked", std::nullopt, "", "", now);
-    audit.detail = "kid=" + std::string(kid) + " actor=" + std::string(actor);
     return tx.AppendAudit(audit);
   });
   if (!committed.ok()) return committed.error();

@@ -96,6 +96,10 @@ class TokenServiceImpl final : public TokenService {
   Result<std::shared_ptr<const jose::Claims>> VerifyAccess(std::string_view token) const;
   // After commit: local view first (this node refuses at once), then the other nodes.
   void ApplyCommitted(const Revocations& entries);
+  // An operator's revocation of one key (a jti, a kid): appends `entry` (created_at = now) and
+  // `audit` in one transaction, then applies the entry.
+  Result<void> AppendOperatorRevocation(RevocationEntry entry, const AuditEvent& audit,
+                                        std::int64_t now);
 
   // --- session_family.cc ---
   // When every access token minted now will be past exp + leeway: how long a sid/version
