@@ -198,7 +198,7 @@ void StreamConnection<Stream>::OnRead(beast::error_code ec) {
     client_ = peer_;  // no request was read: no forwarded header to believe
     request_id_ = id_prefix_ + "-" + std::to_string(++served_);
     answer->close = true;
-    return Send(std::move(*answer), core_.metrics.RouteIndex("other"), false);
+    return Send(std::move(*answer), core_.metrics.OtherRoute(), false);
   }
   state_ = State::kBusy;
   BeastRequest in = parser_->release();

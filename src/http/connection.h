@@ -59,6 +59,8 @@ struct ServerCore {
   Api api;
   Router router;
   Metrics metrics;
+  // The metrics index of each route of the router, by position (RouteIndex once, not per request).
+  const std::vector<std::size_t> route_metrics;
   WorkerPool pool;
   ConnectionRegistry registry;
   const AddressFilter trusted_proxies;          // server.trusted_proxies (forwarded.h)

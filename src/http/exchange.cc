@@ -59,7 +59,9 @@ Request ToRequest(BeastRequest& in, std::string client_address, std::string gene
   r.headers.reserve(std::distance(in.begin(), in.end()));
   for (const auto& field : in) {
     std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : name) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ASCII, not the locale's
+    }
     r.headers.push_back({std::move(name), std::string(field.value())});
   }
   r.body = std::move(in.body());
@@ -70,13 +72,16 @@ Request ToRequest(BeastRequest& in, std::string client_address, std::string gene
 }
 
 Outcome RouteRequest(ServerCore& core, Request& request, std::size_t& route) {
-  route = core.metrics.RouteIndex("other");
+  route = core.metrics.OtherRoute();
   try {
     if (request.path.empty() || request.path.front() != '/') {
       return JsonError(400, "invalid_request", "request target must be an absolute path");
     }
     Match match = core.router.Find(request.method, request.path);
-    if (match.route != nullptr) route = core.metrics.RouteIndex(match.route->pattern);
+    if (match.route != nullptr) {
+      route =
+          core.route_metrics[static_cast<std::size_t>(match.route - core.router.routes().data())];
+    }
     request.path_params = std::move(match.params);
     return match.route != nullptr ? match.route->handler(request)
                                   : HandleUnrouted(core.api, request, match);

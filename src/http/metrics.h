@@ -10,11 +10,10 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <optional>
 
 #include "jwtd/auth/revocation_sync.h"
 #include "jwtd/error.h"
@@ -44,6 +43,8 @@ class Metrics {
 
   // The index of a route label, or the index of "other".
   std::size_t RouteIndex(std::string_view route) const;
+  // The index of "other".
+  std::size_t OtherRoute() const { return routes_.size() - 1; }
   std::string_view RouteName(std::size_t index) const {
     return index < routes_.size() ? routes_[index] : routes_.back();
   }

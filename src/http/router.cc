@@ -1,5 +1,9 @@
 #include "http/router.h"
 
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
 namespace jwtd::http {
 namespace {
 
@@ -7,23 +11,53 @@ bool IsPlaceholder(std::string_view seg) {
   return seg.size() >= 2 && seg.front() == '{' && seg.back() == '}';
 }
 
-// Matches `path` against `pattern`, collecting placeholder values into `params`.
-bool MatchPattern(std::string_view pattern, std::string_view path,
-                  std::vector<std::pair<std::string, std::string>>* params) {
-  const auto pat = SplitPath(pattern);
-  const auto segs = SplitPath(path);
-  // A trailing slash adds an empty segment, so "/v1/me/" is unknown, as in most routers.
-  if (pat.size() != segs.size()) return false;
-  std::vector<std::pair<std::string, std::string>> found;
-  for (std::size_t i = 0; i < pat.size(); ++i) {
-    if (IsPlaceholder(pat[i])) {
-      if (segs[i].empty()) return false;
-      found.emplace_back(std::string(pat[i].substr(1, pat[i].size() - 2)), std::string(segs[i]));
-    } else if (pat[i] != segs[i]) {
+// Up to kMaxSegments segments of a path without allocating; a path with more matches no route
+// (Add refuses longer patterns).
+constexpr std::size_t kMaxSegments = 16;
+struct Segments {
+  std::array<std::string_view, kMaxSegments> at;
+  std::size_t size = 0;
+  bool overflow = false;
+};
+
+// As SplitPath: "" and "/" give none; a path not starting with '/' is one segment.
+Segments SplitInto(std::string_view path) {
+  Segments out;
+  auto add = [&out](std::string_view seg) {
+    if (out.size == kMaxSegments) {
+      out.overflow = true;
+      return;
+    }
+    out.at[out.size++] = seg;
+  };
+  if (path.empty()) return out;
+  if (path.front() != '/') {
+    add(path);
+    return out;
+  }
+  path.remove_prefix(1);
+  if (path.empty()) return out;
+  while (!out.overflow) {
+    const auto slash = path.find('/');
+    add(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+// Whether `route`'s pattern matches the split path (a trailing slash adds an empty segment, so
+// "/v1/me/" is unknown, as in most routers; a placeholder matches one non-empty segment).
+bool Matches(const Route& route, const Segments& path) {
+  if (route.segments.size() != path.size) return false;
+  for (std::size_t i = 0; i < path.size; ++i) {
+    const std::string& pat = route.segments[i];
+    if (IsPlaceholder(pat)) {
+      if (path.at[i].empty()) return false;
+    } else if (pat != path.at[i]) {
       return false;
     }
   }
-  if (params != nullptr) *params = std::move(found);
   return true;
 }
 
@@ -47,19 +81,32 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 }
 
 void Router::Add(std::string method, std::string pattern, Handler handler) {
-  routes_.push_back({std::move(method), std::move(pattern), std::move(handler)});
+  std::vector<std::string> segments;
+  for (std::string_view seg : SplitPath(pattern)) segments.emplace_back(seg);
+  if (segments.size() > kMaxSegments) {
+    throw std::invalid_argument("route pattern has more than 16 segments: " + pattern);
+  }
+  max_segments_ = std::max(max_segments_, segments.size());
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(handler), std::move(segments)});
 }
 
 Match Router::Find(std::string_view method, std::string_view path) const {
   Match m;
+  const Segments segs = SplitInto(path);
+  if (segs.overflow || segs.size > max_segments_) return m;
   for (const auto& route : routes_) {
-    std::vector<std::pair<std::string, std::string>> params;
-    if (!MatchPattern(route.pattern, path, &params)) continue;
+    if (!Matches(route, segs)) continue;
     if (route.method == method) {
       m.route = &route;
       m.status = 200;
-      m.params = std::move(params);
       m.allow.clear();
+      for (std::size_t i = 0; i < segs.size; ++i) {
+        const std::string& pat = route.segments[i];
+        if (IsPlaceholder(pat)) {
+          m.params.emplace_back(pat.substr(1, pat.size() - 2), std::string(segs.at[i]));
+        }
+      }
       return m;
     }
     m.status = 405;

@@ -5,7 +5,10 @@
 // A handler returns an Outcome: either a Response at once (verify-only work, run on the I/O
 // thread) or a Deferred job that may block (store, Argon2id) and runs on the worker pool.
 //
-// Thread-safety: build the router once, then Match() concurrently (read-only).
+// Find() allocates only for what it returns (captured parameters, the Allow list of a 405): it
+// runs on every request.
+//
+// Thread-safety: build the router once, then Find() concurrently (read-only).
 #pragma once
 
 #include <functional>
@@ -45,6 +48,7 @@ struct Route {
   std::string method;
   std::string pattern;  // also the metrics label
   Handler handler;
+  std::vector<std::string> segments;  // the pattern split once by Add ("{id}" kept as written)
 };
 
 struct Match {
@@ -62,6 +66,7 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  std::size_t max_segments_ = 0;  // of any pattern: a longer path matches none
 };
 
 // Splits a path into its segments ("/a/b" -> {"a","b"}); "" and "/" give none.

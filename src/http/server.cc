@@ -54,6 +54,12 @@ std::vector<std::string> RouteNames(const Router& router) {
   return names;
 }
 
+std::vector<std::size_t> RouteMetrics(const Router& router, const Metrics& metrics) {
+  std::vector<std::size_t> index;
+  for (const auto& r : router.routes()) index.push_back(metrics.RouteIndex(r.pattern));
+  return index;
+}
+
 Result<void> Validate(const ServerOptions& o, const ServerDeps& d) {
   if (d.tokens == nullptr || d.keys == nullptr || d.store == nullptr || d.clock == nullptr) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest, "http server: missing dependency");
@@ -199,6 +205,7 @@ ServerCore::ServerCore(ServerOptions options, ServerDeps deps, AddressFilter met
     : api{std::move(options), deps, nullptr, std::move(metrics_allow), {}},
       router(BuildRouter(api)),
       metrics(RouteNames(router)),
+      route_metrics(RouteMetrics(router, metrics)),
       pool(WorkersOrDefault(api.options.worker_threads), api.options.max_queued_jobs),
       trusted_proxies(std::move(proxies)),
       tls(std::move(tls_holder)) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "jwtd/error.h"
+#include "jwtd/jose/json_text.h"  // AppendQuoted, for this header's users
 
 namespace jwtd::jose::json {
 
@@ -198,8 +199,5 @@ struct AnySink {
   Reason OnTopValue(const Value&) { return Reason::kNone; }
   Reason OnArrayElement(const Value&) { return Reason::kNone; }
 };
-
-// Appends `s` as a JSON string literal (RFC 8259 §7), quotes included.
-void AppendQuoted(std::string_view s, std::string* out);
 
 }  // namespace jwtd::jose::json

@@ -1,21 +1,35 @@
 // GET /v1/me — the protected resource of api.md: {"sub","username","sid","ver"}. Answered on
 // the I/O thread (Authenticate does no I/O) once the user's name is cached.
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
+#include <charconv>
 
 #include "http/error_mapping.h"
 #include "http/handlers/handlers.h"
+#include "jwtd/jose/json_text.h"
 
 namespace jwtd::http {
 namespace {
 
+void AppendInt(std::int64_t n, std::string* out) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out->append(digits, end);
+}
+
+// The document is written directly: the most frequent answer of the API, and a JSON DOM cost
+// more than the rest of the handler (docs/benchmarks.md, http_exchange_bench).
 Response MeJson(const auth::Principal& p, std::string_view username) {
-  boost::json::object o;
-  o["sub"] = std::to_string(p.user_id);
-  o["username"] = username;
-  o["sid"] = p.sid;
-  o["ver"] = p.ver;
-  Response r = JsonResponse(200, boost::json::serialize(o));
+  std::string body;
+  body.reserve(48 + username.size() + p.sid.size());
+  body.append(R"({"sub":")");
+  AppendInt(p.user_id, &body);
+  body.append(R"(","username":)");
+  jose::json::AppendQuoted(username, &body);
+  body.append(R"(,"sid":)");
+  jose::json::AppendQuoted(p.sid, &body);
+  body.append(R"(,"ver":)");
+  AppendInt(p.ver, &body);
+  body.push_back('}');
+  Response r = JsonResponse(200, std::move(body));
   r.With("Cache-Control", "no-store");
   return r;
 }
