@@ -8,7 +8,7 @@
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <optional>
@@ -26,11 +26,11 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-using PlainStream = beast::basic_stream<tcp, asio::io_context::executor_type>;
-using TlsStream = beast::ssl_stream<PlainStream>;
+using PlainStream = Socket;
+using TlsStream = beast::ssl_stream<Socket>;
 
 // How long a TLS connection waits for the client's close_notify after sending its own.
-constexpr std::chrono::seconds kTlsShutdownTimeout{2};
+constexpr std::chrono::milliseconds kTlsShutdownTimeout{2000};
 
 }  // namespace
 
@@ -42,14 +42,16 @@ class StreamConnection final : public Connection,
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
   // `context`: the TLS context this connection keeps for its lifetime (null for plain HTTP).
-  StreamConnection(ServerCore& core, Socket socket, std::uint64_t id, TlsContextPtr context)
+  StreamConnection(ServerCore& core, Socket socket, std::uint64_t id, TlsContextPtr context,
+                   DeadlineSweeper& sweeper)
       : core_(core),
+        sweeper_(sweeper),
         context_(std::move(context)),
         stream_(MakeStream(std::move(socket), context_)),
         id_(id),
         id_prefix_(RandomToken(6)) {
     beast::error_code ec;
-    const auto peer = Lowest().socket().remote_endpoint(ec);
+    const auto peer = Lowest().remote_endpoint(ec);
     if (!ec) peer_ = peer.address().to_string();
     client_ = peer_;
   }
@@ -57,6 +59,7 @@ class StreamConnection final : public Connection,
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = Self()] {
+      self->sweeper_.Watch(self);
       if constexpr (kTls) {
         self->Handshake();
       } else {
@@ -72,6 +75,14 @@ class StreamConnection final : public Connection,
     });
   }
 
+  // The pending read or write fails with operation_aborted and its handler closes the rest.
+  void CloseIfPastDeadline(std::int64_t now_ms) override {
+    if (deadline_ms_ == 0 || now_ms < deadline_ms_) return;
+    deadline_ms_ = 0;
+    beast::error_code ec;
+    Lowest().close(ec);
+  }
+
  private:
   enum class State { kReading, kBusy, kClosed };
 
@@ -83,7 +94,13 @@ class StreamConnection final : public Connection,
     }
   }
   std::shared_ptr<StreamConnection> Self() { return this->shared_from_this(); }
-  PlainStream& Lowest() { return beast::get_lowest_layer(stream_); }
+  Socket& Lowest() { return beast::get_lowest_layer(stream_); }
+  // The I/O about to start must finish within `timeout` (DeadlineSweeper).
+  void ExpiresAfter(std::chrono::milliseconds timeout) {
+    deadline_ms_ = CoarseMonotonicMillis() + timeout.count();
+  }
+  // No I/O is pending: a handler is running (its time is not the client's).
+  void NoDeadline() { deadline_ms_ = 0; }
 
   void Handshake();
   void Read();
@@ -100,6 +117,7 @@ class StreamConnection final : public Connection,
   void Log(const Response& response, std::size_t route, std::int64_t nanos) const;
 
   ServerCore& core_;
+  DeadlineSweeper& sweeper_;     // of this connection's io_context
   const TlsContextPtr context_;  // outlives stream_, which points into it
   Stream stream_;
   beast::flat_buffer buffer_;
@@ -114,6 +132,7 @@ class StreamConnection final : public Connection,
   std::int64_t started_ = 0;
   State state_ = State::kReading;
   bool stopping_ = false;
+  std::int64_t deadline_ms_ = 0;  // CoarseMonotonicMillis; 0: none
 };
 
 // The whole handshake within read_timeout: a client that opens a connection and never finishes
@@ -121,7 +140,7 @@ class StreamConnection final : public Connection,
 template <class Stream>
 void StreamConnection<Stream>::Handshake() {
   if constexpr (kTls) {
-    Lowest().expires_after(core_.api.options.read_timeout);
+    ExpiresAfter(core_.api.options.read_timeout);
     stream_.async_handshake(asio::ssl::stream_base::server, [self = Self()](beast::error_code ec) {
       if (ec) {
         // Scanners and plain-HTTP clients: not worth more than debug.
@@ -141,7 +160,7 @@ void StreamConnection<Stream>::Read() {
   ApplyLimits(core_.api.options, *parser_);
   if (served_ > 0 && buffer_.size() == 0) return WaitForRequest();
   // The whole request within read_timeout: a slow or half-open client cannot hold us.
-  Lowest().expires_after(core_.api.options.read_timeout);
+  ExpiresAfter(core_.api.options.read_timeout);
   ReadHeader();
 }
 
@@ -177,13 +196,13 @@ void StreamConnection<Stream>::ContinueIfExpected() {
 // rest must come within read_timeout.
 template <class Stream>
 void StreamConnection<Stream>::WaitForRequest() {
-  Lowest().expires_after(core_.api.options.idle_timeout);
+  ExpiresAfter(core_.api.options.idle_timeout);
   constexpr std::size_t kChunk = 4096;
   stream_.async_read_some(buffer_.prepare(kChunk),
                           [self = Self()](beast::error_code ec, std::size_t n) {
                             if (ec) return self->Close();
                             self->buffer_.commit(n);
-                            self->Lowest().expires_after(self->core_.api.options.read_timeout);
+                            self->ExpiresAfter(self->core_.api.options.read_timeout);
                             self->ReadHeader();
                           });
 }
@@ -201,6 +220,7 @@ void StreamConnection<Stream>::OnRead(beast::error_code ec) {
     return Send(std::move(*answer), core_.metrics.OtherRoute(), false);
   }
   state_ = State::kBusy;
+  NoDeadline();
   BeastRequest in = parser_->release();
   const bool keep_alive = in.keep_alive();
   Request request = ToRequest(in, peer_, id_prefix_ + "-" + std::to_string(++served_));
@@ -246,7 +266,7 @@ void StreamConnection<Stream>::Send(Response response, std::size_t route, bool k
   core_.metrics.RecordRequest(route, response.status, nanos);
   Log(response, route, nanos);
   out_ = SerializeResponse(std::move(response), request_id_, method_ == "HEAD", close);
-  Lowest().expires_after(core_.api.options.read_timeout);  // a client that never reads
+  ExpiresAfter(core_.api.options.read_timeout);  // a client that never reads
   asio::async_write(
       stream_, asio::buffer(out_),
       [self = Self(), close](beast::error_code ec, std::size_t) { self->OnWrite(ec, close); });
@@ -265,7 +285,7 @@ void StreamConnection<Stream>::OnWrite(beast::error_code ec, bool close) {
 template <class Stream>
 void StreamConnection<Stream>::Finish() {
   if constexpr (kTls) {
-    Lowest().expires_after(kTlsShutdownTimeout);
+    ExpiresAfter(kTlsShutdownTimeout);
     stream_.async_shutdown([self = Self()](beast::error_code) { self->Close(); });
   } else {
     Close();
@@ -276,9 +296,10 @@ template <class Stream>
 void StreamConnection<Stream>::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
+  NoDeadline();
   beast::error_code ec;
-  Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
-  Lowest().close();
+  Lowest().shutdown(tcp::socket::shutdown_send, ec);
+  Lowest().close(ec);
 }
 
 template <class Stream>
@@ -315,21 +336,21 @@ std::vector<std::shared_ptr<Connection>> ConnectionRegistry::CloseAll() {
 namespace {
 
 template <class Stream>
-void Launch(ServerCore& core, Socket socket, TlsContextPtr context) {
+void Launch(ServerCore& core, Socket socket, TlsContextPtr context, DeadlineSweeper& sweeper) {
   const std::uint64_t id = core.next_connection_id.fetch_add(1);
-  auto connection =
-      std::make_shared<StreamConnection<Stream>>(core, std::move(socket), id, std::move(context));
+  auto connection = std::make_shared<StreamConnection<Stream>>(core, std::move(socket), id,
+                                                               std::move(context), sweeper);
   if (!core.registry.Add(id, connection)) return;  // stopping: dropped, the socket closes
   connection->Start();
 }
 
 }  // namespace
 
-void StartConnection(ServerCore& core, Socket socket) {
+void StartConnection(ServerCore& core, Socket socket, DeadlineSweeper& sweeper) {
   // Each connection takes the context current at accept time (a SIGHUP reload swaps it for
   // later connections only).
-  if (core.tls) return Launch<TlsStream>(core, std::move(socket), core.tls->Current());
-  Launch<PlainStream>(core, std::move(socket), nullptr);
+  if (core.tls) return Launch<TlsStream>(core, std::move(socket), core.tls->Current(), sweeper);
+  Launch<PlainStream>(core, std::move(socket), nullptr, sweeper);
 }
 
 void ShutdownConnection(const std::shared_ptr<Connection>& connection) { connection->Shutdown(); }

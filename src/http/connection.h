@@ -20,6 +20,7 @@ class logger;
 }
 
 #include "http/address_filter.h"
+#include "http/deadline_sweeper.h"
 #include "http/handlers/api.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -28,10 +29,11 @@ class logger;
 
 namespace jwtd::http {
 
-// One connection, plain or TLS (connection.cc); the registry only needs to close it.
-class Connection {
+// One connection, plain or TLS (connection.cc); the registry only needs to close it, the
+// sweeper to enforce its deadlines.
+class Connection : public Watched {
  public:
-  virtual ~Connection() = default;
+  ~Connection() override = default;
   // See ShutdownConnection.
   virtual void Shutdown() = 0;
 };
@@ -78,8 +80,9 @@ using Socket =
     boost::asio::ip::tcp::socket::rebind_executor<boost::asio::io_context::executor_type>::other;
 
 // Takes over `socket` (whose executor is an io_context run by one thread) and starts reading; with
-// core.tls, after a TLS handshake that must finish within read_timeout.
-void StartConnection(ServerCore& core, Socket socket);
+// core.tls, after a TLS handshake that must finish within read_timeout. `sweeper` is that
+// io_context's: it enforces the connection's timeouts.
+void StartConnection(ServerCore& core, Socket socket, DeadlineSweeper& sweeper);
 // Closes the connection if it waits for a request; else lets the current exchange finish
 // and closes afterwards. Dispatches to the connection's io_context.
 void ShutdownConnection(const std::shared_ptr<Connection>& connection);

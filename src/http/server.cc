@@ -11,11 +11,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -104,6 +106,11 @@ class ServerImpl final : public Server {
         acceptor_(asio::make_strand(*contexts_.front())) {
     // Keeps every context's run() going while it has no connection yet; released by DoStop.
     for (auto& ioc : contexts_) keep_running_.emplace_back(ioc->get_executor());
+    const auto tick = SweepTick(core_.api.options);
+    for (auto& ioc : contexts_) {
+      sweepers_.push_back(std::make_unique<DeadlineSweeper>(*ioc, tick));
+      sweepers_.back()->Start();
+    }
   }
 
   ~ServerImpl() override { core_.pool.Shutdown(); }
@@ -155,6 +162,14 @@ class ServerImpl final : public Server {
   }
 
  private:
+  // A timeout takes effect up to one tick late: a quarter of the shortest, within [10 ms, 1 s].
+  static std::chrono::milliseconds SweepTick(const ServerOptions& o) {
+    using std::chrono::milliseconds;
+    const auto shortest = std::chrono::duration_cast<milliseconds>(
+        std::min<std::chrono::steady_clock::duration>(o.read_timeout, o.idle_timeout));
+    return std::clamp(shortest / 4, milliseconds(10), milliseconds(1000));
+  }
+
   static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(unsigned n) {
     std::vector<std::unique_ptr<asio::io_context>> contexts;
     for (unsigned i = 0; i < n; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
@@ -162,12 +177,12 @@ class ServerImpl final : public Server {
   }
 
   void Accept() {
-    asio::io_context& next = *contexts_[next_context_++ % contexts_.size()];
-    acceptor_.async_accept(next.get_executor(),
-                           [this](boost::system::error_code ec, Socket socket) {
+    const std::size_t i = next_context_++ % contexts_.size();
+    acceptor_.async_accept(contexts_[i]->get_executor(),
+                           [this, i](boost::system::error_code ec, Socket socket) {
                              if (ec == asio::error::operation_aborted || !acceptor_.is_open())
                                return;
-                             if (!ec) StartConnection(core_, std::move(socket));
+                             if (!ec) StartConnection(core_, std::move(socket), *sweepers_[i]);
                              // Errors such as EMFILE are transient: keep accepting.
                              if (ec) spdlog::warn("accept failed: {}", ec.message());
                              Accept();
@@ -183,6 +198,7 @@ class ServerImpl final : public Server {
     for (auto& connection : core_.registry.CloseAll()) ShutdownConnection(connection);
     // No connection comes any more: each context returns once its own connections are done.
     for (auto& guard : keep_running_) guard.reset();
+    for (auto& sweeper : sweepers_) sweeper->Stop();
     spdlog::info("http server stopping");
   }
 
@@ -193,6 +209,8 @@ class ServerImpl final : public Server {
   // executor_work_guard is not thread-safe: created in the constructor, reset on the acceptor's
   // strand (DoStop) before Run() returns.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+  // One per context, same index; destroyed before contexts_ (their timers belong to them).
+  std::vector<std::unique_ptr<DeadlineSweeper>> sweepers_;
   tcp::acceptor acceptor_;
   std::size_t next_context_ = 0;  // on the acceptor's strand
   std::uint16_t port_ = 0;

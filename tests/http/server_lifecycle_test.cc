@@ -1,9 +1,17 @@
 // Connection handling: keep-alive, the read and idle timeouts (a slow or half-open client is
 // dropped and others are still served), the bounded worker queue (503), graceful Stop with a
 // request in flight, and static files.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/json.hpp>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "server_fixture.h"
 
@@ -56,6 +64,54 @@ TEST_F(ServerTest, IdleKeepAliveIsClosedAfterIdleTimeout) {
   ASSERT_TRUE(c.WaitClosed(milliseconds(6000)));
   const auto waited = std::chrono::duration_cast<milliseconds>(Steady::now() - start);
   EXPECT_GE(waited.count(), 2500);  // idle_timeout is 3000 ms, longer than read_timeout
+}
+
+// A client that sends requests but never reads the answers: once the server's writes stall,
+// the connection is dropped after read_timeout, so the client receives only what the socket
+// buffers held, then the end of the stream. Without the write timeout it would receive every
+// answer as soon as it starts reading.
+TEST_F(ServerTest, ClientThatNeverReadsIsDroppedAfterReadTimeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  const int small = 4096;  // a small receive window: the server's writes stall sooner
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const timeval send_timeout{2, 0};  // the requests fit in buffers; never block the test long
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout), 0);
+  constexpr int kRequests = 3000;  // /metrics answers are KiBs: far more than the buffers hold
+  std::string requests;
+  for (int i = 0; i < kRequests; ++i) requests += "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::size_t sent = 0;
+  while (sent < requests.size()) {
+    const ssize_t n = ::send(fd, requests.data() + sent, requests.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server stopped reading: its writes are stalled
+    sent += static_cast<std::size_t>(n);
+  }
+  std::this_thread::sleep_for(milliseconds(3000));  // read_timeout (1500 ms) and a sweep tick
+
+  const timeval recv_timeout{5, 0};
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &recv_timeout, sizeof recv_timeout), 0);
+  std::string got;
+  char buf[65536];
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  const int error = n < 0 ? errno : 0;
+  ::close(fd);
+  // The server closed with requests unread, so the end may come as a reset.
+  EXPECT_TRUE(n == 0 || error == ECONNRESET)
+      << "the server did not close the connection: " << std::strerror(error);
+  std::size_t answers = 0;
+  for (auto at = got.find("HTTP/1.1 200"); at != std::string::npos;
+       at = got.find("HTTP/1.1 200", at + 1)) {
+    ++answers;
+  }
+  EXPECT_GT(answers, 0u);
+  EXPECT_LT(answers, static_cast<std::size_t>(kRequests));
+  EXPECT_EQ(Get("/healthz").status, 200);  // and the server still serves others
 }
 
 TEST_F(ServerTest, FullWorkerQueueAnswers503) {
