@@ -86,8 +86,7 @@ Response Exchange(ServerCore& core, std::string_view bytes, std::uint64_t n) {
                           ? jwtd::http::RunDeferred(outcome.job(), request.request_id)
                           : std::move(outcome.response());
   core.metrics.RecordRequest(route, response.status, 1000);
-  core.access_log->info("request id={} client={} method={} route={} status={} latency_us={}",
-                        request.request_id, request.client_address, request.method,
+  core.access_log.Write(request.request_id, request.client_address, request.method,
                         core.metrics.RouteName(route), response.status, 1);
   std::string wire =
       jwtd::http::SerializeResponse(std::move(response), request.request_id, false, false);
@@ -120,7 +119,7 @@ struct World {
     ::dup2(null_fd, STDERR_FILENO);  // the access sink writes to fd 2
     spdlog::set_level(spdlog::level::warn);
     spdlog::register_logger(
-        jwtd::http::MakeAccessLogger("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::level::info));
+        jwtd::http::MakeAccessLogger(jwtd::http::kAccessPattern, spdlog::level::info));
     char templ[] = "/tmp/jwtd-exchange-bench.XXXXXX";
     if (mkdtemp(templ) == nullptr) Fail("mkdtemp");
     dir = templ;

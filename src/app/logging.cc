@@ -13,7 +13,7 @@ Result<void> SetupLogging(const std::string& level) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest,
                  "log.level: unknown level \"" + level + "\" (trace, debug, info, warn, error)");
   }
-  constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l %v";
+  constexpr const char* kPattern = http::kAccessPattern;  // one layout for both logs
   auto logger = spdlog::stderr_logger_mt("jwtd");
   logger->set_pattern(kPattern, spdlog::pattern_time_type::utc);
   logger->set_level(parsed);

@@ -2,9 +2,12 @@
 
 #include <spdlog/logger.h>
 #include <spdlog/pattern_formatter.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <ctime>
 #include <utility>
 
 namespace jwtd::http {
@@ -29,12 +32,21 @@ std::uint64_t BufferedFdSink::dropped() {
 void BufferedFdSink::sink_it_(const spdlog::details::log_msg& msg) {
   spdlog::memory_buf_t line;
   formatter_->format(msg, line);
+  Append(std::string_view(line.data(), line.size()));
+}
+
+void BufferedFdSink::AppendLine(std::string_view line) {
+  std::lock_guard lock(mutex_);
+  Append(line);
+}
+
+void BufferedFdSink::Append(std::string_view line) {
   if (pending_.size() + line.size() > max_pending_) {
     ++dropped_;
     return;
   }
   const bool was_below = pending_.size() < kBatchBytes;
-  pending_.append(line.data(), line.size());
+  pending_.append(line);
   // Wake the writer once per batch, not per line (a wake-up costs more than the line).
   if (was_below && pending_.size() >= kBatchBytes) wake_.notify_one();
 }
@@ -77,14 +89,80 @@ void BufferedFdSink::WriteAll(const std::string& bytes) const {
 }
 
 std::shared_ptr<spdlog::logger> MakeAccessLogger(const std::string& pattern,
-                                                 spdlog::level::level_enum level) {
+                                                 spdlog::level::level_enum level, int fd) {
   constexpr std::size_t kMaxPending = 4 * 1024 * 1024;
-  auto sink = std::make_shared<BufferedFdSink>(STDERR_FILENO, kMaxPending);
+  auto sink = std::make_shared<BufferedFdSink>(fd, kMaxPending);
   sink->set_formatter(
       std::make_unique<spdlog::pattern_formatter>(pattern, spdlog::pattern_time_type::utc));
+  sink->set_standard_layout(pattern == kAccessPattern);
   auto logger = std::make_shared<spdlog::logger>("access", std::move(sink));
   logger->set_level(level);
   return logger;
+}
+
+namespace {
+
+// "2026-11-24T05:04:49." for the current second, recomputed when the second changes: gmtime
+// and strftime once a second per thread instead of per line.
+struct DatePrefix {
+  std::int64_t second = -1;
+  char text[32] = {};
+  std::size_t size = 0;
+};
+
+void AppendTimestamp(std::string& out) {
+  thread_local DatePrefix cache;
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  if (now.tv_sec != cache.second) {
+    std::tm utc{};
+    const std::time_t t = now.tv_sec;
+    ::gmtime_r(&t, &utc);
+    cache.size = std::strftime(cache.text, sizeof cache.text, "%Y-%m-%dT%H:%M:%S.", &utc);
+    cache.second = now.tv_sec;
+  }
+  out.append(cache.text, cache.size);
+  const long ms = now.tv_nsec / 1'000'000;
+  const char millis[4] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                          static_cast<char>('0' + ms % 10), 'Z'};
+  out.append(millis, sizeof millis);
+}
+
+void AppendNumber(std::string& out, std::int64_t n) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+}
+
+}  // namespace
+
+AccessLog::AccessLog(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)) {
+  const auto& sinks = logger_->sinks();
+  if (sinks.size() != 1) return;
+  auto* sink = dynamic_cast<BufferedFdSink*>(sinks.front().get());
+  if (sink != nullptr && sink->standard_layout()) fast_ = sink;
+}
+
+void AccessLog::Write(std::string_view request_id, std::string_view client, std::string_view method,
+                      std::string_view route, int status, std::int64_t latency_us) const {
+  if (!logger_->should_log(spdlog::level::info)) return;
+  if (fast_ == nullptr) {
+    logger_->info("request id={} client={} method={} route={} status={} latency_us={}", request_id,
+                  client, method, route, status, latency_us);
+    return;
+  }
+  thread_local std::string line;  // its capacity is reused: no allocation per request
+  line.clear();
+  AppendTimestamp(line);
+  line.append(" info request id=").append(request_id);
+  line.append(" client=").append(client);
+  line.append(" method=").append(method);
+  line.append(" route=").append(route);
+  line.append(" status=");
+  AppendNumber(line, status);
+  line.append(" latency_us=");
+  AppendNumber(line, latency_us);
+  line.push_back('\n');
+  fast_->AppendLine(line);
 }
 
 }  // namespace jwtd::http

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace jwtd::http {
@@ -39,16 +40,25 @@ class BufferedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
 
   std::uint64_t dropped();  // lines dropped so far because the buffer was full
 
+  // Appends one finished line (its end of line included), as sink_it_ does with a formatted
+  // message: AccessLog's way past spdlog's pattern machinery.
+  void AppendLine(std::string_view line);
+  // Whether the formatter is kAccessPattern's, so AccessLog may write lines itself.
+  bool standard_layout() const { return standard_layout_; }
+  void set_standard_layout(bool standard) { standard_layout_ = standard; }
+
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
   void flush_() override;
 
  private:
+  void Append(std::string_view line);  // with mutex_ held
   void WriterLoop();
   void WriteAll(const std::string& bytes) const;
 
   const int fd_;
   const std::size_t max_pending_;
+  bool standard_layout_ = false;  // set before the sink is shared
   // Guarded by base_sink::mutex_.
   std::string pending_;
   std::uint64_t dropped_ = 0;
@@ -59,9 +69,31 @@ class BufferedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::thread writer_;  // last: started once the rest is initialised
 };
 
-// An "access" logger for spdlog::register_logger: a BufferedFdSink on stderr with `pattern`
-// (spdlog syntax, UTC time) at `level`; 4 MiB of pending lines at most.
+// The layout of jwtd's log lines (spdlog pattern syntax, UTC): "2026-11-24T05:04:49.123Z info
+// <message>".
+inline constexpr const char* kAccessPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l %v";
+
+// An "access" logger for spdlog::register_logger: a BufferedFdSink on `fd` (stderr by default)
+// with `pattern` at `level`; 4 MiB of pending lines at most.
 std::shared_ptr<spdlog::logger> MakeAccessLogger(const std::string& pattern,
-                                                 spdlog::level::level_enum level);
+                                                 spdlog::level::level_enum level, int fd = 2);
+
+// The access log's one line per request, at info level. On a logger from MakeAccessLogger with
+// kAccessPattern the line is formatted here, straight into a stack buffer with a per-thread
+// cached date, and appended to the sink (byte for byte what the pattern gives: spdlog's
+// runtime format and pattern passes cost ~0.2 us per request); on any other logger it goes
+// through logger->info. Never a token, cookie, password or Authorization header: only these
+// fields. Thread-safe.
+class AccessLog {
+ public:
+  explicit AccessLog(std::shared_ptr<spdlog::logger> logger);
+  void Write(std::string_view request_id, std::string_view client, std::string_view method,
+             std::string_view route, int status, std::int64_t latency_us) const;
+  spdlog::logger& logger() const { return *logger_; }
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+  BufferedFdSink* fast_ = nullptr;  // the logger's only sink, when standard_layout()
+};
 
 }  // namespace jwtd::http

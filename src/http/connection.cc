@@ -306,8 +306,7 @@ template <class Stream>
 void StreamConnection<Stream>::Log(const Response& response, std::size_t route,
                                    std::int64_t nanos) const {
   // Never a token, cookie, password or Authorization header: only these fields.
-  core_.access_log->info("request id={} client={} method={} route={} status={} latency_us={}",
-                         request_id_, client_, method_, core_.metrics.RouteName(route),
+  core_.access_log.Write(request_id_, client_, method_, core_.metrics.RouteName(route),
                          response.status, nanos / 1000);
 }
 

@@ -15,10 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace spdlog {
-class logger;
-}
-
+#include "http/access_log.h"
 #include "http/address_filter.h"
 #include "http/deadline_sweeper.h"
 #include "http/handlers/api.h"
@@ -69,9 +66,9 @@ struct ServerCore {
   const std::unique_ptr<TlsContextHolder> tls;  // null: plain HTTP
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> next_connection_id{1};
-  // The access log: the logger named "access" when the application registered one (so its
-  // level and sink can be set apart), else the default logger. Not owned here when null.
-  std::shared_ptr<spdlog::logger> access_log;
+  // The access log: on the logger named "access" when the application registered one (so its
+  // level and sink can be set apart), else on the default logger.
+  const AccessLog access_log;
 };
 
 // A socket bound to its io_context's executor type, not the type-erased any_io_executor: every

@@ -226,10 +226,9 @@ ServerCore::ServerCore(ServerOptions options, ServerDeps deps, AddressFilter met
       route_metrics(RouteMetrics(router, metrics)),
       pool(WorkersOrDefault(api.options.worker_threads), api.options.max_queued_jobs),
       trusted_proxies(std::move(proxies)),
-      tls(std::move(tls_holder)) {
+      tls(std::move(tls_holder)),
+      access_log(spdlog::get("access") ? spdlog::get("access") : spdlog::default_logger()) {
   api.metrics = &metrics;
-  access_log = spdlog::get("access");
-  if (!access_log) access_log = spdlog::default_logger();
   api.queue_depth = [this] { return pool.queued(); };
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <regex>
 #include <string>
 #include <thread>
 
@@ -81,6 +82,43 @@ TEST(BufferedFdSinkTest, DestructionWritesWhatIsPending) {
     logger->info("last words");
   }
   EXPECT_EQ(pipe.ReadUntil("last words\n"), "last words\n");
+}
+
+// AccessLog formats its lines itself on MakeAccessLogger's logger: they must be what spdlog's
+// pattern gives for the same message, timestamp layout included.
+TEST(AccessLogTest, OwnLineLayoutIsThePatternsLayout) {
+  Pipe pipe;
+  auto logger = MakeAccessLogger(kAccessPattern, spdlog::level::info, pipe.write_end());
+  const AccessLog log(logger);
+  log.Write("id-1", "192.0.2.7", "GET", "/v1/me", 200, 42);
+  logger->info("request id={} client={} method={} route={} status={} latency_us={}", "id-1",
+               "192.0.2.7", "GET", "/v1/me", 200, 42);
+  logger->info("end");
+  logger->flush();
+  const std::string text = pipe.ReadUntil("info end\n");
+  const auto newline = text.find('\n');
+  ASSERT_NE(newline, std::string::npos) << text;
+  const std::string first = text.substr(0, newline);
+  const std::string second = text.substr(newline + 1, text.find('\n', newline + 1) - newline - 1);
+  const std::regex layout(
+      R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info request id=id-1 client=192\.0\.2\.7 )"
+      R"(method=GET route=/v1/me status=200 latency_us=42)");
+  EXPECT_TRUE(std::regex_match(first, layout)) << first;
+  EXPECT_TRUE(std::regex_match(second, layout)) << second;
+  // The same second, most likely; the part after the timestamp always.
+  EXPECT_EQ(first.substr(24), second.substr(24));
+}
+
+TEST(AccessLogTest, RespectsTheLoggersLevel) {
+  Pipe pipe;
+  auto logger = MakeAccessLogger(kAccessPattern, spdlog::level::warn, pipe.write_end());
+  const AccessLog log(logger);
+  log.Write("id-2", "192.0.2.7", "GET", "/v1/me", 200, 1);
+  logger->warn("marker");
+  logger->flush();
+  const std::string got = pipe.ReadUntil("marker\n");
+  EXPECT_EQ(got.find("id-2"), std::string::npos) << got;
+  EXPECT_NE(got.find("marker"), std::string::npos) << got;
 }
 
 }  // namespace
