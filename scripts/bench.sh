@@ -35,10 +35,10 @@ done
 
 if ((QUICK)); then
   RUNS=${RUNS:-1}; DURATION=${DURATION:-1s}; CURVE_DURATION=1s; STATE_SESSIONS=200
-  TOTAL_STEPS=22; BENCH_MODE=quick
+  TOTAL_STEPS=23; BENCH_MODE=quick
 else
   RUNS=${RUNS:-3}; DURATION=${DURATION:-4s}; CURVE_DURATION=3s; STATE_SESSIONS=1000
-  TOTAL_STEPS=24; BENCH_MODE=full
+  TOTAL_STEPS=25; BENCH_MODE=full
 fi
 CONNS=${CONNS:-64}
 BUILD_DIR=${BUILD_DIR:-$TOP/build/release}
@@ -92,6 +92,7 @@ start_redis
 start_postgres
 config_matrix
 peers_http  # right after jwtd's GET /v1/me runs: the ratio compares close moments of the machine
+me_one_io_thread
 floor_http
 refresh_benchmarks
 propagation

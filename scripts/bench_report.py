@@ -99,24 +99,35 @@ def ratios(res):
             add(f"{alg} verify vs raw OpenSSL", j / raw, f"{100 * j / raw:.0f} %", ">= 90 %",
                 j / raw >= 0.9)
     me = res.get("http", "denylist+version", "sqlite", "me_req_s")
+    me1 = res.get("http", "denylist+version:io1", "sqlite", "me_req_s")
     p99 = res.med("http", "denylist+version", "sqlite", "me_p99_ms")
+    p99_1 = res.med("http", "denylist+version:io1", "sqlite", "me_p99_ms")
     for peer in ("express:jsonwebtoken-keyobject:redis", "express:jsonwebtoken:redis"):
         pr = res.med("http_peers", peer, "-", "me_req_s")
+        label = report_text.PEER_LABELS.get(peer, peer)
+        if me1 and pr:
+            r = me1["median"] / pr
+            add(f"GET /v1/me, one I/O thread like the peer (`server.io_threads=1`), vs {label}",
+                r, f"{r:.1f}x ({num(me1['median'])} vs {num(pr)} req/s)", ">= 10x", r >= 10)
         if me and pr:
             r = me["median"] / pr
-            add(f"GET /v1/me vs {report_text.PEER_LABELS.get(peer, peer)}", r, f"{r:.1f}x "
-                f"({num(me['median'])} vs {num(pr)} req/s)", ">= 10x", r >= 10)
+            add(f"GET /v1/me, default I/O threads (one per core: 2 next to wrk), vs {label}", r,
+                f"{r:.1f}x ({num(me['median'])} vs {num(pr)} req/s)", "(same run)", None)
     floor = res.med("http_peers", "floor:epoll", "-", "me_req_s")
     peer = res.med("http_peers", "express:jsonwebtoken-keyobject:redis", "-", "me_req_s")
-    if me and floor:
-        add("GET /v1/me vs the machine's floor (fixed-answer epoll responder)",
-            me["median"] / floor, f"{100 * me['median'] / floor:.0f} % of {num(floor)} req/s",
-            "(same run)", None)
+    for run, label in ((me1, "one I/O thread"), (me, "default I/O threads")):
+        if run and floor:
+            add(f"GET /v1/me ({label}) vs the machine's floor (fixed-answer epoll responder)",
+                run["median"] / floor,
+                f"{100 * run['median'] / floor:.0f} % of {num(floor)} req/s", "(same run)", None)
     if floor and peer:
         add("10x the key-object peer vs the floor", 10 * peer / floor,
             f"{num(10 * peer)} req/s needed, floor {num(floor)} req/s: "
             + ("above the floor, unreachable here" if 10 * peer > floor else "below the floor"),
             "(same run)", None)
+    if p99_1 is not None:
+        add("GET /v1/me p99 at 64 connections (SQLite, default, one I/O thread)", p99_1,
+            f"{p99_1:.2f} ms", "<= 5 ms", p99_1 <= 5)
     if p99 is not None:
         add("GET /v1/me p99 at 64 connections (SQLite, default)", p99, f"{p99:.2f} ms", "<= 5 ms",
             p99 <= 5)
@@ -160,7 +171,9 @@ def charts(res):
             series.append((label, vals))
     out["verify_peers.svg"] = svg.bars("JWT verify ops/s, one thread: jwtd vs peers (log scale)",
                                        "verifies/s", ALGS, series, log=True)
-    http = [("jwtd (default, SQLite)", res.spread("http", "denylist+version", "sqlite", "me_req_s"))]
+    http = [("jwtd (default, SQLite)", res.spread("http", "denylist+version", "sqlite", "me_req_s")),
+            ("jwtd, one I/O thread", res.spread("http", "denylist+version:io1", "sqlite",
+                                                "me_req_s"))]
     for name, label in report_text.PEER_LABELS.items():
         s = res.spread("http_peers", name, "-", "me_req_s")
         if s:

@@ -124,3 +124,21 @@ config_matrix() {
     done
   done
 }
+
+# me_one_io_thread: the default configuration (SQLite, denylist + version) with
+# server.io_threads=1, i.e. one event loop as the Node peers have, leaving wrk the other core of
+# the two. Measured next to the peers (scripts/bench.sh runs it right after them): with an I/O
+# thread per core (the default) jwtd's two threads and wrk contend for two cores.
+me_one_io_thread() {
+  progress "GET /v1/me, default configuration with one I/O thread (server.io_threads=1)"
+  start_jwtd "io1-sqlite" sqlite '["denylist","version"]' --set server.io_threads=1
+  register_user "$J_BASE"
+  local token lines=$WORK/me-io1-sqlite.jsonl
+  token=$(login_token "$J_BASE")
+  wrk_get_runs "$J_BASE/v1/me" "$token" >"$lines"
+  record http "denylist+version:io1" sqlite me_req_s req/s $(runs_of req_per_s <"$lines")
+  record http "denylist+version:io1" sqlite me_p50_ms ms $(runs_of p50_ms <"$lines")
+  record http "denylist+version:io1" sqlite me_p99_ms ms $(runs_of p99_ms <"$lines")
+  record http "denylist+version:io1" sqlite me_errors count $(runs_of errors <"$lines")
+  stop_pid "$J_PID"
+}

@@ -105,6 +105,13 @@ def _http(res, cell, num):
            f"{cell(res, ('http', 'denylist+version', 'sqlite', 'me_req_s'))} | "
            f"{num(res.med('http', 'denylist+version', 'sqlite', 'me_p50_ms'), 2)} | "
            f"{num(res.med('http', 'denylist+version', 'sqlite', 'me_p99_ms'), 2)} | — |"]
+    one = res.med("http", "denylist+version:io1", "sqlite", "me_req_s")
+    if one:
+        out.append(f"| jwtd, the same with one I/O thread (`server.io_threads=1`) | "
+                   f"{cell(res, ('http', 'denylist+version:io1', 'sqlite', 'me_req_s'))} | "
+                   f"{num(res.med('http', 'denylist+version:io1', 'sqlite', 'me_p50_ms'), 2)} | "
+                   f"{num(res.med('http', 'denylist+version:io1', 'sqlite', 'me_p99_ms'), 2)} | "
+                   f"{jwtd / one:.2f}x |")
     for name, label in PEER_LABELS.items():
         r = res.med("http_peers", name, "-", "me_req_s")
         if r is None:
@@ -226,6 +233,14 @@ that write a fixed answer shaped like jwtd's for every request terminator they r
 parsing, routing, token or timer. It is what the kernel's loopback TCP and wrk itself leave
 on these two cores: no server can pass it on this machine, so a req/s target above it cannot
 be met here by any implementation.
+
+jwtd runs twice: with its default of one I/O thread per core, and with `server.io_threads=1`.
+The Node peers are one event loop each, and wrk is one thread too: on two cores, one I/O
+thread gives server and load generator a core each, while two I/O threads and wrk take turns
+on two cores (more context switches and idle gaps while each waits for the other; measured
+~17 % idle CPU). A deployment where jwtd has the machine to itself keeps the default; the
+one-thread row is the like-for-like comparison with the peers here, and the target is read
+on it. The last column compares the default with each row.
 
 {_http(res, cell, num)}
 

@@ -42,6 +42,7 @@ def expected():
         keys.append(("refresh", "denylist+version", store, "refresh_req_s"))
     keys.append(("http_peers", "express:jsonwebtoken-keyobject:redis", "-", "me_req_s"))
     keys.append(("http_peers", "floor:epoll", "-", "me_req_s"))
+    keys.append(("http", "denylist+version:io1", "sqlite", "me_req_s"))
     return keys
 
 
