@@ -228,7 +228,7 @@ std::vector<Option> BuildOptions() {
           1 << 20, "largest request header block accepted (431 beyond)"),
       IntOpt<std::int64_t>(
           "server.read_timeout_ms", [](Config & c) -> auto& { return c.read_timeout_ms; }, 100,
-          600'000, "time a client has to send a whole request"),
+          600'000, "time a client has to send a whole request, and to take a response"),
       IntOpt<std::int64_t>(
           "server.idle_timeout_ms", [](Config & c) -> auto& { return c.idle_timeout_ms; }, 100,
           3'600'000, "keep-alive connections idle longer are closed"),
