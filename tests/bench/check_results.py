@@ -96,7 +96,8 @@ def check_outputs(d):
     ratios = json.load(open(os.path.join(d, "ratios.json")))
     names = " | ".join(t["name"] for t in ratios)
     for want in ("HS256 verify vs raw HMAC", "jwt-cpp", "ES256 verify vs raw OpenSSL",
-                 "GET /v1/me vs", "revocation check vs a Redis GET", "propagation p99",
+                 "GET /v1/me, one I/O thread like the peer", "GET /v1/me, default I/O threads",
+                 "revocation check vs a Redis GET", "propagation p99",
                  "refresh/s on SQLite", "refresh/s on PostgreSQL", "1,000,000 denied jtis"):
         check(want in names, f"ratio/target '{want}' not computed")
     for t in ratios:
