@@ -35,10 +35,10 @@ done
 
 if ((QUICK)); then
   RUNS=${RUNS:-1}; DURATION=${DURATION:-1s}; CURVE_DURATION=1s; STATE_SESSIONS=200
-  TOTAL_STEPS=23; BENCH_MODE=quick
+  TOTAL_STEPS=24; BENCH_MODE=quick
 else
   RUNS=${RUNS:-3}; DURATION=${DURATION:-4s}; CURVE_DURATION=3s; STATE_SESSIONS=1000
-  TOTAL_STEPS=25; BENCH_MODE=full
+  TOTAL_STEPS=26; BENCH_MODE=full
 fi
 CONNS=${CONNS:-64}
 BUILD_DIR=${BUILD_DIR:-$TOP/build/release}
@@ -81,7 +81,7 @@ if [[ ${NO_BUILD:-0} != 1 ]]; then
   [[ -f $BUILD_DIR/build.ninja ]] ||
     cmake -S "$TOP" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD_DIR" -j1 --target jwtd jose_bench revocation_view_bench \
-    denylist_scaling_bench seed_sessions http_floor_server >/dev/null
+    denylist_scaling_bench seed_sessions http_floor_server http_exchange_bench >/dev/null
 fi
 
 echo "scripts/bench.sh ($BENCH_MODE): results in $OUT_DIR" >&2

@@ -125,6 +125,12 @@ def ratios(res):
             f"{num(10 * peer)} req/s needed, floor {num(floor)} req/s: "
             + ("above the floor, unreachable here" if 10 * peer > floor else "below the floor"),
             "(same run)", None)
+    ex, ex_allocs = res.med("exchange", "jwtd", "-", "me_ns"), res.med("exchange", "jwtd", "-", "me_allocs")
+    parse = res.med("exchange", "beast parser", "-", "me_ns")
+    if ex and parse and ex_allocs is not None:
+        add("GET /v1/me in process (parse, route, verify + check, log, write) vs Beast's parser alone",
+            ex / parse, f"{num(ex)} ns, {ex_allocs:.0f} allocations per request; parser "
+            f"{num(parse)} ns", "(same run)", None)
     if p99_1 is not None:
         add("GET /v1/me p99 at 64 connections (SQLite, default, one I/O thread)", p99_1,
             f"{p99_1:.2f} ms", "<= 5 ms", p99_1 <= 5)

@@ -4,7 +4,8 @@
   gbench_records.py RESULTS kind FILE
 kind: jose (verify ops/s per implementation and alg), view (revocation check, cached and
 uncached ES256 verify, Redis GET round trip, view memory), denylist (check ns and bytes per
-entry as the denylist grows). Every repetition is one run; the record keeps median/min/max."""
+entry as the denylist grows), exchange (GET /v1/me through jwtd's request path in process, ns
+and allocations per request, and Beast's parser alone). Every repetition is one run; the record keeps median/min/max."""
 import collections
 import json
 import re
@@ -76,10 +77,21 @@ def denylist(out, runs):
                  [b["rss_bytes_per_entry"] for b in bs])
 
 
+def exchange(out, runs):
+    for name, bs in runs.items():
+        if name == "BM_MeExchange":
+            emit(out, "exchange", "jwtd", "-", "me_ns", "ns", [ns(b) for b in bs])
+            emit(out, "exchange", "jwtd", "-", "me_allocs", "allocations",
+                 [b["allocs_per_req"] for b in bs])
+        elif name == "BM_ParseOnly":
+            emit(out, "exchange", "beast parser", "-", "me_ns", "ns", [ns(b) for b in bs])
+
+
 def main(results, kind, path):
     data = json.load(open(path))
     with open(results, "a") as out:
-        {"jose": jose, "view": view, "denylist": denylist}[kind](out, iterations(data))
+        {"jose": jose, "view": view, "denylist": denylist,
+         "exchange": exchange}[kind](out, iterations(data))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 # Micro-benchmarks (sourced by scripts/bench.sh): jose_bench (jwtd vs raw OpenSSL vs libjwt
 # verify), revocation_view_bench (check with 1 M denied jtis, cached/uncached ES256 verify,
-# Redis GET round trip), denylist_scaling_bench (check cost and memory as the denylist grows).
+# Redis GET round trip), denylist_scaling_bench (check cost and memory as the denylist grows),
+# http_exchange_bench (GET /v1/me through the request path in process, without sockets).
 # Pinned to one core like scripts/bench-jose.sh; QUICK: one short repetition.
 micro_benchmarks() {
   local reps=3 min_time=0.2 pin=() deny_filter='BM_Check/'
@@ -25,4 +26,9 @@ micro_benchmarks() {
     --benchmark_filter="$deny_filter" \
     >"$OUT_DIR/denylist_scaling_bench.json" 2>"$WORK/denylist_scaling_bench.err"
   "$PY" "$TOP/scripts/bench/gbench_records.py" "$RESULTS" denylist "$OUT_DIR/denylist_scaling_bench.json"
+
+  progress "GET /v1/me request path in process: parse, route, verify, log, write (http_exchange_bench)"
+  "${pin[@]}" "$BENCH_BIN/http_exchange_bench" "${common[@]}" --benchmark_min_time="$min_time" \
+    >"$OUT_DIR/http_exchange_bench.json" 2>"$WORK/http_exchange_bench.err"
+  "$PY" "$TOP/scripts/bench/gbench_records.py" "$RESULTS" exchange "$OUT_DIR/http_exchange_bench.json"
 }

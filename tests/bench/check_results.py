@@ -43,6 +43,9 @@ def expected():
     keys.append(("http_peers", "express:jsonwebtoken-keyobject:redis", "-", "me_req_s"))
     keys.append(("http_peers", "floor:epoll", "-", "me_req_s"))
     keys.append(("http", "denylist+version:io1", "sqlite", "me_req_s"))
+    keys.append(("exchange", "jwtd", "-", "me_ns"))
+    keys.append(("exchange", "jwtd", "-", "me_allocs"))
+    keys.append(("exchange", "beast parser", "-", "me_ns"))
     return keys
 
 
