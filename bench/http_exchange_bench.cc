@@ -127,7 +127,6 @@ struct World {
     ko.directory = (dir / "keys").string();
     ko.verify.issuer = "http://127.0.0.1:8080";
     ko.verify.audiences = {"jwtd"};
-    ko.verify.typ = "at+jwt";
     auto ring = jwtd::auth::KeyRing::Open(ko, &clock);
     if (!ring.ok()) Fail("key ring");
     keys = std::move(*ring);

@@ -1,12 +1,12 @@
 #include "http/access_log.h"
 
+#include <fmt/format.h>
 #include <spdlog/logger.h>
 #include <spdlog/pattern_formatter.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <ctime>
 #include <utility>
 
@@ -128,11 +128,6 @@ void AppendTimestamp(std::string& out) {
   out.append(millis, sizeof millis);
 }
 
-void AppendNumber(std::string& out, std::int64_t n) {
-  char digits[24];
-  out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
-}
-
 }  // namespace
 
 AccessLog::AccessLog(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)) {
@@ -158,9 +153,9 @@ void AccessLog::Write(std::string_view request_id, std::string_view client, std:
   line.append(" method=").append(method);
   line.append(" route=").append(route);
   line.append(" status=");
-  AppendNumber(line, status);
+  line.append(fmt::format_int(status).c_str());
   line.append(" latency_us=");
-  AppendNumber(line, latency_us);
+  line.append(fmt::format_int(latency_us).c_str());
   line.push_back('\n');
   fast_->AppendLine(line);
 }

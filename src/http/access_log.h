@@ -89,7 +89,6 @@ class AccessLog {
   explicit AccessLog(std::shared_ptr<spdlog::logger> logger);
   void Write(std::string_view request_id, std::string_view client, std::string_view method,
              std::string_view route, int status, std::int64_t latency_us) const;
-  spdlog::logger& logger() const { return *logger_; }
 
  private:
   std::shared_ptr<spdlog::logger> logger_;

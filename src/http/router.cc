@@ -11,6 +11,25 @@ bool IsPlaceholder(std::string_view seg) {
   return seg.size() >= 2 && seg.front() == '{' && seg.back() == '}';
 }
 
+// Calls add(segment) for each segment of `path` until it returns false: "" and "/" give none; a
+// path not starting with '/' is one segment. SplitPath and SplitInto differ only in where the
+// segments go.
+template <class Add>
+void ForEachSegment(std::string_view path, Add add) {
+  if (path.empty()) return;
+  if (path.front() != '/') {
+    add(path);
+    return;
+  }
+  path.remove_prefix(1);
+  if (path.empty()) return;
+  while (true) {
+    const auto slash = path.find('/');
+    if (!add(path.substr(0, slash)) || slash == std::string_view::npos) return;
+    path.remove_prefix(slash + 1);
+  }
+}
+
 // Up to kMaxSegments segments of a path without allocating; a path with more matches no route
 // (Add refuses longer patterns).
 constexpr std::size_t kMaxSegments = 16;
@@ -20,29 +39,16 @@ struct Segments {
   bool overflow = false;
 };
 
-// As SplitPath: "" and "/" give none; a path not starting with '/' is one segment.
 Segments SplitInto(std::string_view path) {
   Segments out;
-  auto add = [&out](std::string_view seg) {
+  ForEachSegment(path, [&out](std::string_view seg) {
     if (out.size == kMaxSegments) {
       out.overflow = true;
-      return;
+      return false;
     }
     out.at[out.size++] = seg;
-  };
-  if (path.empty()) return out;
-  if (path.front() != '/') {
-    add(path);
-    return out;
-  }
-  path.remove_prefix(1);
-  if (path.empty()) return out;
-  while (!out.overflow) {
-    const auto slash = path.find('/');
-    add(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
+    return true;
+  });
   return out;
 }
 
@@ -65,18 +71,10 @@ bool Matches(const Route& route, const Segments& path) {
 
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> out;
-  if (path.empty() || path.front() != '/') {
-    if (!path.empty()) out.push_back(path);
-    return out;
-  }
-  path.remove_prefix(1);
-  if (path.empty()) return out;
-  while (true) {
-    const auto slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
+  ForEachSegment(path, [&out](std::string_view seg) {
+    out.push_back(seg);
+    return true;
+  });
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "json_sax.h"
 
+#include "jwtd/jose/json_text.h"
+
 namespace jwtd::jose::json {
 
 bool IsValidUtf8(std::string_view s) {

@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "jwtd/error.h"
-#include "jwtd/jose/json_text.h"  // AppendQuoted, for this header's users
 
 namespace jwtd::jose::json {
 

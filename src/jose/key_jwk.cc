@@ -11,6 +11,7 @@
 
 #include "json_sax.h"
 #include "jwtd/jose/base64url.h"
+#include "jwtd/jose/json_text.h"
 #include "key_impl.h"
 
 namespace jwtd::jose {

@@ -5,6 +5,7 @@
 #include "jws_crypto.h"
 #include "jws_parse.h"
 #include "jwtd/jose/base64url.h"
+#include "jwtd/jose/json_text.h"
 #include "key_impl.h"
 
 namespace jwtd::jose {

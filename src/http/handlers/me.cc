@@ -1,6 +1,6 @@
 // GET /v1/me — the protected resource of api.md: {"sub","username","sid","ver"}. Answered on
 // the I/O thread (Authenticate does no I/O) once the user's name is cached.
-#include <charconv>
+#include <fmt/format.h>
 
 #include "http/error_mapping.h"
 #include "http/handlers/handlers.h"
@@ -9,25 +9,19 @@
 namespace jwtd::http {
 namespace {
 
-void AppendInt(std::int64_t n, std::string* out) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  out->append(digits, end);
-}
-
 // The document is written directly: the most frequent answer of the API, and a JSON DOM cost
 // more than the rest of the handler (docs/benchmarks.md, http_exchange_bench).
 Response MeJson(const auth::Principal& p, std::string_view username) {
   std::string body;
   body.reserve(48 + username.size() + p.sid.size());
   body.append(R"({"sub":")");
-  AppendInt(p.user_id, &body);
+  body.append(fmt::format_int(p.user_id).c_str());
   body.append(R"(","username":)");
   jose::json::AppendQuoted(username, &body);
   body.append(R"(,"sid":)");
   jose::json::AppendQuoted(p.sid, &body);
   body.append(R"(,"ver":)");
-  AppendInt(p.ver, &body);
+  body.append(fmt::format_int(p.ver).c_str());
   body.push_back('}');
   Response r = JsonResponse(200, std::move(body));
   r.With("Cache-Control", "no-store");
