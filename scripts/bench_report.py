@@ -123,7 +123,7 @@ def ratios(res):
     if floor and peer:
         add("10x the key-object peer vs the floor", 10 * peer / floor,
             f"{num(10 * peer)} req/s needed, floor {num(floor)} req/s: "
-            + ("above the floor, unreachable here" if 10 * peer > floor else "below the floor"),
+            + ("above this run's floor" if 10 * peer > floor else "below the floor"),
             "(same run)", None)
     ex, ex_allocs = res.med("exchange", "jwtd", "-", "me_ns"), res.med("exchange", "jwtd", "-", "me_allocs")
     parse = res.med("exchange", "beast parser", "-", "me_ns")

@@ -231,8 +231,9 @@ cache makes the repeat verify cheap), the peers an HS256 one: this measures the 
 The floor row is `bench/http/floor_server.cc` under the same wrk command: two epoll threads
 that write a fixed answer shaped like jwtd's for every request terminator they read — no
 parsing, routing, token or timer. It is what the kernel's loopback TCP and wrk itself leave
-on these two cores: no server can pass it on this machine, so a req/s target above it cannot
-be met here by any implementation.
+on these two cores: no server can pass it on this machine by more than the noise between runs
+(each row is measured at a different minute of a shared machine, so a server at the floor may
+show several percent above it).
 
 jwtd runs twice: with its default of one I/O thread per core, and with `server.io_threads=1`.
 The Node peers are one event loop each, and wrk is one thread too: on two cores, one I/O
