@@ -203,7 +203,7 @@ Response Exchange(World& w, Request& request) {
 
 std::string CookieValue(const Response& r, std::string_view name) {
   for (const auto& h : r.headers) {
-    if (!jwtd::http::EqualsIgnoreCase(h.name, "set-cookie")) continue;
+    if (!jwtd::http::EqualsIgnoreCaseAscii(h.name, "set-cookie")) continue;
     std::string_view v = h.value;
     if (v.size() > name.size() && v.starts_with(name) && v[name.size()] == '=') {
       v.remove_prefix(name.size() + 1);

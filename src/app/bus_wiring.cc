@@ -11,8 +11,7 @@ Result<BusParts> OpenBus(const Config& config, auth::Store* store, auth::Revocat
   if (config.bus_url.empty()) return parts;
   auth::RevocationSyncOptions sync_options;
   sync_options.staleness_bound_ms = config.bus_staleness_bound_ms;
-  sync_options.stale_mode =
-      config.bus_stale_mode == "refuse" ? auth::StaleMode::kRefuse : auth::StaleMode::kCheck;
+  sync_options.stale_mode = config.bus_stale_mode;
   auto sync = auth::RevocationSync::Create(sync_options, store, view, SystemClock());
   if (!sync.ok()) return sync.error();
   parts.sync = std::move(*sync);

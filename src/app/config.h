@@ -8,8 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "http/cookie_secure.h"
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/options.h"
+#include "jwtd/auth/revocation_sync.h"
 #include "jwtd/result.h"
 
 namespace jwtd::app {
@@ -29,7 +31,7 @@ struct Config {
   std::int64_t read_timeout_ms = 10'000;
   std::int64_t idle_timeout_ms = 60'000;
   std::uint64_t max_queued_jobs = 1024;
-  std::string cookie_secure = "always";      // "always", "auto" or "never"
+  http::CookieSecure cookie_secure = http::CookieSecure::kAlways;
   std::vector<std::string> trusted_proxies;  // CIDR blocks of reverse proxies
   bool core_dumps = false;                   // false: RLIMIT_CORE 0 (no key material in core files)
   // [tls] (both set: the listener speaks only TLS)
@@ -50,9 +52,9 @@ struct Config {
   std::string bus_node_id;  // empty: random
   std::int64_t bus_staleness_bound_ms = 1000;
   std::int64_t bus_heartbeat_interval_ms = 100;
-  std::string bus_stale_mode = "check";  // "check" or "refuse"
+  auth::StaleMode bus_stale_mode = auth::StaleMode::kCheck;
   // [log]
-  std::string log_level = "info";
+  std::string log_level = "info";  // trace, debug, info, warn, error or off (checked at load)
   // [keys], [tokens], [revocation], [users], [password], [login_limits]
   auth::KeyRingOptions keys;
   auth::AuthOptions auth;

@@ -184,17 +184,27 @@ Option CookieSecureOpt() {
           "X-Forwarded-Proto https from a trusted proxy), \"never\" (plain-HTTP tests only)",
           [](Config& c, const std::string& v) {
             if (v == "always" || v == "true") {
-              c.cookie_secure = "always";
+              c.cookie_secure = http::CookieSecure::kAlways;
             } else if (v == "never" || v == "false") {
-              c.cookie_secure = "never";
+              c.cookie_secure = http::CookieSecure::kNever;
             } else if (v == "auto") {
-              c.cookie_secure = "auto";
+              c.cookie_secure = http::CookieSecure::kAuto;
             } else {
               return std::string("expected always, auto or never");
             }
             return std::string();
           },
-          [](const Config& c) { return Quote(c.cookie_secure); }};
+          [](const Config& c) {
+            switch (c.cookie_secure) {
+              case http::CookieSecure::kNever:
+                return Quote("never");
+              case http::CookieSecure::kAuto:
+                return Quote("auto");
+              case http::CookieSecure::kAlways:
+                break;
+            }
+            return Quote("always");
+          }};
 }
 
 Option StaleModeOpt() {
@@ -202,11 +212,32 @@ Option StaleModeOpt() {
           "while the revocation view is stale (bus down, a gap, no heartbeat within the bound): "
           "\"check\" reads the store's log on the request first, \"refuse\" answers 503",
           [](Config& c, const std::string& v) {
-            if (v != "check" && v != "refuse") return std::string("expected check or refuse");
-            c.bus_stale_mode = v;
+            if (v == "check") {
+              c.bus_stale_mode = auth::StaleMode::kCheck;
+            } else if (v == "refuse") {
+              c.bus_stale_mode = auth::StaleMode::kRefuse;
+            } else {
+              return std::string("expected check or refuse");
+            }
             return std::string();
           },
-          [](const Config& c) { return Quote(c.bus_stale_mode); }};
+          [](const Config& c) {
+            return Quote(c.bus_stale_mode == auth::StaleMode::kRefuse ? "refuse" : "check");
+          }};
+}
+
+Option LogLevelOpt() {
+  return {"log.level", OptionType::kString, "trace, debug, info, warn, error or off",
+          [](Config& c, const std::string& v) {
+            for (const char* name : {"trace", "debug", "info", "warn", "error", "off"}) {
+              if (v == name) {
+                c.log_level = v;
+                return std::string();
+              }
+            }
+            return std::string("expected trace, debug, info, warn, error or off");
+          },
+          [](const Config& c) { return Quote(c.log_level); }};
 }
 
 std::vector<Option> BuildOptions() {
@@ -293,9 +324,7 @@ std::vector<Option> BuildOptions() {
           [](Config & c) -> auto& { return c.bus_heartbeat_interval_ms; }, 10, 60'000,
           "how often this node publishes the store's max revocation seq"),
       StaleModeOpt(),
-      StringOpt(
-          "log.level", [](Config & c) -> auto& { return c.log_level; },
-          "trace, debug, info, warn, error"),
+      LogLevelOpt(),
       StringOpt(
           "keys.dir", [](Config & c) -> auto& { return c.keys.directory; },
           "key directory; empty: <data_dir>/keys"),

@@ -69,9 +69,7 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
   options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
   options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
   options.max_queued_jobs = config.max_queued_jobs;
-  options.cookie_secure = config.cookie_secure == "never"  ? http::CookieSecure::kNever
-                          : config.cookie_secure == "auto" ? http::CookieSecure::kAuto
-                                                           : http::CookieSecure::kAlways;
+  options.cookie_secure = config.cookie_secure;
   options.trusted_proxies = config.trusted_proxies;
   options.tls_cert_file = config.tls_cert_file;
   options.tls_key_file = config.tls_key_file;

@@ -2,6 +2,7 @@
 // (§2.2): revoked, expired, foreign and garbage tokens all look alike.
 #include <string>
 
+#include "jwtd/auth/user_id.h"
 #include "refresh_token.h"
 #include "token_service_impl.h"
 
@@ -18,8 +19,9 @@ Result<Introspection> TokenServiceImpl::Introspect(std::string_view token, Token
 Result<Introspection> TokenServiceImpl::IntrospectAccess(std::string_view token) {
   // Exactly what Authenticate accepts: signature, time, iss/aud and the revocation view.
   auto claims = VerifyAccess(token);
-  std::int64_t user_id = 0;
-  if (!claims.ok() || !ParseUserId((*claims)->sub(), &user_id)) return Introspection{};
+  const auto parsed_id = claims.ok() ? ParseUserId((*claims)->sub()) : std::nullopt;
+  if (!parsed_id) return Introspection{};
+  const std::int64_t user_id = *parsed_id;
   auto user = FindUser(user_id);
   if (!user.ok()) return user.error();
   if (!user->has_value() || (*user)->disabled) return Introspection{};

@@ -29,8 +29,4 @@ std::string HashRefreshToken(std::string_view token) {
   return digest;
 }
 
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 }  // namespace jwtd::auth

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "jwtd/compare.h"
+
 namespace jwtd::auth {
 
 struct NewRefreshToken {
@@ -24,7 +26,5 @@ inline bool PlausibleRefreshToken(std::string_view token) {
 NewRefreshToken GenerateRefreshToken();
 // SHA-256 of the token as the client presented it, raw 32 bytes.
 std::string HashRefreshToken(std::string_view token);
-// Constant-time equality (CRYPTO_memcmp) for token hashes and MACs; lengths are not secret.
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 }  // namespace jwtd::auth

@@ -19,7 +19,6 @@
 #include <array>
 #include <atomic>
 #include <boost/unordered/unordered_flat_map.hpp>
-#include <charconv>
 #include <deque>
 #include <limits>
 #include <map>
@@ -29,6 +28,7 @@
 #include <vector>
 
 #include "auth/revocation_view_digest.h"
+#include "jwtd/auth/user_id.h"
 
 namespace jwtd::auth {
 namespace {
@@ -51,12 +51,6 @@ std::uint32_t CompactExpiry(std::int64_t expires_at) {
 
 std::int64_t BucketOf(std::int64_t expires_at) { return expires_at / kBucketSeconds; }
 
-// "sub" of our access tokens and the key of kUserVersion entries: a decimal user id.
-bool ParseUserId(std::string_view text, std::int64_t* id) {
-  if (text.empty() || text.size() > 19) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *id);
-  return ec == std::errc() && end == text.data() + text.size() && *id >= 0;
-}
 
 struct UserVersion {
   std::int64_t min_version = 1;
@@ -108,8 +102,8 @@ class ShardedRevocationView final : public RevocationView {
       // Tokens we issue always carry ver; one without it counts as ver 0, below every minimum
       // (which is at least 1), so it is refused while the version strategy is on.
       const std::int64_t ver = claims.ver().value_or(0);
-      std::int64_t user_id = 0;
-      const std::int64_t min = ParseUserId(claims.sub(), &user_id) ? MinVersion(user_id) : 1;
+      const auto user_id = ParseUserId(claims.sub());
+      const std::int64_t min = user_id ? MinVersion(*user_id) : 1;
       if (ver < min) {
         return Error(Code::kUnauthenticated, Reason::kVersionBumped, "version bumped");
       }
@@ -236,8 +230,9 @@ class ShardedRevocationView final : public RevocationView {
   }
 
   void ApplyUserVersion(const RevocationEntry& entry) {
-    std::int64_t user = 0;
-    if (!ParseUserId(entry.key, &user)) return;  // not one of our user ids: cannot match a sub
+    const auto parsed = ParseUserId(entry.key);
+    if (!parsed) return;  // not one of our user ids: cannot match a sub
+    const std::int64_t user = *parsed;
     const std::uint32_t expiry = CompactExpiry(entry.expires_at);
     Shard& shard = ShardOfUser(user);
     {

@@ -1,6 +1,7 @@
 // RFC 7009 token revocation (POST /oauth/revoke) and the operator's revocations (CLI).
 #include <string>
 
+#include "jwtd/auth/user_id.h"
 #include "refresh_token.h"
 #include "token_service_impl.h"
 
@@ -30,7 +31,7 @@ Result<bool> TokenServiceImpl::RevokeAccessToken(std::string_view token, const C
   const std::int64_t until = claims->exp() + options_.leeway_seconds;
   if (until <= now || claims->jti().empty()) return true;
   std::optional<std::int64_t> user_id;
-  if (std::int64_t id = 0; ParseUserId(claims->sub(), &id)) user_id = id;
+  if (auto id = ParseUserId(claims->sub())) user_id = *id;
   Revocations revocations;
   auto committed = store_->Transact([&](StoreTx& tx) -> Result<void> {
     revocations.clear();

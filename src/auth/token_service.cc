@@ -1,7 +1,7 @@
 // TokenService::Create, the view catch-up and the request path (Authenticate).
-#include <charconv>
 #include <utility>
 
+#include "jwtd/auth/user_id.h"
 #include "token_service_impl.h"
 #include "verified_token_cache.h"
 
@@ -60,12 +60,6 @@ Result<void> CheckVerifierAgrees(const AuthOptions& o, const KeyRing& keys) {
 Error Refused(const Error& e) { return Error(Code::kUnauthenticated, e.reason(), e.message()); }
 
 }  // namespace
-
-bool ParseUserId(std::string_view sub, std::int64_t* id) {
-  const char* end = sub.data() + sub.size();
-  auto [ptr, ec] = std::from_chars(sub.data(), end, *id);
-  return ec == std::errc() && ptr == end && *id > 0;
-}
 
 Result<std::unique_ptr<TokenService>> TokenService::Create(AuthOptions options, Dependencies deps) {
   if (deps.store == nullptr || deps.keys == nullptr || deps.clock == nullptr) {
@@ -174,11 +168,13 @@ Result<Principal> TokenServiceImpl::Authenticate(std::string_view access_token) 
   const jose::Claims& c = **claims;
   Principal p;
   // RFC 9068 §2.2 requires these; jwtd's own tokens also always carry sid and ver.
-  if (!ParseUserId(c.sub(), &p.user_id) || c.sid().empty() || c.jti().empty() ||
+  const auto user_id = ParseUserId(c.sub());
+  if (!user_id || c.sid().empty() || c.jti().empty() ||
       !c.ver().has_value()) {
     return Error(Code::kUnauthenticated, Reason::kMissingClaim,
                  "access token lacks sub/sid/jti/ver");
   }
+  p.user_id = *user_id;
   p.sid = std::string(c.sid());
   p.jti = std::string(c.jti());
   p.ver = *c.ver();

@@ -47,9 +47,6 @@ struct MintedPair {
   SuccessorPair sealed_form;  // what a grace-window replay would get back
 };
 
-// The user id of a sub claim (decimal, > 0). False for anything else.
-bool ParseUserId(std::string_view sub, std::int64_t* id);
-
 // What one Refresh transaction decided. Carried out of Transact() because the reuse path must
 // commit its revocation (fn returns ok) and still report an error to the caller.
 struct RefreshOutcome {

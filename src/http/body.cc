@@ -7,7 +7,6 @@
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/params_encoded_view.hpp>
 #include <boost/url/parse_query.hpp>
-#include <cctype>
 
 namespace jwtd::http {
 namespace {
@@ -131,7 +130,7 @@ Result<BodyFields> ParseForm(std::string_view text) {
 std::string MediaType(std::string_view content_type) {
   content_type = TrimOws(content_type.substr(0, content_type.find(';')));
   std::string out(content_type);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ToLowerAscii(c);
   return out;
 }
 

@@ -183,7 +183,7 @@ void StreamConnection<Stream>::ContinueIfExpected() {
     bhttp::async_read(self->stream_, self->buffer_, *self->parser_,
                       [self](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   };
-  if (!EqualsIgnoreCase(expect, "100-continue") || parser_->is_done()) return read_body();
+  if (!EqualsIgnoreCaseAscii(expect, "100-continue") || parser_->is_done()) return read_body();
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                     [self = Self(), read_body](beast::error_code ec, std::size_t) {

@@ -8,12 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "jwtd/compare.h"
+
 namespace jwtd::http {
 
 inline constexpr std::string_view kCsrfHeader = "x-csrf-token";
-
-// Compares in time independent of where the inputs differ (only the length may leak).
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 // True when both are present, non-empty and equal.
 bool CsrfCheckPasses(std::string_view cookie_value, std::string_view header_value);

@@ -5,7 +5,6 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
-#include <cctype>
 #include <exception>
 #include <iterator>
 
@@ -59,9 +58,7 @@ Request ToRequest(BeastRequest& in, std::string client_address, std::string gene
   r.headers.reserve(std::distance(in.begin(), in.end()));
   for (const auto& field : in) {
     std::string name(field.name_string());
-    for (char& c : name) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ASCII, not the locale's
-    }
+    for (char& c : name) c = ToLowerAscii(c);
     r.headers.push_back({std::move(name), std::string(field.value())});
   }
   r.body = std::move(in.body());

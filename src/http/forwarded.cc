@@ -42,7 +42,7 @@ bool ForwardedHttps(const Request& request) {
   }
   const auto comma = last.rfind(',');
   if (comma != std::string_view::npos) last.remove_prefix(comma + 1);
-  return EqualsIgnoreCase(TrimOws(last), "https");
+  return EqualsIgnoreCaseAscii(TrimOws(last), "https");
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "http/request.h"
 
-#include <cctype>
 
 namespace jwtd::http {
 
@@ -26,7 +25,7 @@ std::string_view Request::Param(std::string_view name) const {
 
 std::optional<std::string_view> Response::Header(std::string_view name) const {
   for (const auto& h : headers) {
-    if (EqualsIgnoreCase(h.name, name)) return std::string_view(h.value);
+    if (EqualsIgnoreCaseAscii(h.name, name)) return std::string_view(h.value);
   }
   return std::nullopt;
 }
@@ -48,17 +47,6 @@ Response EmptyResponse(int status) {
 void MarkNoStore(Response& response) {
   response.With("Cache-Control", "no-store");
   response.With("Pragma", "no-cache");
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 std::string_view TrimOws(std::string_view s) {

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "jwtd/compare.h"
+
 namespace jwtd::http {
 
 struct HeaderField {
@@ -64,7 +66,7 @@ Response EmptyResponse(int status);
 void MarkNoStore(Response& response);
 
 // ASCII case-insensitive equality (HTTP field names, media types, auth schemes).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+using jwtd::EqualsIgnoreCaseAscii;
 // Trims optional whitespace (SP / HTAB, RFC 9110 §5.6.3) from both ends.
 std::string_view TrimOws(std::string_view s);
 

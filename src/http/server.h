@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "http/cookie_secure.h"
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/ports.h"
 #include "jwtd/auth/revocation_sync.h"
@@ -42,12 +43,6 @@
 
 namespace jwtd::http {
 
-// When Set-Cookie carries Secure (RFC 6265 §4.1.2.5). api.md requires Secure cookies, so
-// kAlways is the default: browsers also accept them on http://localhost, over TLS and behind a
-// TLS-terminating proxy. kAuto marks them Secure only on requests known to be HTTPS (TLS to jwtd,
-// or X-Forwarded-Proto: https from a trusted proxy), for a deployment reached over plain HTTP by
-// a name other than localhost during development. kNever is for tests of plain HTTP only.
-enum class CookieSecure { kAlways, kAuto, kNever };
 
 struct IntrospectionClient {
   std::string id;

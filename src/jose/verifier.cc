@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "jws_crypto.h"
+#include "jwtd/compare.h"
 #include "jws_parse.h"
 #include "jwtd/jose/base64url.h"
 #include "key_impl.h"
@@ -42,17 +43,11 @@ Scratch& ThreadScratch() {
   return s;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return lower(x) == lower(y); });
-}
-
 // alg, crit, kid and the alg binding (RFC 8725 §3.1, RFC 7515 §4.1.11). Sets *key.
 Reason CheckHeader(const HeaderFields& h, const KeySet* keys, const Key* fixed, const Key** key) {
   if (!h.has_alg) return Reason::kUnsupportedAlg;
   // "none" never verifies (RFC 8725 §2.1, §3.1); any spelling of it is named for the logs.
-  if (EqualsIgnoreCase(h.alg, "none")) return Reason::kAlgNone;
+  if (EqualsIgnoreCaseAscii(h.alg, "none")) return Reason::kAlgNone;
   std::optional<Alg> parsed = ParseAlg(h.alg);
   if (!parsed) return Reason::kUnsupportedAlg;
   // RFC 7515 §4.1.11: crit lists extensions that must be understood; jose implements none.
@@ -71,14 +66,14 @@ Reason CheckHeader(const HeaderFields& h, const KeySet* keys, const Key* fixed, 
 // RFC 7515 §4.1.9: typ compared case-insensitively, "application/" prefix optional.
 std::string_view StripMediaPrefix(std::string_view t) {
   constexpr std::string_view kPrefix = "application/";
-  if (t.size() > kPrefix.size() && EqualsIgnoreCase(t.substr(0, kPrefix.size()), kPrefix)) {
+  if (t.size() > kPrefix.size() && EqualsIgnoreCaseAscii(t.substr(0, kPrefix.size()), kPrefix)) {
     t.remove_prefix(kPrefix.size());
   }
   return t;
 }
 
 bool TypMatches(std::string_view got, std::string_view want) {
-  return EqualsIgnoreCase(StripMediaPrefix(got), StripMediaPrefix(want));
+  return EqualsIgnoreCaseAscii(StripMediaPrefix(got), StripMediaPrefix(want));
 }
 
 class VerifierImpl final : public Verifier {

@@ -46,7 +46,7 @@ bool Known(const Api& api, const Credentials& c) {
 std::optional<Credentials> FromBasic(std::string_view header) {
   header = TrimOws(header);
   const auto space = header.find(' ');
-  if (space == std::string_view::npos || !EqualsIgnoreCase(header.substr(0, space), "Basic")) {
+  if (space == std::string_view::npos || !EqualsIgnoreCaseAscii(header.substr(0, space), "Basic")) {
     return std::nullopt;
   }
   auto decoded = DecodeBase64(TrimOws(header.substr(space + 1)));

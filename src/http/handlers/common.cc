@@ -42,7 +42,7 @@ std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const
   const std::string_view value = TrimOws(*request.Header("authorization"));
   const auto space = value.find(' ');
   // RFC 6750 §3.1: a request without credentials of this scheme gets a challenge, no error.
-  if (space == std::string_view::npos || !EqualsIgnoreCase(value.substr(0, space), "Bearer")) {
+  if (space == std::string_view::npos || !EqualsIgnoreCaseAscii(value.substr(0, space), "Bearer")) {
     return MissingBearer();
   }
   const std::string_view token = TrimOws(value.substr(space + 1));
