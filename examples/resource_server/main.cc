@@ -1,11 +1,13 @@
 // resource_server — an API that trusts jwtd's access tokens without calling jwtd per request.
 //
-// Every request is checked locally: the signature against jwtd's JWKS (jose::Verifier), then
-// revocation against an in-memory auth::RevocationView that RevocationSync keeps in step with
-// jwtd's durable revocation log (the same PostgreSQL or SQLite store) and its Redis bus. A token
-// logged out or revoked at jwtd is refused here within milliseconds; while the bus is down or
-// the view is behind, RevocationSync reads the store first (or refuses), so a revoked token is
-// never accepted because a message was lost.
+// Every request is checked locally by jwtd's own access check (jwtd::auth::AccessChecker, the
+// same code as jwtd's GET /v1/me): the signature against jwtd's JWKS, the claims, the lifetime
+// cap (exp - iat <= --access-ttl, jwtd's tokens.access_ttl), then revocation against an
+// in-memory auth::RevocationView that RevocationSync keeps in step with jwtd's durable
+// revocation log (the same PostgreSQL or SQLite store), fed by its Redis bus or polling the log.
+// A token logged out or revoked at jwtd is refused here within milliseconds; while the bus is
+// down or the view is behind, the check reads the store first (or refuses), so a revoked token
+// is never accepted because a message was lost.
 //
 //   GET /hello   200 {"sub":"..."} | 401 WWW-Authenticate: Bearer error="invalid_token"
 //   GET /readyz  200/503 {"revocation_view":"in_sync|catching_up|stale"}
@@ -31,6 +33,7 @@
 #include <string>
 #include <thread>
 
+#include "jwtd/auth/access_checker.h"
 #include "jwtd/auth/revocation_sync.h"
 #include "jwtd/auth/revocation_view.h"
 #include "jwtd/jose/jwks.h"
@@ -49,7 +52,7 @@ using tcp = asio::ip::tcp;
 constexpr char kUsage[] =
     "usage: resource_server --issuer URL --store-url URL [--bus-url redis://...]\n"
     "  [--jwks URL|FILE] [--audience AUD] [--listen HOST:PORT] [--channel NAME]\n"
-    "  [--stale-mode check|refuse] [--staleness-bound-ms N]\n";
+    "  [--stale-mode check|refuse] [--staleness-bound-ms N] [--access-ttl SECONDS]\n";
 
 struct Options {
   std::string listen = "127.0.0.1:8081";
@@ -61,6 +64,7 @@ struct Options {
   std::string channel = "jwtd:revocations";
   std::string stale_mode = "check";  // check: read the store when stale; refuse: 503
   std::int64_t staleness_bound_ms = 1000;
+  std::int64_t access_ttl = 900;  // jwtd's tokens.access_ttl: no token may live longer
 };
 
 bool ParseInt(std::string_view text, std::int64_t* out) {
@@ -77,6 +81,8 @@ bool ParseOptions(int argc, char** argv, Options* o) {
     const std::string name = argv[i];
     if (name == "--staleness-bound-ms") {
       if (!ParseInt(argv[i + 1], &o->staleness_bound_ms)) return false;
+    } else if (name == "--access-ttl") {
+      if (!ParseInt(argv[i + 1], &o->access_ttl) || o->access_ttl <= 0) return false;
     } else if (auto it = strings.find(name); it != strings.end()) {
       *it->second = argv[i + 1];
     } else {
@@ -148,10 +154,11 @@ std::string ReadJwksText(const std::string& source, std::string* error) {
   return in ? text.str() : std::string();
 }
 
-// The verifier and the key set behind it. Re-reads the JWKS when a token names an unknown kid
-// (jwtd rotated its key), at most once per kRefetchInterval so a flood of tokens with made-up
-// kids cannot turn into a flood of JWKS fetches. Used from the serving thread only.
-class Keys {
+// The verifier and the key set behind it, for the AccessChecker. Refetch() re-reads the JWKS
+// when a token names an unknown kid (jwtd rotated its key), at most once per kRefetchInterval so
+// a flood of tokens with made-up kids cannot turn into a flood of JWKS fetches. The verifier is
+// swapped atomically; Refetch runs on the serving thread only.
+class Keys final : public jwtd::auth::VerifierSource {
  public:
   explicit Keys(Options options) : options_(std::move(options)) {}
 
@@ -172,23 +179,28 @@ class Keys {
       *error = verifier.error().message();
       return false;
     }
-    verifier_ = std::move(*verifier);
+    std::atomic_store(&verifier_,
+                      std::shared_ptr<const jwtd::jose::Verifier>(std::move(*verifier)));
     return true;
   }
 
-  jwtd::Result<jwtd::jose::Claims> Verify(std::string_view token) {
-    auto claims = verifier_->Verify(token);
-    if (claims.ok() || claims.error().reason() != jwtd::Reason::kUnknownKid) return claims;
-    if (std::chrono::steady_clock::now() - last_fetch_ < kRefetchInterval) return claims;
+  std::shared_ptr<const jwtd::jose::Verifier> verifier() const override {
+    return std::atomic_load(&verifier_);
+  }
+
+  // True when the JWKS was read again (so a check refused for an unknown kid may be retried).
+  bool Refetch() {
+    if (std::chrono::steady_clock::now() - last_fetch_ < kRefetchInterval) return false;
     std::string error;
-    if (!Load(&error)) std::fprintf(stderr, "resource_server: %s\n", error.c_str());
-    return verifier_->Verify(token);
+    if (Load(&error)) return true;
+    std::fprintf(stderr, "resource_server: %s\n", error.c_str());
+    return false;
   }
 
  private:
   static constexpr std::chrono::seconds kRefetchInterval{10};
   Options options_;
-  std::unique_ptr<jwtd::jose::Verifier> verifier_;
+  std::shared_ptr<const jwtd::jose::Verifier> verifier_;
   std::chrono::steady_clock::time_point last_fetch_;
 };
 
@@ -199,7 +211,8 @@ struct Revocation {
   std::unique_ptr<jwtd::auth::Store> store;
   std::unique_ptr<jwtd::auth::RevocationView> view;
   std::unique_ptr<jwtd::auth::RevocationSync> sync;
-  std::unique_ptr<jwtd::store::RedisBus> bus;  // last: stopped before the sync goes
+  std::unique_ptr<jwtd::store::RedisBus> bus;  // stopped before the sync goes
+  std::unique_ptr<jwtd::auth::AccessChecker> checker;
 };
 
 jwtd::Result<std::unique_ptr<jwtd::auth::Store>> OpenStore(const std::string& url) {
@@ -216,14 +229,18 @@ jwtd::Result<void> OpenRevocation(const Options& o, Revocation* r) {
   r->store = std::move(*store);
   r->view = jwtd::auth::RevocationView::Create({});  // denylist and versions, as jwtd's default
   jwtd::auth::RevocationSyncOptions sync_options;
+  // With a bus its messages apply at once; without, the log is polled (every 200 ms).
+  sync_options.source =
+      o.bus_url.empty() ? jwtd::auth::SyncSource::kPoll : jwtd::auth::SyncSource::kBus;
   sync_options.staleness_bound_ms = o.staleness_bound_ms;
   sync_options.stale_mode =
       o.stale_mode == "refuse" ? jwtd::auth::StaleMode::kRefuse : jwtd::auth::StaleMode::kCheck;
-  auto sync = jwtd::auth::RevocationSync::Create(sync_options, r->store.get(), r->view.get(),
-                                                 jwtd::SystemClock());
+  auto sync = jwtd::auth::RevocationSync::Create(sync_options, &r->store->revocation_log(),
+                                                 r->view.get(), jwtd::SystemClock());
   if (!sync.ok()) return sync.error();
   r->sync = std::move(*sync);
   if (auto loaded = r->sync->CatchUp(); !loaded.ok()) return loaded.error();
+  r->sync->Start();  // follows the log (and drops expired entries) from now on
   if (o.bus_url.empty()) return {};
   jwtd::store::RedisBusOptions bus_options;
   bus_options.url = o.bus_url;
@@ -232,7 +249,8 @@ jwtd::Result<void> OpenRevocation(const Options& o, Revocation* r) {
   // Listen only: the jwtd nodes announce the store's max seq; their heartbeats keep this view
   // verified. With no jwtd node up, the view goes stale and the store is read instead.
   bus_options.heartbeat_interval_ms = 0;
-  auto key = r->store->BusKey();  // the HMAC key of the bus, shared through the store
+  auto key =
+      r->store->revocation_log().BusKey();  // the HMAC key of the bus, shared through the store
   if (!key.ok()) return key.error();
   bus_options.key = std::move(*key);
   bus_options.idle_probe_ms = std::max<std::int64_t>(o.staleness_bound_ms / 2, 50);
@@ -285,20 +303,22 @@ std::string_view BearerToken(const Request& req) {
 Response Hello(const Request& req, Keys& keys, Revocation& revocation) {
   const std::string_view token = BearerToken(req);
   if (token.empty()) return Unauthorized(false);
-  auto claims = keys.Verify(token);
-  if (!claims.ok()) return Unauthorized(true, claims.error());
-  // A view that may be behind is not trusted: caught up from the store first (check mode) or
-  // refused (refuse mode) — 503, since the token itself may be fine.
-  if (auto fresh = revocation.sync->EnsureFresh(); !fresh.ok()) {
-    Response res =
-        JsonResponse(http::status::service_unavailable, {{"error", "temporarily_unavailable"}});
-    res.set(http::field::retry_after, "1");
-    return res;
+  auto claims = revocation.checker->Check(token);
+  if (!claims.ok() && claims.error().reason() == jwtd::Reason::kUnknownKid && keys.Refetch()) {
+    claims = revocation.checker->Check(token);
   }
-  if (auto live = revocation.view->Check(*claims); !live.ok()) {
-    return Unauthorized(true, live.error());
+  if (!claims.ok()) {
+    // A view that may be behind is not trusted: caught up from the store first (check mode) or
+    // refused (refuse mode) — 503, since the token itself may be fine.
+    if (claims.error().code() == jwtd::Code::kUnavailable) {
+      Response res =
+          JsonResponse(http::status::service_unavailable, {{"error", "temporarily_unavailable"}});
+      res.set(http::field::retry_after, "1");
+      return res;
+    }
+    return Unauthorized(true, claims.error());
   }
-  return JsonResponse(http::status::ok, {{"sub", claims->sub()}});
+  return JsonResponse(http::status::ok, {{"sub", (*claims)->sub()}});
 }
 
 Response Route(const Request& req, Keys& keys, Revocation& revocation) {
@@ -344,18 +364,6 @@ std::thread StopOnSignal(const sigset_t& signals, int listen_fd) {
   });
 }
 
-// Expired denylist entries leave the view on their own schedule, off the request path.
-std::thread ExpireLoop(jwtd::auth::RevocationView* view) {
-  return std::thread([view] {
-    while (!g_stopping) {
-      view->Expire(jwtd::SystemClock()->NowSeconds());
-      for (int i = 0; i < 10 && !g_stopping; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
-  });
-}
-
 bool Listen(const std::string& listen, tcp::acceptor* acceptor, std::string* error) {
   const std::size_t colon = listen.rfind(':');
   beast::error_code ec;
@@ -395,6 +403,14 @@ int Run(const Options& options) {
                  opened.error().message().c_str());
     return 1;
   }
+  auto checker = jwtd::auth::AccessChecker::Create({.max_lifetime_seconds = options.access_ttl},
+                                                   &keys, revocation.view.get(),
+                                                   revocation.sync.get(), jwtd::SystemClock());
+  if (!checker.ok()) {
+    std::fprintf(stderr, "resource_server: %s\n", checker.error().message().c_str());
+    return 1;
+  }
+  revocation.checker = std::move(*checker);
   asio::io_context io;
   tcp::acceptor acceptor(io);
   if (!Listen(options.listen, &acceptor, &error)) {
@@ -402,7 +418,6 @@ int Run(const Options& options) {
     return 1;
   }
   std::thread stopper = StopOnSignal(signals, acceptor.native_handle());
-  std::thread expirer = ExpireLoop(revocation.view.get());
   std::printf("resource_server listening on http://%s:%u\n",
               acceptor.local_endpoint().address().to_string().c_str(),
               static_cast<unsigned>(acceptor.local_endpoint().port()));
@@ -413,8 +428,8 @@ int Run(const Options& options) {
     if (!ec) Serve(std::move(socket), keys, revocation);
   }
   stopper.join();
-  expirer.join();
   if (revocation.bus) revocation.bus->Stop();
+  revocation.sync->Stop();
   return 0;
 }
 

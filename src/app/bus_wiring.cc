@@ -5,17 +5,10 @@
 #include "jwtd/clock.h"
 
 namespace jwtd::app {
+namespace {
 
-Result<BusParts> OpenBus(const Config& config, auth::Store* store, auth::RevocationView* view) {
-  BusParts parts;
-  if (config.bus_url.empty()) return parts;
-  auth::RevocationSyncOptions sync_options;
-  sync_options.staleness_bound_ms = config.bus_staleness_bound_ms;
-  sync_options.stale_mode = config.bus_stale_mode;
-  auto sync = auth::RevocationSync::Create(sync_options, store, view, SystemClock());
-  if (!sync.ok()) return sync.error();
-  parts.sync = std::move(*sync);
-
+Result<std::unique_ptr<store::RedisBus>> OpenBus(const Config& config, auth::RevocationLog& log,
+                                                 auth::RevocationSync* sync) {
   store::RedisBusOptions bus_options;
   bus_options.url = config.bus_url;
   bus_options.channel = config.bus_channel;
@@ -23,7 +16,7 @@ Result<BusParts> OpenBus(const Config& config, auth::Store* store, auth::Revocat
   bus_options.heartbeat_interval_ms = config.bus_heartbeat_interval_ms;
   // Every message is authenticated with the store's bus key: nodes of one deployment share the
   // store, so they share the key; a party with only Redis access cannot forge (K1/K2).
-  auto key = store->BusKey();
+  auto key = log.BusKey();
   if (!key.ok()) {
     return Error(
         key.error().code(), key.error().reason(),
@@ -37,8 +30,26 @@ Result<BusParts> OpenBus(const Config& config, auth::Store* store, auth::Revocat
   bus_options.reconnect_max_ms = std::clamp<std::int64_t>(config.bus_staleness_bound_ms / 4,
                                                           bus_options.reconnect_min_ms, 2000);
   // Heartbeats announce the store's max seq: the durable log is the authority, not this node.
-  auto bus = store::OpenRedisBus(
-      bus_options, parts.sync.get(), [store] { return store->MaxRevocationSeq(); }, SystemClock());
+  return store::OpenRedisBus(
+      bus_options, sync, [&log] { return log.MaxRevocationSeq(); }, SystemClock());
+}
+
+}  // namespace
+
+Result<SyncParts> OpenRevocationSync(const Config& config, auth::Store* store,
+                                     auth::RevocationView* view) {
+  SyncParts parts;
+  auth::RevocationSyncOptions sync_options;
+  sync_options.source = config.bus_url.empty() ? auth::SyncSource::kPoll : auth::SyncSource::kBus;
+  sync_options.staleness_bound_ms = config.bus_staleness_bound_ms;
+  sync_options.stale_mode = config.bus_stale_mode;
+  sync_options.poll_interval_ms = config.revocation_poll_interval_ms;
+  auto sync =
+      auth::RevocationSync::Create(sync_options, &store->revocation_log(), view, SystemClock());
+  if (!sync.ok()) return sync.error();
+  parts.sync = std::move(*sync);
+  if (config.bus_url.empty()) return parts;
+  auto bus = OpenBus(config, store->revocation_log(), parts.sync.get());
   if (!bus.ok()) return bus.error();
   parts.bus = std::move(*bus);
   return parts;

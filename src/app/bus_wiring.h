@@ -1,6 +1,7 @@
-// Multi-node wiring: when bus.url is set, a RevocationSync over the node's view and store and a
-// Redis bus feeding it (and publishing this node's revocations and heartbeats). Empty bus.url:
-// nothing is created and the node runs alone, as before.
+// Revocation sync wiring: every node gets one RevocationSync over its view and the store's
+// revocation log (jwtd/auth/revocation_sync.h). With bus.url it is fed by a Redis bus (which also
+// publishes this node's revocations and heartbeats); without, it polls the log. The same
+// staleness bound and stale mode apply in both.
 #pragma once
 
 #include <memory>
@@ -14,13 +15,15 @@
 
 namespace jwtd::app {
 
-struct BusParts {
-  std::unique_ptr<auth::RevocationSync> sync;  // null without a bus
+struct SyncParts {
+  std::unique_ptr<auth::RevocationSync> sync;  // always set
   std::unique_ptr<store::RedisBus> bus;        // null without a bus; stop it before `sync`
 };
 
-// `store` and `view` must outlive the parts. kInvalidArgument for bad bus options. Does not
-// wait for Redis: the node starts stale and catches up once subscribed.
-Result<BusParts> OpenBus(const Config& config, auth::Store* store, auth::RevocationView* view);
+// `store` and `view` must outlive the parts. kInvalidArgument for bad options. Does not wait for
+// Redis: a bus node starts stale and catches up once subscribed. The sync's poller is not
+// started (Serve starts it; one-shot CLI commands need none).
+Result<SyncParts> OpenRevocationSync(const Config& config, auth::Store* store,
+                                     auth::RevocationView* view);
 
 }  // namespace jwtd::app

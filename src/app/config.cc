@@ -157,6 +157,11 @@ void Finalize(Config& config, std::vector<std::string>& errors) {
       config.auth.session_absolute_ttl_seconds < config.auth.access_ttl_seconds) {
     errors.push_back("tokens.session_absolute_ttl: must be 0 or at least tokens.access_ttl");
   }
+  if (config.revocation_poll_interval_ms >= config.bus_staleness_bound_ms) {
+    errors.push_back(
+        "revocation.poll_interval_ms: must be below bus.staleness_bound_ms (a node between two "
+        "reads of the log would be stale)");
+  }
   // A key keeps verifying until every token it signed has expired.
   config.keys.retire_after_seconds = config.auth.access_ttl_seconds + config.auth.leeway_seconds;
   config.keys.verify.issuer = config.auth.issuer;

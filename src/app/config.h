@@ -46,7 +46,10 @@ struct Config {
   std::string data_dir = "var";
   std::string store_url;  // empty: sqlite://<data_dir>/jwtd.db
   std::int64_t sweep_interval_seconds = 60;
-  // [bus] (many nodes; see app/bus_wiring.h)
+  // [revocation] (strategies and the login options live in `auth`)
+  std::int64_t revocation_poll_interval_ms = 200;  // how often every node reads the log
+  // [bus] (many nodes; see app/bus_wiring.h). The staleness bound and stale mode apply to every
+  // node, with a bus or polling the log without one.
   std::string bus_url;  // empty: no bus, a single node
   std::string bus_channel = "jwtd:revocations";
   std::string bus_node_id;  // empty: random

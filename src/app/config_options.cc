@@ -317,8 +317,9 @@ std::vector<Option> BuildOptions() {
       IntOpt<std::int64_t>(
           "bus.staleness_bound_ms", [](Config & c) -> auto& { return c.bus_staleness_bound_ms; },
           50, 600'000,
-          "the view is trusted only if verified current within this many ms (heartbeat or store "
-          "read); beyond it, bus.stale_mode applies"),
+          "every node's revocation view is trusted only if verified current within this many ms "
+          "(a heartbeat, or a read of the store's log: with or without a bus); beyond it, "
+          "bus.stale_mode applies"),
       IntOpt<std::int64_t>(
           "bus.heartbeat_interval_ms",
           [](Config & c) -> auto& { return c.bus_heartbeat_interval_ms; }, 10, 60'000,
@@ -364,6 +365,11 @@ std::vector<Option> BuildOptions() {
           [](Config & c) -> auto& { return c.auth.verified_cache_entries; }, 0, 10'000'000,
           "verified-token cache size (about 1 KiB per entry); 0: off"),
       StrategiesOpt(),
+      IntOpt<std::int64_t>(
+          "revocation.poll_interval_ms",
+          [](Config & c) -> auto& { return c.revocation_poll_interval_ms; }, 10, 60'000,
+          "how often every node reads the store's revocation log (revocations made by the CLI or "
+          "by other nodes); must be below bus.staleness_bound_ms"),
       BoolOpt(
           "users.allow_registration", [](Config & c) -> auto& { return c.auth.allow_registration; },
           "allow POST /v1/users"),
@@ -375,6 +381,10 @@ std::vector<Option> BuildOptions() {
           "login_limits.max_failures_per_account",
           [](Config & c) -> auto& { return c.auth.login_limits.max_failures_per_account; }, 1,
           1'000'000, "failed logins per account per window before 429"),
+      IntOpt<int>(
+          "login_limits.ipv6_prefix",
+          [](Config & c) -> auto& { return c.auth.login_limits.ipv6_prefix; }, 1, 128,
+          "IPv6 clients are counted per prefix of this many bits for the per-address limit"),
       IntOpt<std::uint32_t>(
           "login_limits.max_failures_per_address",
           [](Config & c) -> auto& { return c.auth.login_limits.max_failures_per_address; }, 1,

@@ -7,8 +7,8 @@
 namespace jwtd::app {
 namespace {
 
-// Short enough that a revocation made by `jwtd revoke` in another process reaches this node's
-// view well inside a second; each tick is one indexed read when nothing changed.
+// Key changes made by `jwtd keys` in another process are picked up within this; each tick is a
+// stat of the key directory when nothing changed.
 constexpr auto kTickInterval = std::chrono::milliseconds(200);
 // Ended sessions stay listed (and audit-visible) this long before the sweep deletes them.
 constexpr std::int64_t kRetainEndedSessions = 7 * 24 * 3600;
@@ -59,9 +59,8 @@ void Maintenance::Run() {
 }
 
 void Maintenance::Tick(std::int64_t now) {
-  if (auto caught_up = runtime_.tokens->CatchUp(); !caught_up.ok()) {
-    LogFailure("revocation catch-up", caught_up.error());
-  }
+  // The revocation log is followed by the sync's own poller (app/bus_wiring.h), not here: a
+  // long sweep must not delay it.
   if (auto reloaded = runtime_.keys->Reload(); !reloaded.ok()) {
     LogFailure("key reload", reloaded.error());
   }

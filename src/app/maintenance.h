@@ -1,6 +1,6 @@
-// The server's background upkeep, on one thread: catch the revocation view up with the store's
-// log (revocations made by the CLI or other nodes), apply the key-rotation policy and pick up key
-// changes made by `jwtd keys`, and sweep expired rows. Each step logs failures and carries on: a
+// The server's background upkeep, on one thread: apply the key-rotation policy and pick up key
+// changes made by `jwtd keys`, and sweep expired rows. (The revocation log is followed by the
+// sync's own poller thread, app/bus_wiring.h.) Each step logs failures and carries on: a
 // failed step is retried on the next tick, never fatal.
 #pragma once
 

@@ -29,12 +29,20 @@ Result<void> EnsurePrivateDir(const std::string& dir) {
   return Ok();
 }
 
+bool IsPostgresUrl(const std::string& url) {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
+
 }  // namespace
+
+std::string_view StoreKind(const Config& config) {
+  return IsPostgresUrl(config.ResolvedStoreUrl()) ? "postgres" : "sqlite";
+}
 
 Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config) {
   const std::string url = config.ResolvedStoreUrl();
   constexpr std::string_view kSqlite = "sqlite://";
-  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+  if (IsPostgresUrl(url)) {
     // The whole URL goes to libpq (user, password, host, port, database, ?sslmode=...).
     store::PostgresOptions options;
     options.url = url;
@@ -68,13 +76,13 @@ Result<Runtime> OpenRuntime(const Config& config) {
   runtime.keys = std::move(*keys);
 
   runtime.view = auth::RevocationView::Create(config.auth.strategies);
-  auto bus = OpenBus(config, runtime.store.get(), runtime.view.get());
-  if (!bus.ok()) return bus.error();
-  runtime.bus = std::move(*bus);
+  auto sync = OpenRevocationSync(config, runtime.store.get(), runtime.view.get());
+  if (!sync.ok()) return sync.error();
+  runtime.sync = std::move(*sync);
   auth::Dependencies deps;
   deps.view = runtime.view.get();
-  deps.sync = runtime.bus.sync.get();
-  deps.bus = runtime.bus.bus.get();
+  deps.sync = runtime.sync.sync.get();
+  deps.bus = runtime.sync.bus.get();
   deps.store = runtime.store.get();
   deps.keys = runtime.keys.get();
   deps.clock = SystemClock();

@@ -20,16 +20,19 @@ namespace jwtd::app {
 struct Runtime {
   std::unique_ptr<auth::Store> store;
   std::unique_ptr<auth::KeyRing> keys;
-  std::unique_ptr<auth::RevocationView> view;  // fed by the token service's catch-up
-  // With bus.url: the sync and the Redis bus keeping `view` in step (declared after the view and
-  // the store, so they stop first).
-  BusParts bus;
+  std::unique_ptr<auth::RevocationView> view;
+  // The sync keeping `view` in step with the store's log (polling it, or fed by the Redis bus
+  // with bus.url); declared after the view and the store, so they stop first.
+  SyncParts sync;
   std::unique_ptr<auth::TokenService> tokens;
 };
 
+// "sqlite" or "postgres": the kind of store.url (for banners and the lab page).
+std::string_view StoreKind(const Config& config);
 // Opens the store (creating the data directory 0700 and applying migrations) — nothing else.
 Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config);
-// Opens store, key ring (first key generated on first start) and token service.
+// Opens store, key ring (first key generated on first start), revocation view and sync (not
+// started) and token service.
 Result<Runtime> OpenRuntime(const Config& config);
 
 }  // namespace jwtd::app

@@ -92,8 +92,9 @@ void PrintBanner(const Config& config, const Runtime& runtime, const std::string
   for (const auto& key : runtime.keys->List()) {
     fmt::print("key: {} {} {}\n", key.kid, jose::AlgName(key.alg), auth::KeyStateName(key.state));
   }
-  fmt::print("store: {}\n", runtime.store->kind());
-  fmt::print("revocation bus: {}\n", runtime.bus.bus ? "redis" : "none (single node)");
+  fmt::print("store: {}\n", StoreKind(config));
+  fmt::print("revocation bus: {}\n",
+             runtime.sync.bus ? "redis" : "none (single node: the store's log is polled)");
   if (!web_root.empty()) {
     fmt::print("logout lab: {}://{}:{}/ (files in {})\n", scheme, host, port, web_root);
   }
@@ -202,8 +203,9 @@ int Serve(const Config& config) {
   http::ServerOptions options = ServerOptionsOf(config);
   options.address = address;
   options.port = port;
+  options.store_kind = std::string(StoreKind(config));
   http::ServerDeps deps{runtime->tokens.get(), runtime->keys.get(), runtime->store.get(),
-                        runtime->view.get(), SystemClock(), runtime->bus.sync.get()};
+                        runtime->view.get(),   SystemClock(),       runtime->sync.sync.get()};
   auto server = http::Server::Create(options, deps);
   if (!server.ok()) {
     spdlog::error("cannot listen on {}: {}", config.listen, server.error().message());
@@ -214,10 +216,12 @@ int Serve(const Config& config) {
     spdlog::warn("web.enabled but no page found (set web.root): / serves nothing");
   }
 
+  runtime->sync.sync->Start();  // follows the store's log from now on
   Maintenance maintenance(config, *runtime);
   std::thread signals = StartSignalWaiter(server->get());
   (*server)->Run();
   maintenance.Stop();
+  runtime->sync.sync->Stop();
   ::kill(::getpid(), SIGUSR1);  // ends the signal waiter if the stop came from elsewhere
   signals.join();
   spdlog::info("stopped");

@@ -1,5 +1,6 @@
 #include "access_token_issuer.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <string>
 
@@ -18,6 +19,7 @@ Result<IssuedAccessToken> AccessTokenIssuer::Issue(const AccessTokenRequest& req
   IssuedAccessToken out;
   out.jti = RandomToken(16);  // api.md: >= 128 bits of randomness
   out.exp = now + ttl_seconds_;
+  if (request.not_after > 0) out.exp = std::min(out.exp, request.not_after);
   boost::json::object claims;
   claims["iss"] = issuer_;
   claims["sub"] = std::to_string(request.user_id);  // RFC 9068 §2.2: sub is a string

@@ -20,6 +20,9 @@ struct AccessTokenRequest {
   std::string_view sid;
   std::int64_t ver = 0;
   std::string_view scope;
+  // When > 0, exp is at most this: a token minted on the strength of another access token must
+  // not outlive it (else each one renews the next, forever).
+  std::int64_t not_after = 0;
 };
 
 struct IssuedAccessToken {

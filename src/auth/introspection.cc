@@ -1,14 +1,15 @@
-// RFC 7662 token introspection (POST /oauth/introspect). An inactive answer says nothing else
-// (§2.2): revoked, expired, foreign and garbage tokens all look alike.
+#include "introspection.h"
+
 #include <string>
 
 #include "jwtd/auth/user_id.h"
+#include "refresh_lookup.h"
 #include "refresh_token.h"
-#include "token_service_impl.h"
+#include "session_families.h"
 
 namespace jwtd::auth {
 
-Result<Introspection> TokenServiceImpl::Introspect(std::string_view token, TokenHint hint) {
+Result<Introspection> Introspector::Introspect(std::string_view token, TokenHint hint) const {
   // The hint only orders the search (RFC 7662 §2.1).
   const bool refresh_first = hint == TokenHint::kRefreshToken;
   auto first = refresh_first ? IntrospectRefresh(token) : IntrospectAccess(token);
@@ -16,22 +17,27 @@ Result<Introspection> TokenServiceImpl::Introspect(std::string_view token, Token
   return refresh_first ? IntrospectAccess(token) : IntrospectRefresh(token);
 }
 
-Result<Introspection> TokenServiceImpl::IntrospectAccess(std::string_view token) {
+Result<Introspection> Introspector::IntrospectAccess(std::string_view token) const {
   // Exactly what Authenticate accepts: signature, time, iss/aud and the revocation view.
-  auto claims = VerifyAccess(token);
-  const auto parsed_id = claims.ok() ? ParseUserId((*claims)->sub()) : std::nullopt;
-  if (!parsed_id) return Introspection{};
-  const std::int64_t user_id = *parsed_id;
-  auto user = FindUser(user_id);
-  if (!user.ok()) return user.error();
-  if (!user->has_value() || (*user)->disabled) return Introspection{};
+  auto claims = checker_->Check(token);
+  const auto user_id = claims.ok() ? ParseUserId((*claims)->sub()) : std::nullopt;
+  if (!user_id) return Introspection{};
+  std::optional<User> user;
+  auto read = store_->Read([&](StoreReadTx& tx) -> Result<void> {
+    auto found = tx.FindUserById(*user_id);
+    if (!found.ok()) return found.error();
+    user = std::move(*found);
+    return Ok();
+  });
+  if (!read.ok()) return read.error();
+  if (!user || user->disabled) return Introspection{};
   const jose::Claims& c = **claims;
   Introspection out;
   out.active = true;
   out.token_type = "access_token";
   out.claims = c;
-  out.user_id = user_id;
-  out.username = (*user)->username;
+  out.user_id = *user_id;
+  out.username = user->username;
   out.sid = std::string(c.sid());
   out.scope = std::string(c.scope());
   out.exp = c.exp();
@@ -39,24 +45,22 @@ Result<Introspection> TokenServiceImpl::IntrospectAccess(std::string_view token)
   return out;
 }
 
-Result<Introspection> TokenServiceImpl::IntrospectRefresh(std::string_view token) {
+Result<Introspection> Introspector::IntrospectRefresh(std::string_view token) const {
   if (!PlausibleRefreshToken(token)) return Introspection{};
   const std::string hash = HashRefreshToken(token);
-  const std::int64_t now = Now();
+  const std::int64_t now = clock_->NowSeconds();
   Introspection out;
-  auto committed = store_->Transact([&](StoreTx& tx) -> Result<void> {
+  auto read = store_->Read([&](StoreReadTx& tx) -> Result<void> {
     out = Introspection{};
-    auto record = tx.FindRefresh(hash);
-    if (!record.ok()) return record.error();
-    if (!record->has_value() || !ConstantTimeEquals((*record)->token_hash, hash)) return Ok();
-    auto session = tx.LockSession((*record)->session_id);
-    if (!session.ok()) return session.error();
-    if (!session->has_value()) return Ok();
-    const Session& s = **session;
+    auto family = ReadRefreshFamily(tx, hash);
+    if (!family.ok()) return family.error();
+    if (!family->has_value()) return Ok();
+    const RefreshRecord& record = (*family)->record;
+    const Session& s = (*family)->session;
     // Active only if presenting it now would rotate it (a spent token is not active, even in a
     // grace window: it yields no new tokens, only the old answer).
-    if ((*record)->state != RefreshState::kCurrent || (*record)->generation != s.generation ||
-        !s.live() || Expired(s, now)) {
+    if (record.state != RefreshState::kCurrent || record.generation != s.generation || !s.live() ||
+        SessionExpired(s, now)) {
       return Ok();
     }
     auto user = tx.FindUserById(s.user_id);
@@ -68,11 +72,11 @@ Result<Introspection> TokenServiceImpl::IntrospectRefresh(std::string_view token
     out.username = (*user)->username;
     out.sid = s.id;
     out.scope = s.scope;
-    out.exp = Deadline(s);
-    out.iat = (*record)->created_at;
+    out.exp = RefreshDeadline(s);
+    out.iat = record.created_at;
     return Ok();
   });
-  if (!committed.ok()) return committed.error();
+  if (!read.ok()) return read.error();
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "jwtd/auth/ports.h"
 #include "jwtd/auth/revocation_view.h"
@@ -28,15 +29,19 @@ Error StaleError(const char* why) { return Error(Code::kUnavailable, Reason::kVi
 
 class RevocationSyncImpl final : public RevocationSync {
  public:
-  RevocationSyncImpl(RevocationSyncOptions options, Store* store, RevocationView* view,
+  RevocationSyncImpl(RevocationSyncOptions options, RevocationLog* log, RevocationView* view,
                      const Clock* clock)
       : options_(options),
         bound_ns_(options.staleness_bound_ms * kNanosPerMilli),
-        store_(store),
+        log_(log),
         view_(view),
         clock_(clock),
         created_ns_(clock->MonotonicNanos()),
         verified_at_ns_(created_ns_) {}
+  ~RevocationSyncImpl() override { Stop(); }
+
+  void Start() override;
+  void Stop() override;
 
   void OnEntry(const RevocationEntry& entry) override;
   void OnHeartbeat(std::int64_t max_seq, std::int64_t sent_at_ms) override;
@@ -56,6 +61,9 @@ class RevocationSyncImpl final : public RevocationSync {
   Result<void> ReadLog();
   // The bus thread's catch-up on a gap, skipped shortly after a failure.
   void CatchUpOnGap();
+  // The poller thread: a catch-up every poll_interval_ms, or at once when woken.
+  void Poll();
+  bool polled() const { return options_.source == SyncSource::kPoll; }
 
   // --- guarded by mu_ ---
   // Records that `seq` is applied to the view; advances the contiguous cursor when it can.
@@ -71,7 +79,7 @@ class RevocationSyncImpl final : public RevocationSync {
   // Immutable after construction.
   const RevocationSyncOptions options_;
   const std::int64_t bound_ns_;
-  Store* const store_;
+  RevocationLog* const log_;
   RevocationView* const view_;
   const Clock* const clock_;
   const ForgetHorizon forget_{clock_};
@@ -84,8 +92,13 @@ class RevocationSyncImpl final : public RevocationSync {
 
   mutable std::mutex mu_;
   std::condition_variable flight_done_;
+  std::condition_variable poll_wake_;
+  std::thread poller_;  // started once by Start(); joined by Stop()
   // Guarded by mu_.
-  bool subscribed_ = false;         // the bus says it is connected
+  bool subscribed_ = false;   // the bus says it is connected
+  bool loaded_ = false;       // a catch-up completed once (every source needs it)
+  bool wake_poller_ = false;  // a local gap: read the log now
+  bool stop_poller_ = false;
   bool resynced_ = false;           // a catch-up completed since it connected
   std::uint64_t epoch_ = 0;         // bumped by every connect/disconnect
   std::int64_t cursor_ = 0;         // every seq <= cursor_ is applied
@@ -131,7 +144,9 @@ void RevocationSyncImpl::Verified(std::int64_t at_ns) {
 }
 
 void RevocationSyncImpl::Recompute() {
-  const bool trusted = subscribed_ && resynced_ && !Gap();
+  // Polling has no connection to lose: the log read itself is what vouches for the view.
+  const bool connected = polled() ? loaded_ : subscribed_ && resynced_;
+  const bool trusted = connected && !Gap();
   fresh_until_ns_.store(trusted ? verified_at_ns_ + bound_ns_ : 0, std::memory_order_release);
 }
 
@@ -213,10 +228,42 @@ void RevocationSyncImpl::ApplyLocal(const std::vector<RevocationEntry>& entries)
   for (const RevocationEntry& entry : entries) {
     if (entry.seq > 0) NoteApplied(entry.seq);
   }
-  // A seq beyond the cursor means another node committed in between and its publish is still
-  // on the way: stale until it arrives or a catch-up (bus thread, or a request) reads it.
-  if (Gap() && !had_gap) Add(gaps_);
+  // A seq beyond the cursor means another process committed in between (the CLI, or a node
+  // whose publish is still on the way): stale until it arrives or a catch-up (the poller, the
+  // bus thread, or a request) reads it.
+  if (Gap() && !had_gap) {
+    Add(gaps_);
+    wake_poller_ = true;
+    poll_wake_.notify_all();
+  }
   Recompute();
+}
+
+void RevocationSyncImpl::Start() {
+  std::lock_guard lock(mu_);
+  if (poller_.joinable() || stop_poller_) return;
+  poller_ = std::thread([this] { Poll(); });
+}
+
+void RevocationSyncImpl::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_poller_ = true;
+    poll_wake_.notify_all();
+  }
+  if (poller_.joinable()) poller_.join();
+}
+
+void RevocationSyncImpl::Poll() {
+  const auto interval = std::chrono::milliseconds(options_.poll_interval_ms);
+  std::unique_lock lock(mu_);
+  while (!stop_poller_) {
+    wake_poller_ = false;
+    lock.unlock();
+    (void)RunCatchUp(std::nullopt);  // the outcome is in the counters and Freshness
+    lock.lock();
+    poll_wake_.wait_for(lock, interval, [this] { return stop_poller_ || wake_poller_; });
+  }
 }
 
 Result<void> RevocationSyncImpl::EnsureFresh() {
@@ -301,10 +348,10 @@ Result<void> RevocationSyncImpl::ReadLog() {
     after = durable_;
     heard_in_read_ = 0;
   }
-  auto max_seq = store_->MaxRevocationSeq();
+  auto max_seq = log_->MaxRevocationSeq();
   if (!max_seq.ok()) return fail(max_seq.error());
   for (;;) {
-    auto page = store_->ReadRevocations(after, now, options_.page_size);
+    auto page = log_->ReadRevocations(after, now, options_.page_size);
     if (!page.ok()) return fail(page.error());
     for (const RevocationEntry& entry : *page) view_->Apply(entry);
     if (!page->empty()) after = page->back().seq;
@@ -314,6 +361,7 @@ Result<void> RevocationSyncImpl::ReadLog() {
   std::lock_guard lock(mu_);
   const std::int64_t confirmed = std::max(*max_seq, after);
   durable_ = std::max(durable_, confirmed);
+  loaded_ = true;
   // Every real seq heard before this read began was committed before the store's max was read,
   // so a higher one heard then is not confirmed: capped (K2). Seqs heard during the read may be
   // newer commits and stay.
@@ -336,8 +384,9 @@ Freshness RevocationSyncImpl::freshness() const {
     std::lock_guard lock(mu_);
     const bool fresh = now_ns < fresh_until_ns_.load(std::memory_order_acquire);
     f.state = fresh ? SyncState::kInSync : running_ ? SyncState::kCatchingUp : SyncState::kStale;
+    f.source = options_.source;
     f.stale_mode = options_.stale_mode;
-    f.connected = subscribed_ && resynced_;
+    f.connected = polled() ? loaded_ : subscribed_ && resynced_;
     f.store_reachable = store_reachable_;
     f.applied_seq = cursor_;
     f.known_max_seq = known_max_;
@@ -371,19 +420,24 @@ std::string_view SyncStateName(SyncState state) {
 }
 
 Result<std::unique_ptr<RevocationSync>> RevocationSync::Create(RevocationSyncOptions options,
-                                                               Store* store, RevocationView* view,
+                                                               RevocationLog* log,
+                                                               RevocationView* view,
                                                                const Clock* clock) {
-  if (store == nullptr || view == nullptr || clock == nullptr) {
+  if (log == nullptr || view == nullptr || clock == nullptr) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest,
-                 "revocation sync needs a store, a view and a clock");
+                 "revocation sync needs a revocation log, a view and a clock");
   }
   if (options.staleness_bound_ms <= 0 || options.check_timeout_ms <= 0 ||
       options.retry_after_failure_ms < 0 || options.page_size == 0) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest,
                  "revocation sync: bound, timeout and page size must be > 0");
   }
+  if (options.poll_interval_ms <= 0 || options.poll_interval_ms >= options.staleness_bound_ms) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                 "revocation sync: the poll interval must be > 0 and below the staleness bound");
+  }
   return std::unique_ptr<RevocationSync>(
-      std::make_unique<RevocationSyncImpl>(options, store, view, clock));
+      std::make_unique<RevocationSyncImpl>(options, log, view, clock));
 }
 
 }  // namespace jwtd::auth

@@ -51,7 +51,6 @@ std::uint32_t CompactExpiry(std::int64_t expires_at) {
 
 std::int64_t BucketOf(std::int64_t expires_at) { return expires_at / kBucketSeconds; }
 
-
 struct UserVersion {
   std::int64_t min_version = 1;
   std::uint32_t expires_at = kNever;

@@ -1,14 +1,27 @@
-// TokenService::Create, the view catch-up and the request path (Authenticate).
+// TokenService::Create — the wiring of the use cases — and the facade that delegates to them.
+#include "jwtd/auth/token_service.h"
+
 #include <utility>
 
-#include "jwtd/auth/user_id.h"
-#include "token_service_impl.h"
-#include "verified_token_cache.h"
+#include "access_token_issuer.h"
+#include "introspection.h"
+#include "jwtd/auth/key_ring.h"
+#include "jwtd/auth/ports.h"
+#include "jwtd/auth/revocation_sync.h"
+#include "jwtd/auth/revocation_view.h"
+#include "login.h"
+#include "operator_revocation.h"
+#include "password_hasher.h"
+#include "refresh_rotation.h"
+#include "revocation_commit.h"
+#include "session_families.h"
+#include "session_logout.h"
+#include "session_queries.h"
+#include "token_revocation.h"
+#include "user_logout.h"
 
 namespace jwtd::auth {
 namespace {
-
-constexpr std::size_t kCatchUpPage = 1000;
 
 Error BadOption(const char* what) {
   return Error(Code::kInvalidArgument, Reason::kBadRequest, std::string("auth options: ") + what);
@@ -39,6 +52,8 @@ Result<void> CheckOptions(const AuthOptions& o) {
   if (l.window_seconds <= 0 || l.max_failures_per_account == 0 || l.max_failures_per_address == 0) {
     return BadOption("login limits must be > 0");
   }
+  if (l.ipv6_prefix < 1 || l.ipv6_prefix > 128) return BadOption("ipv6_prefix must be in [1, 128]");
+  if (l.max_wait_ms < 0) return BadOption("login max_wait_ms must be >= 0");
   return Ok();
 }
 
@@ -56,8 +71,123 @@ Result<void> CheckVerifierAgrees(const AuthOptions& o, const KeyRing& keys) {
   return Ok();
 }
 
-// Verifier errors keep their precise reason (logs, audit) under one code for the HTTP layer.
-Error Refused(const Error& e) { return Error(Code::kUnauthenticated, e.reason(), e.message()); }
+// The view and sync of a service that was given none: its own pair, polling the log.
+struct OwnedSync {
+  std::unique_ptr<RevocationView> view;
+  std::unique_ptr<RevocationSync> sync;
+};
+
+Result<OwnedSync> OwnSync(const AuthOptions& options, Store* store, const Clock* clock) {
+  OwnedSync owned;
+  owned.view = RevocationView::Create(options.strategies);
+  auto sync = RevocationSync::Create({}, &store->revocation_log(), owned.view.get(), clock);
+  if (!sync.ok()) return sync.error();
+  owned.sync = std::move(*sync);
+  return owned;
+}
+
+class TokenServiceImpl final : public TokenService {
+ public:
+  TokenServiceImpl(AuthOptions options, Dependencies deps, OwnedSync owned,
+                   std::unique_ptr<PasswordHasher> hasher, std::unique_ptr<AccessChecker> checker)
+      : options_(std::move(options)),
+        owned_(std::move(owned)),
+        sync_(deps.sync != nullptr ? deps.sync : owned_.sync.get()),
+        hasher_(std::move(hasher)),
+        checker_(std::move(checker)),
+        issuer_(options_, deps.keys),
+        families_(options_, &issuer_),
+        committer_(deps.store, sync_, deps.bus),
+        login_(options_, deps.store, hasher_.get(), &families_, deps.clock),
+        rotation_(options_, &committer_, &families_, deps.clock),
+        session_logout_(&committer_, &families_, deps.clock),
+        user_logout_(options_, &committer_, &families_, deps.clock),
+        token_revocation_(options_, deps.keys, &committer_, &families_, deps.clock),
+        operator_(options_, deps.keys, &committer_, &families_, deps.clock),
+        introspector_(checker_.get(), deps.store, deps.clock),
+        queries_(deps.store, deps.clock) {}
+
+  Result<User> Register(std::string_view username, std::string_view password,
+                        const ClientInfo& client) override {
+    return login_.Register(username, password, client);
+  }
+  Result<TokenResponse> Login(std::string_view username, std::string_view password,
+                              std::string_view scope, const ClientInfo& client) override {
+    return login_.SignIn(username, password, scope, client);
+  }
+  Result<TokenResponse> Refresh(std::string_view refresh_token, const ClientInfo& client) override {
+    return rotation_.Refresh(refresh_token, client);
+  }
+  Result<Principal> Authenticate(std::string_view access_token) const override {
+    return checker_->Authenticate(access_token);
+  }
+  Result<void> Logout(const Principal& principal, const ClientInfo& client) override {
+    return session_logout_.Logout(principal, client);
+  }
+  Result<void> LogoutByRefresh(std::string_view refresh_token, const ClientInfo& client) override {
+    return session_logout_.LogoutByRefresh(refresh_token, client);
+  }
+  Result<std::optional<TokenResponse>> LogoutAll(const Principal& principal, bool except_current,
+                                                 const ClientInfo& client) override {
+    return user_logout_.LogoutAll(principal, except_current, client);
+  }
+  Result<SessionList> ListSessions(const Principal& principal,
+                                   const std::optional<SessionCursor>& after,
+                                   std::size_t limit) override {
+    return queries_.List(principal, after, limit);
+  }
+  Result<void> EndSession(const Principal& principal, std::string_view session_id,
+                          const ClientInfo& client) override {
+    return session_logout_.EndSession(principal, session_id, client);
+  }
+  Result<void> Revoke(std::string_view token, TokenHint hint, const ClientInfo& client) override {
+    return token_revocation_.Revoke(token, hint, client);
+  }
+  Result<Introspection> Introspect(std::string_view token, TokenHint hint) override {
+    return introspector_.Introspect(token, hint);
+  }
+  Result<void> RevokeJti(std::string_view jti, std::int64_t exp, std::string_view actor) override {
+    return operator_.RevokeJti(jti, exp, actor);
+  }
+  Result<void> RevokeSession(std::string_view session_id, std::string_view actor) override {
+    return operator_.RevokeSession(session_id, actor);
+  }
+  Result<void> RevokeUser(std::int64_t user_id, std::string_view actor) override {
+    return user_logout_.RevokeUser(user_id, actor);
+  }
+  Result<void> SetUserDisabled(std::int64_t user_id, bool disabled,
+                               std::string_view actor) override {
+    return user_logout_.SetDisabled(user_id, disabled, actor);
+  }
+  Result<void> RevokeKey(std::string_view kid, std::string_view actor) override {
+    return operator_.RevokeKey(kid, actor);
+  }
+  Result<std::optional<User>> FindUser(std::int64_t user_id) override {
+    return queries_.FindUser(user_id);
+  }
+  Result<void> CatchUp() override { return sync_->CatchUp(); }
+  const AuthOptions& options() const override { return options_; }
+  const AccessChecker& access_checker() const override { return *checker_; }
+
+ private:
+  // Immutable after construction; each part has its own synchronisation where it needs one.
+  const AuthOptions options_;
+  const OwnedSync owned_;  // empty when the caller supplied view and sync
+  RevocationSync* const sync_;
+  const std::unique_ptr<PasswordHasher> hasher_;
+  const std::unique_ptr<AccessChecker> checker_;
+  const AccessTokenIssuer issuer_;
+  const SessionFamilies families_;
+  const RevocationCommitter committer_;
+  PasswordLogin login_;  // its login limiter changes
+  const RefreshRotation rotation_;
+  const SessionLogout session_logout_;
+  const UserLogout user_logout_;
+  const TokenRevocation token_revocation_;
+  const OperatorRevocation operator_;
+  const Introspector introspector_;
+  const SessionQueries queries_;
+};
 
 }  // namespace
 
@@ -66,134 +196,30 @@ Result<std::unique_ptr<TokenService>> TokenService::Create(AuthOptions options, 
     return Error(Code::kInvalidArgument, Reason::kBadRequest,
                  "token service needs a store, a key ring and a clock");
   }
-  if (deps.sync != nullptr && deps.view == nullptr) {
+  if ((deps.sync == nullptr) != (deps.view == nullptr)) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest,
-                 "a revocation sync needs its view in Dependencies::view");
+                 "a revocation view and its sync are given together, or neither");
   }
   JWTD_RETURN_IF_ERROR(CheckOptions(options));
   JWTD_RETURN_IF_ERROR(CheckVerifierAgrees(options, *deps.keys));
   auto hasher = PasswordHasher::Create(options.password);
   if (!hasher.ok()) return hasher.error();
-  std::unique_ptr<RevocationView> owned_view;
-  if (deps.view == nullptr) owned_view = RevocationView::Create(options.strategies);
-  auto service = std::make_unique<TokenServiceImpl>(std::move(options), deps, std::move(*hasher),
-                                                    std::move(owned_view));
-  JWTD_RETURN_IF_ERROR(service->CatchUp());
-  return std::unique_ptr<TokenService>(std::move(service));
-}
-
-TokenServiceImpl::TokenServiceImpl(AuthOptions options, Dependencies deps,
-                                   std::unique_ptr<PasswordHasher> hasher,
-                                   std::unique_ptr<RevocationView> owned_view)
-    : options_(std::move(options)),
-      store_(deps.store),
-      keys_(deps.keys),
-      clock_(deps.clock),
-      bus_(deps.bus),
-      hasher_(std::move(hasher)),
-      issuer_(options_, deps.keys),
-      owned_view_(std::move(owned_view)),
-      view_(deps.view != nullptr ? deps.view : owned_view_.get()),
-      sync_(deps.sync),
-      cache_(options_.verified_cache_entries > 0
-                 ? std::make_unique<VerifiedTokenCache>(options_.verified_cache_entries, clock_)
-                 : nullptr),
-      limiter_(options_.login_limits, clock_) {}
-
-TokenServiceImpl::~TokenServiceImpl() = default;
-
-Result<void> TokenServiceImpl::CatchUp() {
-  // The sync keeps its own gap-free cursor: the view's applied_seq may be past a seq another
-  // node committed but this one has not seen yet.
-  if (sync_ != nullptr) return sync_->CatchUp();
-  const std::int64_t now = forget_.NowSeconds();
-  for (;;) {
-    auto page = store_->ReadRevocations(view_->applied_seq(), now, kCatchUpPage);
-    if (!page.ok()) return page.error();
-    for (const RevocationEntry& entry : *page) view_->Apply(entry);
-    if (page->size() < kCatchUpPage) return Ok();
+  OwnedSync owned;
+  if (deps.sync == nullptr) {
+    auto made = OwnSync(options, deps.store, deps.clock);
+    if (!made.ok()) return made.error();
+    owned = std::move(*made);
   }
-}
-
-void TokenServiceImpl::ApplyCommitted(const Revocations& entries) {
-  if (sync_ != nullptr) {
-    sync_->ApplyLocal(entries);
-  } else {
-    for (const RevocationEntry& entry : entries) view_->Apply(entry);
-  }
-  if (bus_ != nullptr) {
-    for (const RevocationEntry& entry : entries) bus_->Publish(entry);
-  }
-  // Revocations are the only thing that grows the view; trim what expired while we are here.
-  if (!entries.empty()) view_->Expire(forget_.NowSeconds());
-}
-
-Result<std::shared_ptr<const jose::Claims>> TokenServiceImpl::VerifyAccess(
-    std::string_view token) const {
-  auto verifier = keys_->verifier();
-  if (token.size() > verifier->options().max_token_bytes) {
-    return Error(Code::kUnauthenticated, Reason::kTokenTooLarge, "access token too large");
-  }
-  std::shared_ptr<const jose::Claims> claims = cache_ ? cache_->Find(token) : nullptr;
-  // A hit whose key left the ring (revoked or removed) must not outlive the key.
-  if (claims && verifier->keys().Find(claims->kid()) == nullptr) claims = nullptr;
-  if (!claims) {
-    auto verified = verifier->VerifySignature(token);
-    if (!verified.ok()) return Refused(verified.error());
-    claims = std::make_shared<const jose::Claims>(std::move(*verified));
-    if (cache_) cache_->Insert(token, claims);
-  }
-  // The cache skips only the signature: time, iss, aud and revocation run on every use.
-  if (auto valid = verifier->ValidateClaims(*claims); !valid.ok()) return Refused(valid.error());
-  // No token may live longer than this server issues them now: a session's deny entry lasts
-  // access_ttl + leeway from its revocation (DenyHorizon), so a token minted under a longer
-  // access_ttl (before the setting was lowered, or by a node configured differently) would
-  // outlive the entry and be accepted again after a logout. Such a token reads as expired, so
-  // a client refreshes.
-  if (const auto iat = claims->iat();
-      !iat.has_value() || claims->exp() - *iat > options_.access_ttl_seconds) {
-    return Error(Code::kUnauthenticated, Reason::kTokenExpired,
-                 "access token lifetime exceeds tokens.access_ttl");
-  }
-  // A view that may be behind is not trusted: the sync catches it up from the store first, or
-  // refuses (kUnavailable, not kUnauthenticated: the token may well be valid).
-  if (sync_ != nullptr) JWTD_RETURN_IF_ERROR(sync_->EnsureFresh());
-  if (auto live = view_->Check(*claims); !live.ok()) return Refused(live.error());
-  return claims;
-}
-
-Result<Principal> TokenServiceImpl::Authenticate(std::string_view access_token) const {
-  auto claims = VerifyAccess(access_token);
-  if (!claims.ok()) return claims.error();
-  const jose::Claims& c = **claims;
-  Principal p;
-  // RFC 9068 §2.2 requires these; jwtd's own tokens also always carry sid and ver.
-  const auto user_id = ParseUserId(c.sub());
-  if (!user_id || c.sid().empty() || c.jti().empty() ||
-      !c.ver().has_value()) {
-    return Error(Code::kUnauthenticated, Reason::kMissingClaim,
-                 "access token lacks sub/sid/jti/ver");
-  }
-  p.user_id = *user_id;
-  p.sid = std::string(c.sid());
-  p.jti = std::string(c.jti());
-  p.ver = *c.ver();
-  p.exp = c.exp();
-  p.scope = std::string(c.scope());
-  return p;
-}
-
-Result<std::optional<User>> TokenServiceImpl::FindUser(std::int64_t user_id) {
-  std::optional<User> found;
-  auto committed = store_->Transact([&](StoreTx& tx) -> Result<void> {
-    auto user = tx.FindUserById(user_id);
-    if (!user.ok()) return user.error();
-    found = std::move(*user);
-    return Ok();
-  });
-  if (!committed.ok()) return committed.error();
-  if (found) found->password_hash.clear();  // never leaves the domain
-  return found;
+  RevocationView* view = deps.view != nullptr ? deps.view : owned.view.get();
+  RevocationSync* sync = deps.sync != nullptr ? deps.sync : owned.sync.get();
+  AccessCheckOptions check;
+  check.max_lifetime_seconds = options.access_ttl_seconds;
+  check.verified_cache_entries = options.verified_cache_entries;
+  auto checker = AccessChecker::Create(check, deps.keys, view, sync, deps.clock);
+  if (!checker.ok()) return checker.error();
+  JWTD_RETURN_IF_ERROR(sync->CatchUp());
+  return std::unique_ptr<TokenService>(std::make_unique<TokenServiceImpl>(
+      std::move(options), deps, std::move(owned), std::move(*hasher), std::move(*checker)));
 }
 
 }  // namespace jwtd::auth

@@ -8,8 +8,9 @@
 // O(1) amortised per insert.
 //
 // The cache skips ONLY the signature: callers still run Verifier::ValidateClaims (time, iss,
-// aud, typ) and the revocation view on every use (design.md). Clear() on key revocation, since
-// a cached token signed by a revoked key would otherwise keep passing.
+// aud, typ) and the revocation view on every use (docs/architecture.md). Nothing here knows
+// about keys: the AccessChecker treats a hit whose kid has left the verifier's key set as a miss,
+// so the tokens of a revoked or removed key stop passing at once although they stay cached.
 //
 // Thread-safety: all methods are thread-safe (one short mutex per shard). Claims are shared
 // immutably (shared_ptr<const>), so a hit returned to a caller stays valid after eviction.
@@ -41,7 +42,7 @@ class VerifiedTokenCache {
   // Caches `claims` (which must be the verified claims of `token`) until claims->exp().
   // Ignores null claims and tokens already expired.
   void Insert(std::string_view token, std::shared_ptr<const jose::Claims> claims);
-  // Drops every entry (e.g. on key revocation).
+  // Drops every entry.
   void Clear();
   std::size_t size() const;
   std::size_t capacity() const { return capacity_; }

@@ -5,6 +5,7 @@
 #include "app/config_options.h"
 #include "app/runtime.h"
 #include "cli_common.h"
+#include "jwtd/auth/audit.h"
 #include "jwtd/clock.h"
 
 namespace jwtd::cli {
@@ -30,6 +31,10 @@ int Audit(const AuditFlags& flags) {
   if (!config) return kExitUsage;
   auth::AuditFilter filter;
   if (flags.user_id > 0) filter.user_id = flags.user_id;
+  if (!flags.event.empty() && !auth::ParseAuditKind(flags.event)) {
+    return PrintError("audit", "--event: unknown event \"" + flags.event +
+                                   "\" (e.g. login_failed, reuse_detected, logout, revoke)");
+  }
   filter.event = flags.event;
   filter.limit = flags.limit;
   if (!flags.since.empty()) {

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -81,6 +82,40 @@ int PrintError(const std::string& context, const Error& error, int exit_code) {
 int PrintError(const std::string& context, const std::string& message, int exit_code) {
   std::cerr << "jwtd: " << context << ": " << message << "\n";
   return exit_code;
+}
+
+namespace {
+
+Result<auth::User> FindUser(
+    auth::Store& store, const std::string& what,
+    const std::function<Result<std::optional<auth::User>>(auth::StoreReadTx&)>& find) {
+  std::optional<auth::User> user;
+  auto read = store.Read([&](auth::StoreReadTx& tx) -> Result<void> {
+    auto found = find(tx);
+    if (!found.ok()) return found.error();
+    user = std::move(*found);
+    return Ok();
+  });
+  if (!read.ok()) return read.error();
+  if (!user) return Error(Code::kNotFound, Reason::kNotFound, "no user " + what);
+  return std::move(*user);
+}
+
+}  // namespace
+
+Result<auth::User> FindUserByName(auth::Store& store, const std::string& username) {
+  return FindUser(store, username,
+                  [&](auth::StoreReadTx& tx) { return tx.FindUserByName(username); });
+}
+
+Result<auth::User> FindUserById(auth::Store& store, std::int64_t id) {
+  return FindUser(store, "with id " + std::to_string(id),
+                  [&](auth::StoreReadTx& tx) { return tx.FindUserById(id); });
+}
+
+int ExitCodeOf(const Error& error) {
+  const bool input = error.code() == Code::kNotFound || error.code() == Code::kInvalidArgument;
+  return input ? kExitUsage : kExitFailed;
 }
 
 }  // namespace jwtd::cli

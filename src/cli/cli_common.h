@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "app/config.h"
+#include "jwtd/auth/model.h"
+#include "jwtd/auth/ports.h"
 #include "jwtd/jose/key.h"
 #include "jwtd/result.h"
 
@@ -36,6 +38,15 @@ Result<std::unique_ptr<jose::Key>> LoadKeyFile(const std::string& path,
                                                std::optional<jose::Alg> alg,
                                                const std::string& kid);
 std::optional<jose::Alg> ParseAlgFlag(const std::string& name);
+
+// The user named exactly `username` / with exactly this id; kNotFound naming what was looked
+// for otherwise. Read-only.
+Result<auth::User> FindUserByName(auth::Store& store, const std::string& username);
+Result<auth::User> FindUserById(auth::Store& store, std::int64_t id);
+
+// kExitUsage for errors that are the caller's input (kNotFound, kInvalidArgument), else
+// kExitFailed.
+int ExitCodeOf(const Error& error);
 
 // "jwtd: <context>: <message>" on stderr; returns `exit_code`.
 int PrintError(const std::string& context, const Error& error, int exit_code = kExitFailed);

@@ -1,6 +1,7 @@
 // jwtd — the command-line entry point. Each subcommand lives in its own file.
-#include <CLI/CLI.hpp>
 #include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli_common.h"
 #include "version.h"

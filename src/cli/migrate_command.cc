@@ -27,7 +27,7 @@ void RegisterMigrateCommand(CLI::App& app, int* exit_code) {
       *exit_code = PrintError("migrate", version.error());
       return;
     }
-    std::cout << (*store)->kind() << " schema at version " << *version << "\n";
+    std::cout << app::StoreKind(*config) << " schema at version " << *version << "\n";
   });
 }
 

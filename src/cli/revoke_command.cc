@@ -1,6 +1,7 @@
-// `jwtd revoke --jti|--session|--user`: operator revocations, durable when the command returns
-// 0; a running server applies them within a fraction of a second (it follows the store's log).
-#include <charconv>
+// `jwtd revoke --jti|--session|--user-id|--username`: operator revocations, durable when the
+// command returns 0; a running server applies them within a fraction of a second (it follows
+// the store's log). A user is named either by id or by name, never guessed from the text: a
+// user whose name is digits must not make an operator revoke somebody else.
 #include <iostream>
 
 #include "app/runtime.h"
@@ -12,28 +13,21 @@ namespace {
 
 struct RevokeFlags {
   ConfigFlags config;
-  std::string jti, session, user;
+  std::string jti, session, username, legacy_user;
+  std::int64_t user_id = 0;
   std::int64_t exp = 0;
 };
 
-Result<std::int64_t> UserIdOf(auth::Store& store, const std::string& name_or_id) {
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(name_or_id.data(), name_or_id.data() + name_or_id.size(), id);
-  bool numeric = ec == std::errc() && end == name_or_id.data() + name_or_id.size();
-  Result<void> done = store.Transact([&](auth::StoreTx& tx) -> Result<void> {
-    auto found = numeric ? tx.FindUserById(id) : tx.FindUserByName(name_or_id);
-    if (!found.ok()) return found.error();
-    if (!*found) return Error(Code::kNotFound, Reason::kNotFound, "no user " + name_or_id);
-    id = (*found)->id;
-    return Ok();
-  });
-  if (!done.ok()) return done.error();
-  return id;
-}
-
 int Revoke(const RevokeFlags& flags) {
-  int chosen = !flags.jti.empty() + !flags.session.empty() + !flags.user.empty();
-  if (chosen != 1) return PrintError("revoke", "give exactly one of --jti, --session, --user");
+  if (!flags.legacy_user.empty()) {
+    return PrintError("revoke",
+                      "--user is ambiguous (a name or an id?): use --user-id N or --username NAME");
+  }
+  const int chosen =
+      !flags.jti.empty() + !flags.session.empty() + !flags.username.empty() + (flags.user_id != 0);
+  if (chosen != 1) {
+    return PrintError("revoke", "give exactly one of --jti, --session, --user-id, --username");
+  }
   auto config = LoadConfigOrPrint(flags.config);
   if (!config) return kExitUsage;
   auto runtime = app::OpenRuntime(*config);
@@ -54,15 +48,13 @@ int Revoke(const RevokeFlags& flags) {
     done = tokens.RevokeSession(flags.session, "cli");
     what = "session " + flags.session;
   } else {
-    auto id = UserIdOf(*runtime->store, flags.user);
-    if (!id.ok()) return PrintError("revoke", id.error(), kExitUsage);
-    done = tokens.RevokeUser(*id, "cli");
-    what = "every session of user " + flags.user;
+    auto user = flags.user_id != 0 ? FindUserById(*runtime->store, flags.user_id)
+                                   : FindUserByName(*runtime->store, flags.username);
+    if (!user.ok()) return PrintError("revoke", user.error(), ExitCodeOf(user.error()));
+    done = tokens.RevokeUser(user->id, "cli");
+    what = "every session of user " + user->username + " (id " + std::to_string(user->id) + ")";
   }
-  if (!done.ok()) {
-    return PrintError("revoke", done.error(),
-                      done.error().code() == Code::kNotFound ? kExitUsage : kExitFailed);
-  }
+  if (!done.ok()) return PrintError("revoke", done.error(), ExitCodeOf(done.error()));
   std::cout << "revoked " << what << "\n";
   return 0;
 }
@@ -78,7 +70,12 @@ void RegisterRevokeCommand(CLI::App& app, int* exit_code) {
                      "with --jti: the token's exp (default: now + access TTL)");
   revoke->add_option("--session", flags->session,
                      "end one session (its refresh family and tokens)");
-  revoke->add_option("--user", flags->user, "end every session of a user (name or id)");
+  revoke->add_option("--user-id", flags->user_id, "end every session of the user with this id")
+      ->check(CLI::PositiveNumber);
+  revoke->add_option("--username", flags->username,
+                     "end every session of the user with exactly this name");
+  // Refused with a pointer to the two flags above (it used to take a name or an id).
+  revoke->add_option("--user", flags->legacy_user)->group("");
   AddConfigFlags(revoke, &flags->config);
   revoke->callback([flags, exit_code] { *exit_code = Revoke(*flags); });
 }

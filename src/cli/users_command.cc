@@ -56,30 +56,18 @@ int List(const UsersFlags& flags) {
   return 0;
 }
 
-// Disabling also ends every session of the user (as logout-all does), so the change is
-// immediate rather than at the next refresh.
+// Disabling also ends every session of the user (as logout-all does), in the same transaction,
+// so the change is immediate rather than at the next refresh.
 int SetDisabled(const UsersFlags& flags, bool disabled) {
   const char* context = disabled ? "users disable" : "users enable";
   auto config = LoadConfigOrPrint(flags.config);
   if (!config) return kExitUsage;
   auto runtime = app::OpenRuntime(*config);
   if (!runtime.ok()) return PrintError(context, runtime.error());
-  std::optional<auth::User> user;
-  auto done = runtime->store->Transact([&](auth::StoreTx& tx) -> Result<void> {
-    auto found = tx.FindUserByName(flags.username);
-    if (!found.ok()) return found.error();
-    if (!*found) return Error(Code::kNotFound, Reason::kNotFound, "no user " + flags.username);
-    user = **found;
-    return tx.SetUserDisabled(user->id, disabled);
-  });
-  if (!done.ok()) {
-    return PrintError(context, done.error(),
-                      done.error().code() == Code::kNotFound ? kExitUsage : kExitFailed);
-  }
-  if (disabled) {
-    auto revoked = runtime->tokens->RevokeUser(user->id, "cli");
-    if (!revoked.ok()) return PrintError(context, revoked.error());
-  }
+  auto user = FindUserByName(*runtime->store, flags.username);
+  if (!user.ok()) return PrintError(context, user.error(), ExitCodeOf(user.error()));
+  auto done = runtime->tokens->SetUserDisabled(user->id, disabled, "cli");
+  if (!done.ok()) return PrintError(context, done.error(), ExitCodeOf(done.error()));
   std::cout << (disabled ? "disabled " : "enabled ") << user->username
             << (disabled ? "; every session ended\n" : "\n");
   return 0;

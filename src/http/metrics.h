@@ -31,7 +31,7 @@ struct Gauges {
   std::size_t view_bytes = 0;
   std::size_t keys = 0;
   std::size_t worker_queue = 0;
-  std::optional<auth::Freshness> sync;  // many nodes: the view's freshness and bus counters
+  std::optional<auth::Freshness> sync;  // the view's freshness and sync counters
 };
 
 class Metrics {

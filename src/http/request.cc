@@ -1,6 +1,5 @@
 #include "http/request.h"
 
-
 namespace jwtd::http {
 
 std::optional<std::string_view> Request::Header(std::string_view name) const {

@@ -1,12 +1,13 @@
 // jwtd::http::Server — the HTTP/1.1 server of every endpoint of docs/api.md, on Boost.Beast.
 //
 // Design (style.md, the Beast server examples): one listener accepting on the I/O threads; each
-// connection bound to one I/O thread's io_context; keep-alive; every read bounded by a header limit, a body limit and a
-// timeout (a slow or half-open client is dropped after read_timeout, an idle keep-alive
-// connection after idle_timeout). Requests are routed to pure handlers (src/http/handlers/).
-// Verify-only work (GET /v1/me, the JWKS, health) runs on the I/O thread; anything that may
-// block (store, Argon2id) runs on a bounded worker pool and posts its response back to the
-// connection's io_context. Past max_queued_jobs waiting jobs the server answers 503 at once.
+// connection bound to one I/O thread's io_context; keep-alive; every read bounded by a header
+// limit, a body limit and a timeout (a slow or half-open client is dropped after read_timeout, an
+// idle keep-alive connection after idle_timeout). Requests are routed to pure handlers
+// (src/http/handlers/). Verify-only work (GET /v1/me, the JWKS, health) runs on the I/O thread;
+// anything that may block (store, Argon2id) runs on a bounded worker pool and posts its response
+// back to the connection's io_context. Past max_queued_jobs waiting jobs the server answers 503 at
+// once.
 //
 // TLS (tls_context.h) is built in: with tls_cert_file and tls_key_file the listener speaks only
 // TLS 1.2+ with jwtd's cipher policy. Behind a reverse proxy, trusted_proxies names the proxies
@@ -43,7 +44,6 @@
 
 namespace jwtd::http {
 
-
 struct IntrospectionClient {
   std::string id;
   std::string secret;
@@ -74,6 +74,8 @@ struct ServerOptions {
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
   // Directory of static files served at "/" (empty: none). No listing, no path traversal.
   std::string web_root;
+  // "sqlite" or "postgres", shown on the lab page.
+  std::string store_kind = "sqlite";
 };
 
 struct ServerDeps {

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "token_service_fixture.h"
@@ -206,6 +208,59 @@ TEST_F(LoginTest, SuccessfulLoginsFromOneAddressAreNeverThrottled) {
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 8; ++i) Login("user" + std::to_string(i), "203.0.113.9");
   }
+}
+
+// `count` logins of alice with `password` at once, each from its own address; the reasons.
+std::map<Reason, int> LoginsAtOnce(TokenService& service, int count, const std::string& password) {
+  std::mutex mu;
+  std::map<Reason, int> outcomes;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < count; ++i) {
+    threads.emplace_back([&, i] {
+      const Reason r =
+          ReasonOf(service.Login("alice", password, "", Client("192.0.2." + std::to_string(i))));
+      std::lock_guard lock(mu);
+      ++outcomes[r];
+    });
+  }
+  for (auto& t : threads) t.join();
+  return outcomes;
+}
+
+// api.md: successful logins are never throttled — also when they arrive at once. The limiter
+// holds back attempts that would pass the limit while others are being checked, and admits them
+// as those succeed, instead of refusing them.
+TEST_F(LoginTest, ConcurrentCorrectLoginsOfOneAccountAllSucceed) {
+  options_.login_limits.max_failures_per_account = 5;
+  Start();
+  Register("alice");
+  EXPECT_EQ(LoginsAtOnce(*service_, 20, kPassword), (std::map<Reason, int>{{Reason::kNone, 20}}));
+}
+
+TEST_F(LoginTest, ConcurrentWrongGuessesCheckNoMorePasswordsThanTheLimit) {
+  options_.login_limits.max_failures_per_account = 5;
+  Start();
+  Register("alice");
+  // Exactly the limit's worth of passwords is checked; the rest are refused unchecked.
+  EXPECT_EQ(LoginsAtOnce(*service_, 20, "wrong password"),
+            (std::map<Reason, int>{{Reason::kBadCredentials, 5}, {Reason::kRateLimited, 15}}));
+  EXPECT_EQ(Audit("login_failed").size(), 5u);
+}
+
+TEST_F(LoginTest, Ipv6ClientsRotatingInsideOnePrefixShareTheAddressLimit) {
+  options_.login_limits.max_failures_per_account = 100;
+  options_.login_limits.max_failures_per_address = 3;
+  Start();
+  Register("alice");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(ReasonOf(service_->Login("user" + std::to_string(i), "wrong password", "",
+                                       Client("2001:db8:7:7::" + std::to_string(i + 1)))),
+              Reason::kBadCredentials);
+  }
+  // Another address of the same /64 is the same client.
+  EXPECT_EQ(ReasonOf(service_->Login("alice", kPassword, "", Client("2001:db8:7:7:abcd::9"))),
+            Reason::kRateLimited);
+  Login("alice", "2001:db8:7:8::1");  // the next /64 is another client
 }
 
 }  // namespace

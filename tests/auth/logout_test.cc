@@ -111,6 +111,28 @@ TEST_F(LogoutTest, LogoutAllExceptCurrentKeepsTheCallingSession) {
   EXPECT_EQ(next.session_id, mine.session_id);
 }
 
+TEST_F(LogoutTest, LogoutAllExceptCurrentNeverOutlivesTheCallersToken) {
+  // A stolen access token must not renew itself: each fresh token is worth no more time than
+  // the token that asked for it, so a chain of calls ends at the first token's exp.
+  Start();
+  Register("alice");
+  TokenResponse mine = Login("alice");
+  const std::int64_t first_exp = Auth(mine.access_token).exp;
+  std::string token = mine.access_token;
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(60);
+    auto fresh = service_->LogoutAll(Auth(token), true, Client());
+    ASSERT_TRUE(fresh.ok());
+    ASSERT_TRUE(fresh->has_value());
+    const Principal next = Auth((*fresh)->access_token);
+    EXPECT_LE(next.exp, first_exp) << "call " << i;
+    EXPECT_EQ((*fresh)->expires_in, first_exp - clock_.NowSeconds());
+    token = (*fresh)->access_token;
+  }
+  clock_.Advance(first_exp - clock_.NowSeconds() + options_.leeway_seconds);
+  EXPECT_EQ(AuthReason(token), Reason::kTokenExpired);
+}
+
 TEST_F(LogoutTest, SessionListShowsLiveSessionsAndTheCurrentOne) {
   Start();
   Register("alice");
@@ -119,11 +141,12 @@ TEST_F(LogoutTest, SessionListShowsLiveSessionsAndTheCurrentOne) {
   Login("bob");
   TokenResponse ended = Login("alice");
   ASSERT_TRUE(service_->Logout(Auth(ended.access_token), Client()).ok());
-  auto sessions = service_->ListSessions(Auth(a.access_token));
-  ASSERT_TRUE(sessions.ok());
-  ASSERT_EQ(sessions->size(), 2u);
+  auto list = service_->ListSessions(Auth(a.access_token), std::nullopt, 100);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->sessions.size(), 2u);
+  EXPECT_FALSE(list->next.has_value());
   int current = 0;
-  for (const SessionInfo& s : *sessions) {
+  for (const SessionInfo& s : list->sessions) {
     EXPECT_TRUE(s.id == a.session_id || s.id == b.session_id);
     EXPECT_EQ(s.user_agent, "test-agent/1.0");
     EXPECT_EQ(s.created_at, kT0);

@@ -14,8 +14,9 @@
 namespace jwtd::auth::testing {
 namespace {
 
-// The real store, with a switch that makes it unreachable (as a dead PostgreSQL would be).
-class SwitchableStore final : public Store {
+// The real store, with a switch that makes it unreachable (as a dead PostgreSQL would be): its
+// transactions, reads and revocation log all fail while `down`.
+class SwitchableStore final : public Store, public RevocationLog {
  public:
   explicit SwitchableStore(Store* inner) : inner_(inner) {}
   std::atomic<bool> down{false};
@@ -25,16 +26,22 @@ class SwitchableStore final : public Store {
     if (down) return Unreachable();
     return inner_->Transact(fn);
   }
+  Result<void> Read(const std::function<Result<void>(StoreReadTx&)>& fn) override {
+    if (down) return Unreachable();
+    return inner_->Read(fn);
+  }
+  RevocationLog& revocation_log() override { return *this; }
   Result<std::vector<RevocationEntry>> ReadRevocations(std::int64_t after, std::int64_t now,
                                                        std::size_t limit) override {
     if (down) return Unreachable();
     ++log_reads;
-    return inner_->ReadRevocations(after, now, limit);
+    return inner_->revocation_log().ReadRevocations(after, now, limit);
   }
   Result<std::int64_t> MaxRevocationSeq() override {
     if (down) return Unreachable();
-    return inner_->MaxRevocationSeq();
+    return inner_->revocation_log().MaxRevocationSeq();
   }
+  Result<std::string> BusKey() override { return inner_->revocation_log().BusKey(); }
   Result<std::int64_t> SweepExpired(std::int64_t now, std::int64_t retain) override {
     return inner_->SweepExpired(now, retain);
   }
@@ -46,7 +53,6 @@ class SwitchableStore final : public Store {
   }
   Result<void> Ping() override { return down ? Unreachable() : inner_->Ping(); }
   Result<int> Migrate() override { return inner_->Migrate(); }
-  std::string_view kind() const override { return inner_->kind(); }
 
  private:
   static Error Unreachable() {
@@ -71,6 +77,7 @@ class RevocationSyncTest : public TokenServiceTest {
   }
   void MakeSync(StaleMode mode = StaleMode::kCheck) {
     RevocationSyncOptions o;
+    o.source = SyncSource::kBus;  // the bus inputs are called directly below
     o.staleness_bound_ms = 1000;
     o.stale_mode = mode;
     o.check_timeout_ms = 500;
@@ -96,7 +103,7 @@ class RevocationSyncTest : public TokenServiceTest {
   // Connected and verified by a heartbeat naming the store's current max seq.
   void BringInSync() {
     sync_->OnConnected();
-    sync_->OnHeartbeat(*store_->MaxRevocationSeq(), kT0 * 1000);
+    sync_->OnHeartbeat(*store_->revocation_log().MaxRevocationSeq(), kT0 * 1000);
     ASSERT_EQ(sync_->freshness().state, SyncState::kInSync);
   }
 
@@ -206,7 +213,7 @@ TEST_F(RevocationSyncTest, RefuseModeRefusesWhileStaleWithoutReadingTheStore) {
   EXPECT_EQ(r.error().reason(), Reason::kViewStale);
   EXPECT_EQ(store_switch_->log_reads, reads);
   EXPECT_EQ(sync_->freshness().stale_refusals, 1u);
-  sync_->OnHeartbeat(*store_->MaxRevocationSeq(), clock_.NowSeconds() * 1000);
+  sync_->OnHeartbeat(*store_->revocation_log().MaxRevocationSeq(), clock_.NowSeconds() * 1000);
   EXPECT_TRUE(sync_->EnsureFresh().ok());
 }
 
@@ -237,7 +244,7 @@ TEST_F(RevocationSyncTest, ReconnectWithTheStoreDownStaysStale) {
   EXPECT_EQ(sync_->freshness().state, SyncState::kStale);
   store_switch_->down = false;
   // A heartbeat alone cannot stand for the resync that failed.
-  sync_->OnHeartbeat(*store_->MaxRevocationSeq(), clock_.NowSeconds() * 1000);
+  sync_->OnHeartbeat(*store_->revocation_log().MaxRevocationSeq(), clock_.NowSeconds() * 1000);
   EXPECT_EQ(sync_->freshness().state, SyncState::kStale);
   ASSERT_TRUE(sync_->CatchUp().ok());
   sync_->OnConnected();
@@ -349,7 +356,7 @@ TEST_F(SyncedServiceTest, StaleNodeRefusesTokenRevokedElsewhereViaTheStore) {
   Register("alice");
   TokenResponse tokens = Login("alice");
   sync_->OnConnected();
-  sync_->OnHeartbeat(*store_->MaxRevocationSeq(), kT0 * 1000);
+  sync_->OnHeartbeat(*store_->revocation_log().MaxRevocationSeq(), kT0 * 1000);
   ASSERT_TRUE(node_b_->Authenticate(tokens.access_token).ok());
   ASSERT_TRUE(service_->Logout(Auth(tokens.access_token), Client()).ok());  // on node A
   // No message reached B: within the bound it still trusts its view (the stated bound).
@@ -366,7 +373,7 @@ TEST_F(SyncedServiceTest, DisconnectedNodeInRefuseModeAnswersUnavailable) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), Code::kUnavailable);
   sync_->OnConnected();
-  sync_->OnHeartbeat(*store_->MaxRevocationSeq(), kT0 * 1000);
+  sync_->OnHeartbeat(*store_->revocation_log().MaxRevocationSeq(), kT0 * 1000);
   EXPECT_TRUE(node_b_->Authenticate(tokens.access_token).ok());
 }
 
@@ -375,12 +382,12 @@ TEST_F(SyncedServiceTest, LocalRevocationIsAppliedAtOnce) {
   sync_->OnConnected();
   Register("alice");
   TokenResponse tokens = Login("alice");
-  sync_->OnHeartbeat(*store_->MaxRevocationSeq(), kT0 * 1000);
+  sync_->OnHeartbeat(*store_->revocation_log().MaxRevocationSeq(), kT0 * 1000);
   auto p = node_b_->Authenticate(tokens.access_token);
   ASSERT_TRUE(p.ok());
   ASSERT_TRUE(node_b_->Logout(*p, Client()).ok());
   EXPECT_EQ(ReasonOf(node_b_->Authenticate(tokens.access_token)), Reason::kSessionEnded);
-  EXPECT_EQ(sync_->freshness().applied_seq, *store_->MaxRevocationSeq());
+  EXPECT_EQ(sync_->freshness().applied_seq, *store_->revocation_log().MaxRevocationSeq());
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ class TokenServiceTest : public ::testing::Test {
 
   // Opens store, keys and service with the current options_. Call after adjusting options_.
   void Start() {
-    auto store = store::OpenSqliteStore({.path = root_ + "/jwtd.db"}, &clock_);
+    auto store = OpenStore();
     ASSERT_TRUE(store.ok()) << store.error().message();
     store_ = std::move(*store);
     KeyRingOptions key_options;
@@ -69,6 +69,10 @@ class TokenServiceTest : public ::testing::Test {
     service_.reset();
     keys_.reset();
     store_.reset();
+  }
+  // The store under test: a SQLite file in root_ unless a test says otherwise.
+  virtual Result<std::unique_ptr<Store>> OpenStore() {
+    return store::OpenSqliteStore({.path = root_ + "/jwtd.db"}, &clock_);
   }
   // A process restart: everything in memory is gone, only the files remain.
   void Restart() {

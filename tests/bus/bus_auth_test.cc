@@ -47,7 +47,7 @@ class BusAuthTest : public ::testing::Test {
     auto store = OpenSqliteStore({.path = root_ + "/jwtd.db"}, SystemClock());
     ASSERT_TRUE(store.ok()) << store.error().message();
     store_ = std::move(*store);
-    auto key = store_->BusKey();
+    auto key = store_->revocation_log().BusKey();
     ASSERT_TRUE(key.ok()) << key.error().message();
     key_ = *key;
   }
@@ -63,8 +63,10 @@ class BusAuthTest : public ::testing::Test {
   void StartNode(std::int64_t heartbeat_ms) {
     view_ = auth::RevocationView::Create({});
     auth::RevocationSyncOptions so;
+    so.source = auth::SyncSource::kBus;
     so.stale_mode = auth::StaleMode::kRefuse;
-    auto sync = auth::RevocationSync::Create(so, store_.get(), view_.get(), SystemClock());
+    auto sync =
+        auth::RevocationSync::Create(so, &store_->revocation_log(), view_.get(), SystemClock());
     ASSERT_TRUE(sync.ok());
     sync_ = std::move(*sync);
     RedisBusOptions bo;
@@ -74,7 +76,8 @@ class BusAuthTest : public ::testing::Test {
     bo.idle_probe_ms = 300;
     auth::Store* store = store_.get();
     auto bus = OpenRedisBus(
-        bo, sync_.get(), [store] { return store->MaxRevocationSeq(); }, SystemClock());
+        bo, sync_.get(), [store] { return store->revocation_log().MaxRevocationSeq(); },
+        SystemClock());
     ASSERT_TRUE(bus.ok()) << bus.error().message();
     bus_ = std::move(*bus);
     ASSERT_TRUE(WaitFor([&] { return sync_->freshness().connected; }));
@@ -124,12 +127,12 @@ TEST_F(BusAuthTest, TheStoreHoldsOneRandomKeyThatSurvivesReopening) {
   store_.reset();
   auto reopened = OpenSqliteStore({.path = root_ + "/jwtd.db"}, SystemClock());
   ASSERT_TRUE(reopened.ok());
-  auto again = (*reopened)->BusKey();
+  auto again = (*reopened)->revocation_log().BusKey();
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, key_);  // every node of this store derives the same key
   auto other = OpenSqliteStore({.path = root_ + "/other.db"}, SystemClock());
   ASSERT_TRUE(other.ok());
-  auto other_key = (*other)->BusKey();
+  auto other_key = (*other)->revocation_log().BusKey();
   ASSERT_TRUE(other_key.ok());
   EXPECT_NE(*other_key, key_);  // another deployment, another key
   store_ = std::move(*reopened);

@@ -62,8 +62,10 @@ class RedisBusTest : public ::testing::Test {
     Node node;
     node.view = auth::RevocationView::Create({});
     auth::RevocationSyncOptions so;
+    so.source = auth::SyncSource::kBus;
     so.stale_mode = mode;
-    auto sync = auth::RevocationSync::Create(so, store_.get(), node.view.get(), SystemClock());
+    auto sync =
+        auth::RevocationSync::Create(so, &store_->revocation_log(), node.view.get(), SystemClock());
     EXPECT_TRUE(sync.ok());
     node.sync = std::move(*sync);
     RedisBusOptions bo;
@@ -74,7 +76,8 @@ class RedisBusTest : public ::testing::Test {
     bo.reconnect_max_ms = 200;
     auth::Store* store = store_.get();
     auto bus = OpenRedisBus(
-        bo, node.sync.get(), [store] { return store->MaxRevocationSeq(); }, SystemClock());
+        bo, node.sync.get(), [store] { return store->revocation_log().MaxRevocationSeq(); },
+        SystemClock());
     EXPECT_TRUE(bus.ok()) << bus.error().message();
     node.bus = std::move(*bus);
     nodes_.push_back(std::move(node));
@@ -108,7 +111,7 @@ class RedisBusTest : public ::testing::Test {
   }
 
   std::string BusKey() {
-    auto key = store_->BusKey();
+    auto key = store_->revocation_log().BusKey();
     EXPECT_TRUE(key.ok());
     return key.ok() ? *key : std::string();
   }

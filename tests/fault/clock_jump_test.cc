@@ -171,13 +171,13 @@ TEST_F(ClockJumpTest, EntriesStillExpireOnceRealTimeHasPassed) {
   clock_.Step(+kHour);
   Tick();
   // Forgetting waits for real elapsed time, not for the stepped wall clock...
-  auto kept = store_->ReadRevocations(0, kT0, 100);
+  auto kept = store_->revocation_log().ReadRevocations(0, kT0, 100);
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->size(), 5u);
   // ... and happens once it has passed (access TTL + leeway), so the view and log stay bounded.
   clock_.Elapse(options_.access_ttl_seconds + options_.leeway_seconds + 120);
   Tick();
-  auto swept = store_->ReadRevocations(0, kT0, 100);
+  auto swept = store_->revocation_log().ReadRevocations(0, kT0, 100);
   ASSERT_TRUE(swept.ok());
   EXPECT_TRUE(swept->empty());
 }

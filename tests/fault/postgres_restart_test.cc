@@ -54,14 +54,20 @@ TEST_P(PostgresRestartTest, OutageFailsCleanlyLosesNothingAndThePoolReconnects) 
   } else {
     pg->Kill();
   }
-  // The outage: readiness says so, writes fail with a JSON 503, the request path still serves.
+  // The outage: readiness says so and writes fail with a JSON 503. Once the staleness bound has
+  // passed without a read of the revocation log, nobody can prove the token was not revoked
+  // meanwhile (by the CLI on another host, say): the request path fails closed with 503 too,
+  // as every node of a bus deployment does (docs/scaling.md).
   const auto deadline = SteadyClock::now() + 10s;
   while (ReadyStatus(port) != 503 && SteadyClock::now() < deadline)
     std::this_thread::sleep_for(20ms);
   EXPECT_EQ(ReadyStatus(port), 503);
   EXPECT_EQ(StatusOf(port, login, &r), 503) << r.body;
   EXPECT_EQ(std::string(r.Json().as_object().at("error").as_string()), "temporarily_unavailable");
-  EXPECT_EQ(MeStatus(port, live), 200);
+  const auto closed = SteadyClock::now() + 5s;  // bound 1 s + the check's own timeout 2 s
+  while (MeStatus(port, live) != 503 && SteadyClock::now() < closed)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(MeStatus(port, live), 503);
   std::this_thread::sleep_for(800ms);
   std::string error;
   ASSERT_TRUE(pg->Restart(&error)) << error;
@@ -71,6 +77,7 @@ TEST_P(PostgresRestartTest, OutageFailsCleanlyLosesNothingAndThePoolReconnects) 
   while (StatusOf(port, login) != 200 && SteadyClock::now() < healed)
     std::this_thread::sleep_for(50ms);
   EXPECT_EQ(StatusOf(port, login), 200);
+  EXPECT_EQ(MeStatus(port, live), 200);  // the view verified again
   const int acked_healed = load.acknowledged();
   EXPECT_TRUE(load.WaitForAcknowledged(acked_healed + 10)) << "no revocation acknowledged after";
   load.Stop();

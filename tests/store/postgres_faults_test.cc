@@ -48,7 +48,7 @@ class PostgresFaultsTest : public ::testing::Test {
     std::vector<std::future<bool>> reads;
     for (int i = 0; i < 6; ++i) {
       reads.push_back(std::async(std::launch::async, [&store] {
-        return store.ReadRevocations(0, kNow, 10).ok() && store.Ping().ok();
+        return store.revocation_log().ReadRevocations(0, kNow, 10).ok() && store.Ping().ok();
       }));
     }
     for (auto& r : reads) EXPECT_TRUE(r.get());
@@ -78,7 +78,7 @@ TEST_F(PostgresFaultsTest, ServerRestartHealsWithoutReopeningTheStore) {
   EXPECT_TRUE(first.ok()) << "measured: the first transaction after a restart failed: "
                           << first.error().message();
   JWTD_EXPECT_OK((*store)->Ping());
-  auto log = (*store)->ReadRevocations(0, kNow, 10);
+  auto log = (*store)->revocation_log().ReadRevocations(0, kNow, 10);
   ASSERT_TRUE(log.ok()) << log.error().message();
   ASSERT_GE(log->size(), 2u);
   EXPECT_EQ((*log)[0].key, "before");
@@ -90,17 +90,17 @@ TEST_F(PostgresFaultsTest, CommittedWritesSurviveAServerCrash) {
   ASSERT_TRUE(store.ok()) << store.error().message();
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(AppendJti(**store, std::to_string(i)).ok());
   server_->Kill();  // SIGKILL: no shutdown checkpoint, recovery replays the WAL
-  auto down = (*store)->ReadRevocations(0, kNow, 100);
+  auto down = (*store)->revocation_log().ReadRevocations(0, kNow, 100);
   ASSERT_FALSE(down.ok());
   EXPECT_EQ(down.error().code(), Code::kUnavailable);
   EXPECT_EQ(down.error().reason(), Reason::kStoreUnavailable);
 
   std::string error;
   ASSERT_TRUE(server_->Restart(&error)) << error;
-  auto log = (*store)->ReadRevocations(0, kNow, 100);
+  auto log = (*store)->revocation_log().ReadRevocations(0, kNow, 100);
   ASSERT_TRUE(log.ok()) << log.error().message();
   EXPECT_EQ(log->size(), 20u);
-  auto max = (*store)->MaxRevocationSeq();
+  auto max = (*store)->revocation_log().MaxRevocationSeq();
   ASSERT_TRUE(max.ok());
   EXPECT_EQ(*max, 20);
 }

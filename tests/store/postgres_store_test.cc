@@ -97,7 +97,7 @@ TEST_F(PostgresStoreTest, ASecondAppenderWaitsForTheFirstToCommit) {
   ASSERT_TRUE(second.ok()) << second.error().message();
   EXPECT_TRUE(waited) << "the second append got its seq before the first committed";
   EXPECT_EQ(*second, a + 1);
-  auto log = store->ReadRevocations(0, kNow, 10);
+  auto log = store->revocation_log().ReadRevocations(0, kNow, 10);
   ASSERT_TRUE(log.ok());
   ASSERT_EQ(log->size(), 2u);
   EXPECT_EQ((*log)[0].key, "first");
@@ -119,7 +119,7 @@ TEST_F(PostgresStoreTest, CatchUpBySeqNeverSkipsAnEntry) {
     std::int64_t last = 0;
     while (true) {
       const bool final_pass = done.load();
-      auto batch = reader_store->ReadRevocations(last, kNow, 1000);
+      auto batch = reader_store->revocation_log().ReadRevocations(last, kNow, 1000);
       ASSERT_TRUE(batch.ok()) << batch.error().message();
       for (const auto& e : *batch) {
         if (e.seq != last + 1) saw_gap = true;  // a seq appears later than a bigger one
@@ -148,7 +148,7 @@ TEST_F(PostgresStoreTest, CatchUpBySeqNeverSkipsAnEntry) {
   reader.join();
   EXPECT_FALSE(saw_gap);
   EXPECT_EQ(applied.size(), static_cast<std::size_t>(kWriters * kEach));
-  auto max = reader_store->MaxRevocationSeq();
+  auto max = reader_store->revocation_log().MaxRevocationSeq();
   ASSERT_TRUE(max.ok());
   EXPECT_EQ(*max, kWriters * kEach);
 }
@@ -245,7 +245,7 @@ TEST_F(PostgresStoreTest, LoginRacingLogoutAllIsOrderedNotLost) {
     listed.clear();
     auto version = tx.BumpTokenVersion(u.id);
     if (!version.ok()) return version.error();
-    auto sessions = tx.ListSessions(u.id);
+    auto sessions = tx.LockSessions({.user_id = u.id});
     if (!sessions.ok()) return sessions.error();
     for (const auto& s : *sessions) listed.push_back(s.id);
     return Ok();
@@ -286,8 +286,8 @@ TEST_F(PostgresStoreTest, NodesMigratingAtOnceApplyEachMigrationOnce) {
       << error;
   // v2 created one bus key, and every node reads the same one.
   EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM bus_key", &error), "1") << error;
-  auto first_key = nodes[0]->BusKey();
-  auto last_key = nodes[kNodes - 1]->BusKey();
+  auto first_key = nodes[0]->revocation_log().BusKey();
+  auto last_key = nodes[kNodes - 1]->revocation_log().BusKey();
   ASSERT_TRUE(first_key.ok() && last_key.ok());
   EXPECT_EQ(first_key->size(), 64u);
   EXPECT_EQ(*first_key, *last_key);
@@ -296,7 +296,7 @@ TEST_F(PostgresStoreTest, NodesMigratingAtOnceApplyEachMigrationOnce) {
   // The migrated schema works from every node.
   auto seq = AppendJti(*nodes[0], "j");
   ASSERT_TRUE(seq.ok());
-  auto max = nodes[kNodes - 1]->MaxRevocationSeq();
+  auto max = nodes[kNodes - 1]->revocation_log().MaxRevocationSeq();
   ASSERT_TRUE(max.ok());
   EXPECT_EQ(*max, *seq);
 }

@@ -55,7 +55,7 @@ class SqliteGroupCommitTest : public ::testing::Test {
   }
 
   std::set<std::string> RevokedKeys() {
-    auto entries = store_->ReadRevocations(0, kNow, 1000);
+    auto entries = store_->revocation_log().ReadRevocations(0, kNow, 1000);
     EXPECT_TRUE(entries.ok());
     std::set<std::string> keys;
     if (entries.ok()) {

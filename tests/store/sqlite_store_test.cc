@@ -97,7 +97,7 @@ TEST_F(SqliteStoreTest, CommittedDataSurvivesReopen) {
   }
   auto store = OpenOk();
   ASSERT_NE(store, nullptr);
-  auto max = store->MaxRevocationSeq();
+  auto max = store->revocation_log().MaxRevocationSeq();
   ASSERT_TRUE(max.ok());
   EXPECT_EQ(*max, 1);
   JWTD_EXPECT_OK(store->Transact([](auth::StoreTx& tx) -> Result<void> {
@@ -176,7 +176,7 @@ TEST_F(SqliteStoreTest, CommitSurvivesAKilledProcess) {
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child failed early";
   auto store = OpenOk();
   ASSERT_NE(store, nullptr);
-  auto log = store->ReadRevocations(0, kNow, 10);
+  auto log = store->revocation_log().ReadRevocations(0, kNow, 10);
   ASSERT_TRUE(log.ok());
   ASSERT_EQ(log->size(), 1u);
   EXPECT_EQ((*log)[0].key, "before-kill");
@@ -266,7 +266,7 @@ TEST_F(SqliteStoreTest, WriteLockHeldElsewhereIsUnavailableAndReadsGoOn) {
   EXPECT_NE(blocked.error().message().find("locked"), std::string::npos)
       << blocked.error().message();
   JWTD_EXPECT_OK(store.Ping());
-  auto log = store.ReadRevocations(0, kNow, 10);
+  auto log = store.revocation_log().ReadRevocations(0, kNow, 10);
   ASSERT_TRUE(log.ok());
   EXPECT_EQ(log->size(), 1u);
   ASSERT_EQ(other.Exec("COMMIT"), SQLITE_OK);

@@ -20,7 +20,7 @@ using auth::StoreTx;
 class StoreTransactionTest : public StoreTest {};
 
 TEST_P(StoreTransactionTest, FailingFnLeavesNoPartialWrite) {
-  auto before = store_->MaxRevocationSeq();
+  auto before = store_->revocation_log().MaxRevocationSeq();
   ASSERT_TRUE(before.ok());
   Result<void> r = store_->Transact([](StoreTx& tx) -> Result<void> {
     auto user = tx.InsertUser("ghost", "h", kNow);
@@ -51,7 +51,7 @@ TEST_P(StoreTransactionTest, FailingFnLeavesNoPartialWrite) {
     EXPECT_TRUE(users.ok() && users->empty());
     return Ok();
   });
-  auto log = store_->ReadRevocations(0, 0, 100);
+  auto log = store_->revocation_log().ReadRevocations(0, 0, 100);
   auto audit = store_->ListAudit({});
   ASSERT_TRUE(log.ok() && audit.ok());
   EXPECT_TRUE(log->empty());
@@ -94,8 +94,8 @@ TEST_P(StoreTransactionTest, WritesAreVisibleInsideTheTransactionAndToOthersOnly
     if (!seq.ok()) return seq.error();
     // Another thread reads the log meanwhile: it must not see the uncommitted entry (an
     // adapter may also make it wait until commit).
-    outside =
-        std::async(std::launch::async, [this] { return store_->ReadRevocations(0, kNow, 100); });
+    outside = std::async(std::launch::async,
+                         [this] { return store_->revocation_log().ReadRevocations(0, kNow, 100); });
     if (outside.wait_for(std::chrono::milliseconds(300)) == std::future_status::ready) {
       read_finished_inside = true;
       auto seen = outside.get();
@@ -107,7 +107,7 @@ TEST_P(StoreTransactionTest, WritesAreVisibleInsideTheTransactionAndToOthersOnly
     auto seen = outside.get();
     EXPECT_TRUE(seen.ok() && seen->size() == 1u);  // the reader waited for the commit
   }
-  auto after = store_->ReadRevocations(0, kNow, 100);
+  auto after = store_->revocation_log().ReadRevocations(0, kNow, 100);
   ASSERT_TRUE(after.ok());
   ASSERT_EQ(after->size(), 1u);
   EXPECT_EQ((*after)[0].key, "jti-1");
@@ -187,14 +187,15 @@ TEST_P(StoreTransactionTest, ConcurrentAppendsGetDistinctContiguousSeqs) {
           return Ok();
         });
         EXPECT_TRUE(r.ok());
-        (void)store_->ReadRevocations(0, kNow, 10);  // readers run beside the writers
+        (void)store_->revocation_log().ReadRevocations(0, kNow,
+                                                       10);  // readers run beside the writers
       }
     });
   }
   for (auto& t : threads) t.join();
   ASSERT_EQ(seqs.size(), static_cast<std::size_t>(kThreads * kEach));
   EXPECT_EQ(*seqs.rbegin() - *seqs.begin() + 1, kThreads * kEach);
-  auto log = store_->ReadRevocations(0, kNow, 10'000);
+  auto log = store_->revocation_log().ReadRevocations(0, kNow, 10'000);
   ASSERT_TRUE(log.ok());
   ASSERT_EQ(log->size(), seqs.size());
   for (std::size_t i = 1; i < log->size(); ++i) EXPECT_GT((*log)[i].seq, (*log)[i - 1].seq);
@@ -236,7 +237,7 @@ TEST_P(StoreTransactionTest, SweepDeletesExpiredRowsAndKeepsTheRest) {
     }
     return Ok();
   });
-  auto max_before = store_->MaxRevocationSeq();
+  auto max_before = store_->revocation_log().MaxRevocationSeq();
   ASSERT_TRUE(max_before.ok());
 
   // 2 revocations + 1 refresh record (of_dead) + 3 sessions. Rotated records of a kept
@@ -245,15 +246,15 @@ TEST_P(StoreTransactionTest, SweepDeletesExpiredRowsAndKeepsTheRest) {
   ASSERT_TRUE(swept.ok()) << swept.error().message();
   EXPECT_EQ(*swept, 6);
 
-  auto log = store_->ReadRevocations(0, 0, 100);
+  auto log = store_->revocation_log().ReadRevocations(0, 0, 100);
   ASSERT_TRUE(log.ok());
   ASSERT_EQ(log->size(), 1u);
   EXPECT_EQ((*log)[0].key, "kept");
-  auto max_after = store_->MaxRevocationSeq();
+  auto max_after = store_->revocation_log().MaxRevocationSeq();
   ASSERT_TRUE(max_after.ok());
   EXPECT_EQ(*max_after, *max_before) << "seq must not go back after a sweep";
   Commit([&](StoreTx& tx) -> Result<void> {
-    auto sessions = tx.ListSessions(u.id);
+    auto sessions = tx.ListSessions({.user_id = u.id});
     EXPECT_TRUE(sessions.ok());
     std::set<std::string> ids;
     if (sessions.ok()) {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "jwtd/auth/verifier_source.h"
 #include "jwtd/clock.h"
 #include "jwtd/jose/alg.h"
 #include "jwtd/jose/signer.h"
@@ -51,16 +52,16 @@ struct KeyInfo {
 
 std::string_view KeyStateName(KeyState state);
 
-class KeyRing {
+class KeyRing : public VerifierSource {
  public:
-  virtual ~KeyRing() = default;
+  ~KeyRing() override = default;
 
   // Opens the directory, creating it (0700) and a first active key when empty. kInvalidArgument
   // for unsafe permissions or a corrupt manifest (with the file named, no key material).
   static Result<std::unique_ptr<KeyRing>> Open(KeyRingOptions options, const Clock* clock);
 
   virtual std::shared_ptr<const jose::Signer> signer() const = 0;
-  virtual std::shared_ptr<const jose::Verifier> verifier() const = 0;
+  std::shared_ptr<const jose::Verifier> verifier() const override = 0;
   // {"keys":[...]}: public keys that are next, active or retiring (never revoked, never secret).
   virtual std::shared_ptr<const std::string> public_jwks() const = 0;
   virtual std::vector<KeyInfo> List() const = 0;

@@ -22,7 +22,7 @@ struct User {
 struct Session {
   std::string id;  // the "sid" claim: 128 random bits, base64url
   std::int64_t user_id = 0;
-  std::int64_t generation = 0;     // generation of the current refresh token
+  std::int64_t generation = 0;  // generation of the current refresh token
   std::int64_t created_at = 0;
   std::int64_t last_used_at = 0;
   std::int64_t idle_expires_at = 0;      // refresh lifetime, renewed on every rotation
@@ -33,6 +33,13 @@ struct Session {
   std::string user_agent;
   std::string client_ip;
   bool live() const { return revoked_at == 0; }
+};
+
+// Where a page of one user's sessions starts: after the session (created_at, id) last seen, in
+// the order newest first (created_at descending, then id descending).
+struct SessionCursor {
+  std::int64_t created_at = 0;
+  std::string id;
 };
 
 enum class RefreshState : std::uint8_t { kCurrent = 0, kRotated = 1 };

@@ -31,6 +31,12 @@ struct LoginLimitOptions {
   std::uint32_t max_failures_per_account = 5;
   std::uint32_t max_failures_per_address = 20;
   std::int64_t window_seconds = 300;
+  // IPv6 clients are counted per prefix of this many bits (a /64 is one customer), so rotating
+  // addresses inside it does not escape the per-address limit. IPv4: per address.
+  int ipv6_prefix = 64;
+  // How long an attempt waits for attempts of the same account or address still being checked
+  // (their Argon2id verify running) before it is refused with 429.
+  std::int64_t max_wait_ms = 5000;
 };
 
 struct AuthOptions {

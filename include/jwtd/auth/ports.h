@@ -2,8 +2,18 @@
 // atomically. Adapters: src/store/sqlite (embedded default), src/store/postgres (many nodes),
 // src/store/memory (a test double, never what "done" is measured on).
 //
-// Thread-safety: a Store is shared by all threads and must be thread-safe. A StoreTx belongs to
-// the one thread running the Transact() callback and must not escape it.
+// The ports are cut where they are used:
+//  - StoreReadTx: the reads of one consistent snapshot (Store::Read), for flows that change
+//    nothing (login's user lookup, the session list, introspection of a refresh token): they do
+//    not queue behind SQLite's single writer and its fsync.
+//  - StoreTx: a write transaction (Store::Transact), the reads above plus locks and writes.
+//  - RevocationLog: what the revocation sync and the feed read (entries after a cursor, the
+//    last seq, the bus key) — never the whole store.
+//  - Store: the transactions and the operational upkeep of one database.
+//
+// Thread-safety: a Store and its RevocationLog are shared by all threads and must be
+// thread-safe. A StoreReadTx/StoreTx belongs to the one thread running the Read()/Transact()
+// callback and must not escape it.
 #pragma once
 
 #include <cstdint>
@@ -19,17 +29,40 @@
 
 namespace jwtd::auth {
 
-// One open transaction. Every method acts inside it; nothing is visible to others before commit.
-// Errors: kUnavailable (store unreachable), kAlreadyExists (unique key), kInternal.
-class StoreTx {
- public:
-  virtual ~StoreTx() = default;
+// One page of a user's sessions, newest first. Paging is by keyset, so a page is cheap however
+// many sessions the user has, and rows changed behind the cursor do not shift later pages.
+struct SessionPage {
+  std::int64_t user_id = 0;
+  bool live_only = false;  // only sessions not revoked (expiry is the domain's to judge)
+  std::optional<SessionCursor> after;  // nullopt: from the newest
+  std::size_t limit = 500;             // capped by the store (store/limits.h)
+};
 
-  virtual Result<User> InsertUser(std::string_view username, std::string_view password_hash,
-                                  std::int64_t now) = 0;  // kAlreadyExists if taken
+// The reads of one transaction, all seeing the same snapshot.
+// Errors: kUnavailable (store unreachable), kInternal.
+class StoreReadTx {
+ public:
+  virtual ~StoreReadTx() = default;
+
   virtual Result<std::optional<User>> FindUserByName(std::string_view username) = 0;
   virtual Result<std::optional<User>> FindUserById(std::int64_t id) = 0;
   virtual Result<std::vector<User>> ListUsers(std::size_t limit, std::size_t offset) = 0;
+  virtual Result<std::optional<Session>> FindSession(std::string_view id) = 0;
+  virtual Result<std::vector<Session>> ListSessions(const SessionPage& page) = 0;
+  virtual Result<std::optional<RefreshRecord>> FindRefresh(std::string_view token_hash) = 0;
+};
+
+// One open write transaction. Every method acts inside it; nothing is visible to others before
+// commit. Errors: as StoreReadTx, plus kAlreadyExists (unique key), kNotFound (update of a
+// missing row).
+class StoreTx : public StoreReadTx {
+ public:
+  virtual Result<User> InsertUser(std::string_view username, std::string_view password_hash,
+                                  std::int64_t now) = 0;  // kAlreadyExists if taken
+  // Reads a user and locks the row until commit (FOR UPDATE on PostgreSQL): a flow that ends
+  // every session of the user is ordered against a login of that user (InsertSession shares
+  // the lock), so no session can be created beside it and survive it.
+  virtual Result<std::optional<User>> LockUser(std::int64_t id) = 0;
   virtual Result<void> SetUserDisabled(std::int64_t id, bool disabled) = 0;
   // Increments the user's token_version and returns the new value.
   virtual Result<std::int64_t> BumpTokenVersion(std::int64_t user_id) = 0;
@@ -38,12 +71,11 @@ class StoreTx {
   // Reads a session and locks it until commit (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
   // write transaction already serialises writers). This is what makes refresh single-flight.
   virtual Result<std::optional<Session>> LockSession(std::string_view id) = 0;
+  // ListSessions, with every listed row locked like LockSession.
+  virtual Result<std::vector<Session>> LockSessions(const SessionPage& page) = 0;
   virtual Result<void> UpdateSession(const Session& session) = 0;
-  // Live and ended sessions of a user, newest first.
-  virtual Result<std::vector<Session>> ListSessions(std::int64_t user_id) = 0;
 
   virtual Result<void> InsertRefresh(const RefreshRecord& record) = 0;
-  virtual Result<std::optional<RefreshRecord>> FindRefresh(std::string_view token_hash) = 0;
   virtual Result<void> UpdateRefresh(const RefreshRecord& record) = 0;
   // Forgets the sealed successors of every token of the session (at family revocation).
   virtual Result<void> DropSessionRefreshes(std::string_view session_id) = 0;
@@ -51,6 +83,25 @@ class StoreTx {
   // Appends to the revocation log and returns the entry with its assigned seq.
   virtual Result<RevocationEntry> AppendRevocation(RevocationEntry entry) = 0;
   virtual Result<void> AppendAudit(const AuditEvent& event) = 0;
+};
+
+// The durable revocation log as its readers see it. Seqs are assigned in commit order and never
+// reused, so "every entry after the last seq I applied" is a gap-free catch-up.
+class RevocationLog {
+ public:
+  virtual ~RevocationLog() = default;
+
+  // Entries with seq > after_seq that have not expired at `now`, in seq order, at most `limit`
+  // (capped by the store).
+  virtual Result<std::vector<RevocationEntry>> ReadRevocations(std::int64_t after_seq,
+                                                               std::int64_t now,
+                                                               std::size_t limit) = 0;
+  // The last seq ever assigned (0: none); never decreases, also after a sweep.
+  virtual Result<std::int64_t> MaxRevocationSeq() = 0;
+  // The revocation bus's HMAC key (64 hex digits), created once by the schema migration and so
+  // shared by every node of this store. Never log it. kNotFound where a store has none (the
+  // in-memory test store: one process, no bus).
+  virtual Result<std::string> BusKey() = 0;
 };
 
 class Store {
@@ -61,12 +112,12 @@ class Store {
   // otherwise (and returns fn's error). Retries fn on a serialisation/lock conflict, so fn must
   // be free of side effects outside the transaction. A successful return means durable.
   virtual Result<void> Transact(const std::function<Result<void>(StoreTx&)>& fn) = 0;
+  // Runs `fn` over one consistent read-only snapshot; never waits for the writer.
+  virtual Result<void> Read(const std::function<Result<void>(StoreReadTx&)>& fn) = 0;
 
-  // Revocation log entries with seq > after_seq that have not expired at `now`, in seq order.
-  virtual Result<std::vector<RevocationEntry>> ReadRevocations(std::int64_t after_seq,
-                                                               std::int64_t now,
-                                                               std::size_t limit) = 0;
-  virtual Result<std::int64_t> MaxRevocationSeq() = 0;
+  // The log of this store (lives as long as the store).
+  virtual RevocationLog& revocation_log() = 0;
+
   // Deletes expired log rows, and sessions ended or expired before `now - retain` with their
   // refresh records. Returns the number of rows deleted. (Also clears sealed successors rotated
   // before `now - retain`, a backstop only: ForgetSealedSuccessors is what closes the window.)
@@ -83,14 +134,6 @@ class Store {
   virtual Result<void> Ping() = 0;
   // Schema version after applying pending migrations (idempotent; safe from several processes).
   virtual Result<int> Migrate() = 0;
-  // The revocation bus's HMAC key (64 hex digits), created once by the schema migration and so
-  // shared by every node of this store. Never log it. kNotFound where a store has none (the
-  // in-memory test store: one process, no bus).
-  virtual Result<std::string> BusKey() {
-    return Error(Code::kNotFound, Reason::kInternal, "this store keeps no bus key");
-  }
-  // "sqlite" or "postgres".
-  virtual std::string_view kind() const = 0;
 };
 
 }  // namespace jwtd::auth

@@ -1,9 +1,17 @@
 // jwtd::auth::RevocationSync — keeps one node's RevocationView in step with the durable
-// revocation log and says, on every request, whether the view may be trusted.
+// revocation log and says, on every request, whether the view may be trusted. Every node runs
+// exactly one, whatever its deployment: the one path by which revocations made elsewhere (the
+// CLI in another process, other nodes) reach this node's view, with one gap-free cursor.
 //
-// Inputs: entries and heartbeats from a bus (src/store/redis, or any feed), bus connection
-// events, and the node's own commits. The view is trusted ("fresh") only while
-//   - the bus is connected and the view was resynced from the store since it connected,
+// Two sources (RevocationSyncOptions::source):
+//  - kPoll (one node, no bus): the poller (Start) reads the log after the cursor every
+//    poll_interval_ms, and at once when a local commit reveals a gap; each completed read
+//    verifies the view.
+//  - kBus (many nodes): entries and heartbeats from a bus (src/store/redis, or any feed) apply at
+//    once, bus connection events gate trust, and the poller still reads the log as a backstop.
+// Inputs in both: the node's own commits (ApplyLocal). The view is trusted ("fresh") only while
+//   - it was loaded from the log at least once, and with a bus: the bus is connected and the
+//     view was resynced from the log since it connected,
 //   - no gap is known (every seq up to the highest one heard of has been applied), and
 //   - the view was last verified current less than `staleness_bound_ms` ago. A heartbeat
 //     carrying the store's max seq that the view has already applied verifies it; so does a
@@ -24,9 +32,12 @@
 // for good (K2). Key revocations (kind kKey) from the bus are not applied as heard: they are a
 // gap that the catch-up fills from the store's log, so only a durable one takes effect.
 //
+// Expired view entries are dropped at the end of every catch-up, so expiry runs in every mode.
+//
 // Thread-safety: all methods are thread-safe. One bus thread calls the On* inputs, request
 // threads call EnsureFresh() (lock-free when fresh: one clock read and one atomic load) and
-// ApplyLocal(). Catch-ups are single-flight; concurrent callers wait for the one in flight.
+// ApplyLocal(), the poller thread (Start/Stop) reads the log. Catch-ups are single-flight;
+// concurrent callers wait for the one in flight.
 #pragma once
 
 #include <cstdint>
@@ -39,8 +50,13 @@
 
 namespace jwtd::auth {
 
-class Store;
+class RevocationLog;
 class RevocationView;
+
+enum class SyncSource : std::uint8_t {
+  kPoll = 0,  // no bus: follow the log by polling it
+  kBus = 1,   // a bus delivers entries and heartbeats; the log is polled as a backstop
+};
 
 enum class StaleMode : std::uint8_t {
   kCheck = 0,   // stale: catch up from the store on the request, then decide
@@ -55,7 +71,11 @@ enum class SyncState : std::uint8_t {
 std::string_view SyncStateName(SyncState state);
 
 struct RevocationSyncOptions {
+  SyncSource source = SyncSource::kPoll;
   std::int64_t staleness_bound_ms = 1000;  // at most this far behind while trusted
+  // How often the poller reads the log (Start). Must be below the staleness bound, or a quiet
+  // poll-mode node would go stale between reads.
+  std::int64_t poll_interval_ms = 200;
   StaleMode stale_mode = StaleMode::kCheck;
   // How long a request waits for a catch-up (its own or one in flight) before giving up.
   std::int64_t check_timeout_ms = 2000;
@@ -69,8 +89,9 @@ struct RevocationSyncOptions {
 // A snapshot for /readyz and /metrics.
 struct Freshness {
   SyncState state = SyncState::kStale;
+  SyncSource source = SyncSource::kPoll;
   StaleMode stale_mode = StaleMode::kCheck;
-  bool connected = false;              // bus subscription up (and resynced since)
+  bool connected = false;              // poll: loaded once; bus: subscription up and resynced
   bool store_reachable = true;         // the last catch-up succeeded
   std::int64_t applied_seq = 0;        // contiguous: every seq <= this is applied
   std::int64_t known_max_seq = 0;      // highest seq heard of (entries, heartbeats, store)
@@ -92,10 +113,17 @@ class RevocationSync {
  public:
   virtual ~RevocationSync() = default;
 
-  // `store`, `view` and `clock` must outlive the sync. The view starts stale (not connected);
-  // call CatchUp() once to load it. kInvalidArgument for null pointers or bad options.
-  static Result<std::unique_ptr<RevocationSync>> Create(RevocationSyncOptions options, Store* store,
-                                                        RevocationView* view, const Clock* clock);
+  // `log`, `view` and `clock` must outlive the sync. The view starts stale; CatchUp() (or the
+  // poller) loads it. kInvalidArgument for null pointers or bad options (a poll interval not
+  // below the staleness bound included).
+  static Result<std::unique_ptr<RevocationSync>> Create(RevocationSyncOptions options,
+                                                        RevocationLog* log, RevocationView* view,
+                                                        const Clock* clock);
+
+  // Starts the poller thread; idempotent. Stop() (or the destructor) joins it. A process that
+  // only commits and exits (the CLI) need not start it.
+  virtual void Start() = 0;
+  virtual void Stop() = 0;
 
   // --- bus inputs (the bus thread) ---
   // Applies the entry at once (applying early only makes the view stricter; key revocations
@@ -114,7 +142,9 @@ class RevocationSync {
   virtual void OnRejected() = 0;
 
   // --- this node's commits (request threads) ---
-  // Applies entries this node committed, before they are published.
+  // Applies entries this node committed, before they are published. A seq beyond the cursor
+  // means another process committed in between: the view is stale until a catch-up reads it,
+  // and the poller is woken to do so at once.
   virtual void ApplyLocal(const std::vector<RevocationEntry>& entries) = 0;
 
   // --- request path ---

@@ -1,14 +1,20 @@
 // jwtd::auth::TokenService — the session domain behind every endpoint of api.md: register,
 // login, refresh rotation with reuse detection, logout, logout-all, sessions, RFC 7009 revoke,
-// RFC 7662 introspection and the per-request access check.
+// RFC 7662 introspection, the operator's revocations and the per-request access check.
+//
+// A thin facade: each use case is its own small class in src/auth, one file each
+// (docs/architecture.md lists them): login.cc, refresh_rotation.cc, session_logout.cc (logout,
+// logout by refresh token, ending one session), user_logout.cc (logout-all, revoke a user,
+// disable a user), token_revocation.cc (RFC 7009), operator_revocation.cc (jti, session, key),
+// introspection.cc, session_queries.cc; the request path is jwtd/auth/access_checker.h.
 //
 // Thread-safety: one TokenService serves all threads. Authenticate() is the hot path: it does no
 // I/O (verified-token cache + in-memory revocation view). Every other method may block on the
 // store or on Argon2id and must run off the I/O threads.
 //
-// Every revocation (logout, logout-all, session delete, reuse detection, revoke) is committed to
-// the store, with its revocation-log entry, in one transaction before the method returns ok:
-// an ok return means durable. It is then applied to the local view and published.
+// Every revocation is committed to the store, with its revocation-log entry, in one transaction
+// before the method returns ok (src/auth/revocation_commit.h, the one funnel): an ok return
+// means durable. It is then applied to the local view and published.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "jwtd/auth/access_checker.h"
 #include "jwtd/auth/model.h"
 #include "jwtd/auth/options.h"
 #include "jwtd/clock.h"
@@ -47,22 +54,18 @@ struct TokenResponse {
   std::string session_id;
 };
 
-// The caller of an authenticated request, from a verified, unrevoked access token.
-struct Principal {
-  std::int64_t user_id = 0;
-  std::string sid;
-  std::string jti;
-  std::int64_t ver = 0;
-  std::int64_t exp = 0;
-  std::string scope;
-};
-
 struct SessionInfo {
   std::string id;
   std::int64_t created_at = 0;
   std::int64_t last_used_at = 0;
   std::string user_agent;
   bool current = false;
+};
+
+// One page of the caller's live sessions, newest first; `next` continues it (nullopt: last).
+struct SessionList {
+  std::vector<SessionInfo> sessions;
+  std::optional<SessionCursor> next;
 };
 
 // RFC 7662 §2.2. active == false says nothing else.
@@ -82,13 +85,11 @@ struct Dependencies {
   KeyRing* keys = nullptr;       // required; outlives the service
   const Clock* clock = nullptr;  // required
   RevocationBus* bus = nullptr;  // optional: publish to other nodes
-  // Optional: a view the caller owns and keeps in step with the bus (multi-node). Create()
-  // catches it up from the store's log; null: the service creates and owns its own.
+  // The view and the sync that keeps it in step with the store's log (every node has one:
+  // jwtd/auth/revocation_sync.h). Both null: the service makes its own pair, polling the log
+  // (not started: the caller's CatchUp() calls and stale checks on requests keep it current).
+  // Both set: the caller's, e.g. fed by a bus; `sync` must be `view`'s.
   RevocationView* view = nullptr;
-  // Optional (multi-node): keeps `view` in step with the bus and the store's log and says
-  // whether it may be trusted. When set, `view` must be set too (the sync's view): Authenticate
-  // calls sync->EnsureFresh() before the view check, local revocations go through
-  // sync->ApplyLocal(), and CatchUp() delegates to sync->CatchUp().
   RevocationSync* sync = nullptr;
 };
 
@@ -97,7 +98,8 @@ class TokenService {
   virtual ~TokenService() = default;
 
   // Loads the revocation view from the store's log before returning. Errors: kInvalidArgument
-  // for bad options or missing dependencies; kUnavailable if the store cannot be read.
+  // for bad options or missing dependencies (a view without its sync, or the reverse);
+  // kUnavailable if the store cannot be read.
   static Result<std::unique_ptr<TokenService>> Create(AuthOptions options, Dependencies deps);
 
   // kPermissionDenied if registration is disabled; kAlreadyExists if taken;
@@ -122,13 +124,17 @@ class TokenService {
   // Ends the session a refresh token belongs to. Unknown or already-ended tokens: ok (idempotent).
   virtual Result<void> LogoutByRefresh(std::string_view refresh_token,
                                        const ClientInfo& client) = 0;
-  // Bumps the user's token version and revokes every family. With except_current, the calling
-  // session survives and gets a fresh token pair (carrying the new ver).
+  // Bumps the user's token version and revokes every family (all of them, in pages). With
+  // except_current, the calling session survives and gets a fresh access token carrying the new
+  // ver — never a refresh token, and never one that outlives the caller's own token.
   virtual Result<std::optional<TokenResponse>> LogoutAll(const Principal& principal,
                                                          bool except_current,
                                                          const ClientInfo& client) = 0;
 
-  virtual Result<std::vector<SessionInfo>> ListSessions(const Principal& principal) = 0;
+  // The caller's live sessions, newest first, `limit` (1..1000) at a time from `after`.
+  virtual Result<SessionList> ListSessions(const Principal& principal,
+                                           const std::optional<SessionCursor>& after,
+                                           std::size_t limit) = 0;
   // kNotFound if the session is not the user's (or does not exist).
   virtual Result<void> EndSession(const Principal& principal, std::string_view session_id,
                                   const ClientInfo& client) = 0;
@@ -138,23 +144,32 @@ class TokenService {
   virtual Result<void> Revoke(std::string_view token, TokenHint hint, const ClientInfo& client) = 0;
   virtual Result<Introspection> Introspect(std::string_view token, TokenHint hint) = 0;
 
-  // Operator actions (CLI): by jti (until `exp`), by session, by user (logout-all).
+  // Operator actions (CLI): by jti (until `exp`), by session, by user (every session ended,
+  // version bumped). kNotFound for an unknown session or user.
   virtual Result<void> RevokeJti(std::string_view jti, std::int64_t exp,
                                  std::string_view actor) = 0;
   virtual Result<void> RevokeSession(std::string_view session_id, std::string_view actor) = 0;
   virtual Result<void> RevokeUser(std::int64_t user_id, std::string_view actor) = 0;
-  // Emergency key revocation (`jwtd keys revoke`): a kKey entry in the revocation log, so every
-  // node and every resource server following the log refuses tokens of `kid` even while its
-  // cached JWKS still holds the key. The entry outlives any token the key could have signed,
-  // including ones a thief of the private key mints with a far exp.
+  // Disables (every session ended, version bumped, in one transaction) or enables an account.
+  // kNotFound for an unknown user.
+  virtual Result<void> SetUserDisabled(std::int64_t user_id, bool disabled,
+                                       std::string_view actor) = 0;
+  // Emergency key revocation (`jwtd keys revoke`), one use case: a kKey entry in the revocation
+  // log (durable: every node and every resource server following the log refuses tokens of
+  // `kid` even while its cached JWKS still holds the key; the entry outlives any token the key
+  // could have signed, a thief's far-exp ones included), then the key leaves the ring and the
+  // JWKS. Idempotent: rerunning completes a half-done revocation. kNotFound for a kid the ring
+  // never had; kInvalidArgument when it is the only key able to sign (rotate first).
   virtual Result<void> RevokeKey(std::string_view kid, std::string_view actor) = 0;
 
   virtual Result<std::optional<User>> FindUser(std::int64_t user_id) = 0;
 
-  // Applies the store's revocation log past what the view has seen (revocations made by the CLI
-  // or by other nodes) and drops expired view entries. kUnavailable if the store cannot be read.
+  // Applies the store's revocation log past the sync's cursor (revocations made by the CLI or by
+  // other nodes) and drops expired view entries. kUnavailable if the store cannot be read.
   virtual Result<void> CatchUp() = 0;
   virtual const AuthOptions& options() const = 0;
+  // The request path's checker (for the HTTP layer's other checks, e.g. forward auth).
+  virtual const AccessChecker& access_checker() const = 0;
 };
 
 }  // namespace jwtd::auth

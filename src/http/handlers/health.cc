@@ -1,6 +1,6 @@
 // GET /healthz (liveness: the process answers) and GET /readyz (readiness: the store answers
-// Ping and, with a bus, the revocation view may be trusted; 503 otherwise, so a load balancer
-// stops sending traffic).
+// Ping and the revocation view may be trusted; 503 otherwise, so a load balancer stops sending
+// traffic).
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <optional>
@@ -15,7 +15,7 @@ Outcome HandleHealthz(const Api&, const Request&) {
   return r;
 }
 
-// With a bus, the view's freshness is part of readiness: a stale view in refuse mode refuses
+// The view's freshness is part of readiness: a stale view in refuse mode refuses
 // every authenticated request, so the node should take no traffic (check mode still serves,
 // reading the store, which the Ping covers).
 Outcome HandleReadyz(const Api& api, const Request&) {
@@ -32,7 +32,9 @@ Outcome HandleReadyz(const Api& api, const Request&) {
     if (f) {
       boost::json::object v;
       v["state"] = auth::SyncStateName(f->state);
-      v["bus_connected"] = f->connected;
+      const bool bus = f->source == auth::SyncSource::kBus;
+      v["source"] = bus ? "bus" : "poll";
+      if (bus) v["bus_connected"] = f->connected;
       v["applied_seq"] = f->applied_seq;
       v["known_max_seq"] = f->known_max_seq;
       v["lag_ms"] = f->lag_ms;

@@ -43,8 +43,10 @@ Outcome HandleLab(const Api& api, const Request& request) {
   boost::json::object out;
   out["strategies"] = {{"denylist", o.strategies.denylist}, {"version", o.strategies.version}};
   out["tokens"] = TokensJson(o);
-  out["store"] = api.deps.store->kind();
-  out["nodes"] = api.deps.sync != nullptr ? "many (revocation bus)" : "one";
+  out["store"] = api.options.store_kind;
+  const bool bus =
+      api.deps.sync != nullptr && api.deps.sync->freshness().source == auth::SyncSource::kBus;
+  out["nodes"] = bus ? "many (revocation bus)" : "one";
   out["revocation_view"] = ViewJson(api.deps.view);
   out["metrics_readable"] = api.metrics_allow.Allows(request.client_address);
   Response r = JsonResponse(200, boost::json::serialize(out));

@@ -20,7 +20,7 @@ bool SessionDead(const auth::Session& s, std::int64_t cutoff) {
          (s.absolute_expires_at != 0 && s.absolute_expires_at < cutoff);
 }
 
-class MemoryStore final : public auth::Store {
+class MemoryStore final : public auth::Store, public auth::RevocationLog {
  public:
   Result<void> Transact(const std::function<Result<void>(auth::StoreTx&)>& fn) override {
     std::lock_guard lock(mu_);
@@ -29,6 +29,19 @@ class MemoryStore final : public auth::Store {
     Result<void> result = fn(*tx);
     if (result.ok()) state_ = std::move(copy);
     return result;
+  }
+
+  Result<void> Read(const std::function<Result<void>(auth::StoreReadTx&)>& fn) override {
+    std::lock_guard lock(mu_);
+    auto tx = memory::NewMemoryTx(state_);  // fn sees only the reads: state_ stays as it is
+    return fn(*tx);
+  }
+
+  auth::RevocationLog& revocation_log() override { return *this; }
+
+  // One process, no bus (auth/ports.h).
+  Result<std::string> BusKey() override {
+    return Error(Code::kNotFound, Reason::kInternal, "the memory store keeps no bus key");
   }
 
   Result<std::vector<RevocationEntry>> ReadRevocations(std::int64_t after_seq, std::int64_t now,
@@ -103,7 +116,6 @@ class MemoryStore final : public auth::Store {
 
   Result<void> Ping() override { return Ok(); }
   Result<int> Migrate() override { return kSchemaVersion; }
-  std::string_view kind() const override { return "memory"; }
 
  private:
   std::mutex mu_;

@@ -84,11 +84,22 @@ class MemoryTx final : public auth::StoreTx {
     return Ok();
   }
 
-  Result<std::optional<Session>> LockSession(std::string_view id) override {
-    // The store's one mutex already serialises whole transactions.
+  Result<std::optional<User>> LockUser(std::int64_t id) override {
+    return FindUserById(id);  // the store's one mutex already serialises whole transactions
+  }
+
+  Result<std::optional<Session>> FindSession(std::string_view id) override {
     auto it = s_.sessions.find(id);
     if (it == s_.sessions.end()) return std::optional<Session>();
     return std::optional<Session>(it->second.session);
+  }
+
+  Result<std::optional<Session>> LockSession(std::string_view id) override {
+    return FindSession(id);
+  }
+
+  Result<std::vector<Session>> LockSessions(const auth::SessionPage& page) override {
+    return ListSessions(page);
   }
 
   Result<void> UpdateSession(const Session& session) override {
@@ -99,20 +110,27 @@ class MemoryTx final : public auth::StoreTx {
     return Ok();
   }
 
-  Result<std::vector<Session>> ListSessions(std::int64_t user_id) override {
-    std::vector<const State::SessionRow*> rows;
+  // Newest first: created_at descending, then id descending (the SQL stores' order).
+  Result<std::vector<Session>> ListSessions(const auth::SessionPage& page) override {
+    auto newer = [](std::int64_t a_at, std::string_view a_id, std::int64_t b_at,
+                    std::string_view b_id) { return a_at != b_at ? a_at > b_at : a_id > b_id; };
+    std::vector<const Session*> rows;
     for (const auto& [id, row] : s_.sessions) {
-      if (row.session.user_id == user_id) rows.push_back(&row);
-    }
-    std::sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) {
-      if (a->session.created_at != b->session.created_at) {
-        return a->session.created_at > b->session.created_at;
+      const Session& s = row.session;
+      if (s.user_id != page.user_id || (page.live_only && !s.live())) continue;
+      // Keyset: only sessions older than the cursor.
+      if (page.after && !newer(page.after->created_at, page.after->id, s.created_at, s.id)) {
+        continue;
       }
-      return a->insert_order > b->insert_order;
+      rows.push_back(&s);
+    }
+    std::sort(rows.begin(), rows.end(), [&](const Session* a, const Session* b) {
+      return newer(a->created_at, a->id, b->created_at, b->id);
     });
-    if (rows.size() > kMaxRowsPerRead) rows.resize(kMaxRowsPerRead);
+    const std::size_t limit = std::min(page.limit, kMaxRowsPerRead);
+    if (rows.size() > limit) rows.resize(limit);
     std::vector<Session> out;
-    for (const auto* row : rows) out.push_back(row->session);
+    for (const Session* row : rows) out.push_back(*row);
     return out;
   }
 

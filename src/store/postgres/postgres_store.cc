@@ -73,7 +73,7 @@ void Backoff(int attempt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
-class PostgresStore final : public auth::Store {
+class PostgresStore final : public auth::Store, public auth::RevocationLog {
  public:
   PostgresStore(const PostgresOptions& options, const Clock* clock)
       : clock_(clock),
@@ -87,6 +87,18 @@ class PostgresStore final : public auth::Store {
       return fn(*tx);
     });
   }
+
+  // A READ ONLY transaction on a pooled connection (READ COMMITTED: each statement sees the
+  // latest commit; the flows that read change nothing, so none needs more).
+  Result<void> Read(const std::function<Result<void>(auth::StoreReadTx&)>& fn) override {
+    return Write([&fn](Connection& conn) -> Result<void> {
+      JWTD_RETURN_IF_ERROR(conn.Exec("SET TRANSACTION READ ONLY", "read only"));
+      auto tx = postgres::NewPostgresReadTx(conn);
+      return fn(*tx);
+    });
+  }
+
+  auth::RevocationLog& revocation_log() override { return *this; }
 
   Result<std::vector<auth::RevocationEntry>> ReadRevocations(std::int64_t after_seq,
                                                              std::int64_t now,
@@ -168,8 +180,6 @@ class PostgresStore final : public auth::Store {
     }));
     return version;
   }
-
-  std::string_view kind() const override { return "postgres"; }
 
  private:
   // A read on a pooled connection, retried once if that connection turned out to be lost.

@@ -47,12 +47,28 @@ constexpr Sql kUpdateSession{
     " last_used_at = $5::bigint, idle_expires_at = $6::bigint, absolute_expires_at = $7::bigint,"
     " revoked_at = $8::bigint, revoked_reason = $9::text, scope = $10::text,"
     " user_agent = $11::text, client_ip = $12::text WHERE id = $1::text"};
-// FOR UPDATE: a caller ending every family must not overwrite a rotation that commits
-// meanwhile; READ COMMITTED re-reads a row it had to wait for.
-constexpr Sql kListSessions{"list_sessions",
-                            "SELECT " JWTD_PG_SESSION_COLUMNS
-                            " FROM sessions WHERE user_id = $1::bigint"
-                            " ORDER BY created_at DESC, inserted DESC LIMIT $2::bigint FOR UPDATE"};
+constexpr Sql kUserForUpdate{"user_for_update", "SELECT " JWTD_PG_USER_COLUMNS
+                                                " FROM users WHERE id = $1::bigint FOR UPDATE"};
+constexpr Sql kSessionById{"session_by_id",
+                           "SELECT " JWTD_PG_SESSION_COLUMNS " FROM sessions WHERE id = $1::text"};
+// Keyset pages of one user's sessions, newest first; the cursor is the last (created_at, id).
+// The locking forms (FOR UPDATE): a caller ending every family must not overwrite a rotation
+// that commits meanwhile; READ COMMITTED re-reads a row it had to wait for.
+#define JWTD_PG_SESSIONS_OF_USER    \
+  "SELECT " JWTD_PG_SESSION_COLUMNS \
+  " FROM sessions WHERE user_id = $1::bigint AND ($2::boolean = false OR revoked_at = 0)"
+#define JWTD_PG_SESSIONS_AFTER \
+  " AND created_at <= $4::bigint AND (created_at < $4::bigint OR id < $5::text)"
+#define JWTD_PG_SESSIONS_ORDER " ORDER BY created_at DESC, id DESC LIMIT $3::bigint"
+constexpr Sql kListSessionsFirst{"list_sessions_first",
+                                 JWTD_PG_SESSIONS_OF_USER JWTD_PG_SESSIONS_ORDER};
+constexpr Sql kListSessionsAfter{
+    "list_sessions_after", JWTD_PG_SESSIONS_OF_USER JWTD_PG_SESSIONS_AFTER JWTD_PG_SESSIONS_ORDER};
+constexpr Sql kLockSessionsFirst{"lock_sessions_first",
+                                 JWTD_PG_SESSIONS_OF_USER JWTD_PG_SESSIONS_ORDER " FOR UPDATE"};
+constexpr Sql kLockSessionsAfter{
+    "lock_sessions_after",
+    JWTD_PG_SESSIONS_OF_USER JWTD_PG_SESSIONS_AFTER JWTD_PG_SESSIONS_ORDER " FOR UPDATE"};
 constexpr Sql kInsertRefresh{"insert_refresh",
                              "INSERT INTO refresh_tokens(" JWTD_PG_REFRESH_COLUMNS
                              ") VALUES ($1::bytea, $2::text, $3::bigint, $4::smallint,"
@@ -108,18 +124,12 @@ bool StorableText(std::string_view text) {
   return true;
 }
 
-class PostgresTx final : public auth::StoreTx {
+// The reads, shared by the read-only and the write transaction (Base is auth::StoreReadTx or
+// auth::StoreTx).
+template <class Base>
+class PostgresReads : public Base {
  public:
-  explicit PostgresTx(Connection& conn) : conn_(conn) {}
-
-  Result<User> InsertUser(std::string_view username, std::string_view password_hash,
-                          std::int64_t now) override {
-    Result<std::optional<User>> user =
-        One<User>(kInsertUser, Params().Text(username).Text(password_hash).Int(now), ReadUser);
-    if (!user.ok()) return user.error();
-    if (!user->has_value()) return Error(Code::kInternal, Reason::kInternal, "insert user");
-    return std::move(**user);
-  }
+  explicit PostgresReads(Connection& conn) : conn_(conn) {}
 
   Result<std::optional<User>> FindUserByName(std::string_view username) override {
     if (!StorableText(username)) return std::optional<User>();
@@ -133,6 +143,72 @@ class PostgresTx final : public auth::StoreTx {
   Result<std::vector<User>> ListUsers(std::size_t limit, std::size_t offset) override {
     return Many<User>(kListUsers, Params().Int(Clamp(limit)).Int(static_cast<std::int64_t>(offset)),
                       ReadUser);
+  }
+
+  Result<std::optional<Session>> FindSession(std::string_view id) override {
+    return One<Session>(kSessionById, Params().Text(id), ReadSession);
+  }
+
+  Result<std::vector<Session>> ListSessions(const auth::SessionPage& page) override {
+    return Page(page, kListSessionsFirst, kListSessionsAfter);
+  }
+
+  Result<std::optional<RefreshRecord>> FindRefresh(std::string_view token_hash) override {
+    return One<RefreshRecord>(kRefreshByHash, Params().Text(token_hash), ReadRefresh);
+  }
+
+ protected:
+  Result<std::vector<Session>> Page(const auth::SessionPage& page, const Sql& first,
+                                    const Sql& after) {
+    Params params;
+    params.Int(page.user_id).Bool(page.live_only).Int(Clamp(page.limit));
+    if (!page.after) return Many<Session>(first, params, ReadSession);
+    params.Int(page.after->created_at).Text(page.after->id);
+    return Many<Session>(after, params, ReadSession);
+  }
+
+  // Runs `sql` and reads its first row, if any, with `read`.
+  template <typename T, typename Read>
+  Result<std::optional<T>> One(const Sql& sql, const Params& params, Read read) {
+    Result<Rows> rows = conn_.Query(sql, params);
+    if (!rows.ok()) return rows.error();
+    if (rows->size() == 0) return std::optional<T>();
+    return std::optional<T>(read((*rows)[0]));
+  }
+
+  template <typename T, typename Read>
+  Result<std::vector<T>> Many(const Sql& sql, const Params& params, Read read) {
+    Result<Rows> rows = conn_.Query(sql, params);
+    if (!rows.ok()) return rows.error();
+    std::vector<T> out;
+    out.reserve(static_cast<std::size_t>(rows->size()));
+    for (int i = 0; i < rows->size(); ++i) out.push_back(read((*rows)[i]));
+    return out;
+  }
+
+  Connection& conn_;
+};
+
+class PostgresReadTx final : public PostgresReads<auth::StoreReadTx> {
+ public:
+  using PostgresReads::PostgresReads;
+};
+
+class PostgresTx final : public PostgresReads<auth::StoreTx> {
+ public:
+  using PostgresReads::PostgresReads;
+
+  Result<User> InsertUser(std::string_view username, std::string_view password_hash,
+                          std::int64_t now) override {
+    Result<std::optional<User>> user =
+        One<User>(kInsertUser, Params().Text(username).Text(password_hash).Int(now), ReadUser);
+    if (!user.ok()) return user.error();
+    if (!user->has_value()) return Error(Code::kInternal, Reason::kInternal, "insert user");
+    return std::move(**user);
+  }
+
+  Result<std::optional<User>> LockUser(std::int64_t id) override {
+    return One<User>(kUserForUpdate, Params().Int(id), ReadUser);
   }
 
   Result<void> SetUserDisabled(std::int64_t id, bool disabled) override {
@@ -158,23 +234,18 @@ class PostgresTx final : public auth::StoreTx {
     return One<Session>(kLockSession, Params().Text(id), ReadSession);
   }
 
+  Result<std::vector<Session>> LockSessions(const auth::SessionPage& page) override {
+    return Page(page, kLockSessionsFirst, kLockSessionsAfter);
+  }
+
   Result<void> UpdateSession(const Session& session) override {
     Params params;
     return Change(kUpdateSession, BindSession(params, session), "no such session");
   }
 
-  Result<std::vector<Session>> ListSessions(std::int64_t user_id) override {
-    return Many<Session>(kListSessions, Params().Int(user_id).Int(Clamp(kMaxRowsPerRead)),
-                         ReadSession);
-  }
-
   Result<void> InsertRefresh(const RefreshRecord& record) override {
     Params params;
     return Change(kInsertRefresh, BindRefresh(params, record), {});
-  }
-
-  Result<std::optional<RefreshRecord>> FindRefresh(std::string_view token_hash) override {
-    return One<RefreshRecord>(kRefreshByHash, Params().Text(token_hash), ReadRefresh);
   }
 
   Result<void> UpdateRefresh(const RefreshRecord& record) override {
@@ -217,25 +288,6 @@ class PostgresTx final : public auth::StoreTx {
   }
 
  private:
-  // Runs `sql` and reads its first row, if any, with `read`.
-  template <typename T, typename Read>
-  Result<std::optional<T>> One(const Sql& sql, const Params& params, Read read) {
-    Result<Rows> rows = conn_.Query(sql, params);
-    if (!rows.ok()) return rows.error();
-    if (rows->size() == 0) return std::optional<T>();
-    return std::optional<T>(read((*rows)[0]));
-  }
-
-  template <typename T, typename Read>
-  Result<std::vector<T>> Many(const Sql& sql, const Params& params, Read read) {
-    Result<Rows> rows = conn_.Query(sql, params);
-    if (!rows.ok()) return rows.error();
-    std::vector<T> out;
-    out.reserve(static_cast<std::size_t>(rows->size()));
-    for (int i = 0; i < rows->size(); ++i) out.push_back(read((*rows)[i]));
-    return out;
-  }
-
   // Runs a write; if `missing` is set, zero rows changed is kNotFound with that message.
   Result<void> Change(const Sql& sql, const Params& params, std::string_view missing) {
     Result<Rows> rows = conn_.Query(sql, params);
@@ -243,14 +295,16 @@ class PostgresTx final : public auth::StoreTx {
     if (!missing.empty() && rows->affected() == 0) return NotFound(missing);
     return Ok();
   }
-
-  Connection& conn_;
 };
 
 }  // namespace
 
 std::unique_ptr<auth::StoreTx> NewPostgresTx(Connection& conn) {
   return std::make_unique<PostgresTx>(conn);
+}
+
+std::unique_ptr<auth::StoreReadTx> NewPostgresReadTx(Connection& conn) {
+  return std::make_unique<PostgresReadTx>(conn);
 }
 
 }  // namespace jwtd::store::postgres

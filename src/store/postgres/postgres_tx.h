@@ -10,5 +10,7 @@
 namespace jwtd::store::postgres {
 
 std::unique_ptr<auth::StoreTx> NewPostgresTx(Connection& conn);
+// The reads of a StoreTx, for the read-only transaction of PostgresStore::Read.
+std::unique_ptr<auth::StoreReadTx> NewPostgresReadTx(Connection& conn);
 
 }  // namespace jwtd::store::postgres

@@ -106,7 +106,7 @@ class WalFile {
   int fd_ = -1;
 };
 
-class SqliteStore final : public auth::Store {
+class SqliteStore final : public auth::Store, public auth::RevocationLog {
  public:
   // With a `wal`, COMMITs only write the WAL (synchronous=NORMAL) and the committer fdatasyncs
   // it outside the write lock before answering (group_commit.h): durable like synchronous=FULL.
@@ -124,6 +124,20 @@ class SqliteStore final : public auth::Store {
       return fn(*tx);
     });
   }
+
+  // A deferred transaction on a read connection: one WAL snapshot, never waiting for the writer.
+  Result<void> Read(const std::function<Result<void>(auth::StoreReadTx&)>& fn) override {
+    auto conn = readers_->Acquire();
+    JWTD_RETURN_IF_ERROR(conn->Exec("BEGIN", "begin read"));
+    auto tx = sqlite::NewSqliteReadTx(*conn);
+    Result<void> result = fn(*tx);
+    tx.reset();  // its statements end before the transaction does
+    Result<void> ended = conn->Exec(result.ok() ? "COMMIT" : "ROLLBACK", "end read");
+    if (!result.ok()) return result;
+    return ended;
+  }
+
+  auth::RevocationLog& revocation_log() override { return *this; }
 
   std::int64_t commits() const { return committer_.commits(); }
 
@@ -218,8 +232,6 @@ class SqliteStore final : public auth::Store {
     std::lock_guard lock(write_mu_);
     return sqlite::Migrate(*writer_, clock_->NowSeconds());
   }
-
-  std::string_view kind() const override { return "sqlite"; }
 
  private:
   // A one-row, one-integer query on a read connection.

@@ -37,9 +37,16 @@ constexpr std::string_view kUpdateSession =
     "UPDATE sessions SET user_id = ?2, generation = ?3, created_at = ?4, last_used_at = ?5,"
     " idle_expires_at = ?6, absolute_expires_at = ?7, revoked_at = ?8, revoked_reason = ?9,"
     " scope = ?10, user_agent = ?11, client_ip = ?12 WHERE id = ?1";
-constexpr std::string_view kListSessions =
-    "SELECT " JWTD_SQLITE_SESSION_COLUMNS
-    " FROM sessions WHERE user_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2";
+// Keyset pages, newest first: the cursor is the last (created_at, id) returned. created_at <= ?3
+// keeps the range on the sessions_by_user index.
+#define JWTD_SQLITE_SESSIONS_OF_USER    \
+  "SELECT " JWTD_SQLITE_SESSION_COLUMNS \
+  " FROM sessions WHERE user_id = ?1 AND (?2 = 0 OR revoked_at = 0)"
+#define JWTD_SQLITE_SESSIONS_ORDER " ORDER BY created_at DESC, id DESC LIMIT ?5"
+constexpr std::string_view kListSessionsFirst =
+    JWTD_SQLITE_SESSIONS_OF_USER " AND ?3 = ?3 AND ?4 = ?4" JWTD_SQLITE_SESSIONS_ORDER;
+constexpr std::string_view kListSessionsAfter = JWTD_SQLITE_SESSIONS_OF_USER
+    " AND created_at <= ?3 AND (created_at < ?3 OR id < ?4)" JWTD_SQLITE_SESSIONS_ORDER;
 constexpr std::string_view kInsertRefresh =
     "INSERT INTO refresh_tokens(" JWTD_SQLITE_REFRESH_COLUMNS
     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -66,19 +73,12 @@ std::int64_t Clamp(std::size_t n) {
   return static_cast<std::int64_t>(std::min(n, kMaxRowsPerRead));
 }
 
-class SqliteTx final : public auth::StoreTx {
+// The reads, shared by the read-only and the write transaction (Base is auth::StoreReadTx or
+// auth::StoreTx).
+template <class Base>
+class SqliteReads : public Base {
  public:
-  explicit SqliteTx(Connection& conn) : conn_(conn) {}
-
-  Result<User> InsertUser(std::string_view username, std::string_view password_hash,
-                          std::int64_t now) override {
-    Result<std::optional<User>> user = One<User>(kInsertUser, ReadUser, [&](Stmt& s) {
-      s.BindText(1, username).BindText(2, password_hash).Bind(3, now);
-    });
-    if (!user.ok()) return user.error();
-    if (!user->has_value()) return Error(Code::kInternal, Reason::kInternal, "insert user");
-    return std::move(**user);
-  }
+  explicit SqliteReads(Connection& conn) : conn_(conn) {}
 
   Result<std::optional<User>> FindUserByName(std::string_view username) override {
     return One<User>(kUserByName, ReadUser, [&](Stmt& s) { s.BindText(1, username); });
@@ -93,6 +93,83 @@ class SqliteTx final : public auth::StoreTx {
       s.Bind(1, Clamp(limit)).Bind(2, static_cast<std::int64_t>(offset));
     });
   }
+
+  Result<std::optional<Session>> FindSession(std::string_view id) override {
+    return One<Session>(kSessionById, ReadSession, [&](Stmt& s) { s.BindText(1, id); });
+  }
+
+  Result<std::vector<Session>> ListSessions(const auth::SessionPage& page) override {
+    return Many<Session>(page.after ? kListSessionsAfter : kListSessionsFirst, ReadSession,
+                         [&](Stmt& s) {
+                           s.Bind(1, page.user_id).Bind(2, page.live_only ? 1 : 0);
+                           if (page.after) {
+                             s.Bind(3, page.after->created_at).BindText(4, page.after->id);
+                           } else {
+                             s.Bind(3, 0).Bind(4, 0);
+                           }
+                           s.Bind(5, Clamp(page.limit));
+                         });
+  }
+
+  Result<std::optional<RefreshRecord>> FindRefresh(std::string_view token_hash) override {
+    return One<RefreshRecord>(kRefreshByHash, ReadRefresh,
+                              [&](Stmt& s) { s.BindBlob(1, token_hash); });
+  }
+
+ protected:
+  // Runs `sql` and reads its first row, if any, with `read`.
+  template <typename T, typename Read, typename BindFn>
+  Result<std::optional<T>> One(std::string_view sql, Read read, BindFn bind) {
+    Result<Stmt> stmt = conn_.Prepare(sql);
+    if (!stmt.ok()) return stmt.error();
+    bind(*stmt);
+    Result<bool> row = stmt->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return std::optional<T>();
+    std::optional<T> value(read(*stmt));
+    // Finish the statement so an INSERT/UPDATE ... RETURNING completes its write.
+    JWTD_RETURN_IF_ERROR(stmt->Run());
+    return value;
+  }
+
+  template <typename T, typename Read, typename BindFn>
+  Result<std::vector<T>> Many(std::string_view sql, Read read, BindFn bind) {
+    Result<Stmt> stmt = conn_.Prepare(sql);
+    if (!stmt.ok()) return stmt.error();
+    bind(*stmt);
+    std::vector<T> out;
+    for (;;) {
+      Result<bool> row = stmt->Step();
+      if (!row.ok()) return row.error();
+      if (!*row) return out;
+      out.push_back(read(*stmt));
+    }
+  }
+
+  Connection& conn_;
+};
+
+class SqliteReadTx final : public SqliteReads<auth::StoreReadTx> {
+ public:
+  using SqliteReads::SqliteReads;
+};
+
+class SqliteTx final : public SqliteReads<auth::StoreTx> {
+ public:
+  using SqliteReads::SqliteReads;
+
+  Result<User> InsertUser(std::string_view username, std::string_view password_hash,
+                          std::int64_t now) override {
+    Result<std::optional<User>> user = One<User>(kInsertUser, ReadUser, [&](Stmt& s) {
+      s.BindText(1, username).BindText(2, password_hash).Bind(3, now);
+    });
+    if (!user.ok()) return user.error();
+    if (!user->has_value()) return Error(Code::kInternal, Reason::kInternal, "insert user");
+    return std::move(**user);
+  }
+
+  // BEGIN IMMEDIATE already holds the database's write lock: a plain read is locked.
+  Result<std::optional<User>> LockUser(std::int64_t id) override { return FindUserById(id); }
 
   Result<void> SetUserDisabled(std::int64_t id, bool disabled) override {
     return Change(kSetDisabled, "no such user",
@@ -113,26 +190,19 @@ class SqliteTx final : public auth::StoreTx {
   }
 
   Result<std::optional<Session>> LockSession(std::string_view id) override {
-    // BEGIN IMMEDIATE already holds the database's write lock: a plain read is locked.
-    return One<Session>(kSessionById, ReadSession, [&](Stmt& s) { s.BindText(1, id); });
+    return FindSession(id);
+  }
+
+  Result<std::vector<Session>> LockSessions(const auth::SessionPage& page) override {
+    return ListSessions(page);
   }
 
   Result<void> UpdateSession(const Session& session) override {
     return Change(kUpdateSession, "no such session", [&](Stmt& s) { BindSession(s, session); });
   }
 
-  Result<std::vector<Session>> ListSessions(std::int64_t user_id) override {
-    return Many<Session>(kListSessions, ReadSession,
-                         [&](Stmt& s) { s.Bind(1, user_id).Bind(2, Clamp(kMaxRowsPerRead)); });
-  }
-
   Result<void> InsertRefresh(const RefreshRecord& record) override {
     return Change(kInsertRefresh, {}, [&](Stmt& s) { BindRefresh(s, record); });
-  }
-
-  Result<std::optional<RefreshRecord>> FindRefresh(std::string_view token_hash) override {
-    return One<RefreshRecord>(kRefreshByHash, ReadRefresh,
-                              [&](Stmt& s) { s.BindBlob(1, token_hash); });
   }
 
   Result<void> UpdateRefresh(const RefreshRecord& record) override {
@@ -173,35 +243,6 @@ class SqliteTx final : public auth::StoreTx {
   }
 
  private:
-  // Runs `sql` and reads its first row, if any, with `read`.
-  template <typename T, typename Read, typename BindFn>
-  Result<std::optional<T>> One(std::string_view sql, Read read, BindFn bind) {
-    Result<Stmt> stmt = conn_.Prepare(sql);
-    if (!stmt.ok()) return stmt.error();
-    bind(*stmt);
-    Result<bool> row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) return std::optional<T>();
-    std::optional<T> value(read(*stmt));
-    // Finish the statement so an INSERT/UPDATE ... RETURNING completes its write.
-    JWTD_RETURN_IF_ERROR(stmt->Run());
-    return value;
-  }
-
-  template <typename T, typename Read, typename BindFn>
-  Result<std::vector<T>> Many(std::string_view sql, Read read, BindFn bind) {
-    Result<Stmt> stmt = conn_.Prepare(sql);
-    if (!stmt.ok()) return stmt.error();
-    bind(*stmt);
-    std::vector<T> out;
-    for (;;) {
-      Result<bool> row = stmt->Step();
-      if (!row.ok()) return row.error();
-      if (!*row) return out;
-      out.push_back(read(*stmt));
-    }
-  }
-
   // Runs a write; if `missing` is set, zero rows changed is kNotFound with that message.
   template <typename BindFn>
   Result<void> Change(std::string_view sql, std::string_view missing, BindFn bind) {
@@ -212,14 +253,16 @@ class SqliteTx final : public auth::StoreTx {
     if (!missing.empty() && stmt->Changes() == 0) return NotFound(missing);
     return Ok();
   }
-
-  Connection& conn_;
 };
 
 }  // namespace
 
 std::unique_ptr<auth::StoreTx> NewSqliteTx(Connection& writer) {
   return std::make_unique<SqliteTx>(writer);
+}
+
+std::unique_ptr<auth::StoreReadTx> NewSqliteReadTx(Connection& reader) {
+  return std::make_unique<SqliteReadTx>(reader);
 }
 
 }  // namespace jwtd::store::sqlite

@@ -1,10 +1,9 @@
-// Register and Login: Argon2id off the store transaction, failed-login throttling, and the start
-// of a session (one refresh family, RFC 9700 §4.14.2).
+#include "login.h"
+
 #include <string>
 
 #include "credentials_policy.h"
 #include "jwtd/random.h"
-#include "token_service_impl.h"
 
 namespace jwtd::auth {
 namespace {
@@ -31,8 +30,8 @@ Error BadCredentials() {
 
 }  // namespace
 
-Result<User> TokenServiceImpl::Register(std::string_view username, std::string_view password,
-                                        const ClientInfo& client) {
+Result<User> PasswordLogin::Register(std::string_view username, std::string_view password,
+                                     const ClientInfo& client) {
   if (!options_.allow_registration) {
     return Error(Code::kPermissionDenied, Reason::kNone, "registration is disabled");
   }
@@ -40,13 +39,13 @@ Result<User> TokenServiceImpl::Register(std::string_view username, std::string_v
   JWTD_RETURN_IF_ERROR(ValidatePassword(password, options_.password));
   auto hash = hasher_->Hash(password);  // Argon2id outside the write transaction
   if (!hash.ok()) return hash.error();
-  const std::int64_t now = Now();
+  const std::int64_t now = clock_->NowSeconds();
   std::optional<User> created;
   auto committed = store_->Transact([&](StoreTx& tx) -> Result<void> {
     auto user = tx.InsertUser(username, *hash, now);
     if (!user.ok()) return user.error();
-    JWTD_RETURN_IF_ERROR(
-        tx.AppendAudit(MakeAudit("user_registered", "", user->id, "", client.address, now)));
+    JWTD_RETURN_IF_ERROR(tx.AppendAudit(MakeAudit(AuditKind::kUserRegistered, AuditReason::kNone,
+                                                  user->id, "", client.address, now)));
     created = std::move(*user);
     return Ok();
   });
@@ -55,25 +54,32 @@ Result<User> TokenServiceImpl::Register(std::string_view username, std::string_v
   return std::move(*created);
 }
 
-Result<TokenResponse> TokenServiceImpl::Login(std::string_view username, std::string_view password,
-                                              std::string_view scope, const ClientInfo& client) {
+Result<TokenResponse> PasswordLogin::SignIn(std::string_view username, std::string_view password,
+                                            std::string_view scope, const ClientInfo& client) {
   JWTD_RETURN_IF_ERROR(ValidateScope(scope));
-  // Admitted attempts count as failures until they succeed (login_limiter.h).
   if (std::int64_t wait = limiter_.Admit(AccountKey(username), client.address); wait > 0) {
     return Error(Code::kResourceExhausted, Reason::kRateLimited, "too many failed logins")
         .WithRetryAfter(wait);
   }
+  auto user = CheckPassword(username, password, client);
+  if (!user.ok()) return user.error();
+  return StartSession(user->id, scope, client);
+}
+
+Result<User> PasswordLogin::CheckPassword(std::string_view username, std::string_view password,
+                                          const ClientInfo& client) {
+  const std::string_view account = AccountKey(username);
   std::optional<User> user;
   if (ValidateUsername(username).ok()) {  // a name that cannot be registered cannot exist
-    auto committed = store_->Transact([&](StoreTx& tx) -> Result<void> {
+    auto read = store_->Read([&](StoreReadTx& tx) -> Result<void> {
       auto found = tx.FindUserByName(username);
       if (!found.ok()) return found.error();
       user = std::move(*found);
       return Ok();
     });
-    if (!committed.ok()) {
-      limiter_.Withdraw(AccountKey(username), client.address);  // no guess was checked
-      return committed.error();
+    if (!read.ok()) {
+      limiter_.Withdraw(account, client.address);  // no guess was checked
+      return read.error();
     }
   }
   // api.md: an unknown user costs one Argon2id verify, exactly like a wrong password.
@@ -81,32 +87,33 @@ Result<TokenResponse> TokenServiceImpl::Login(std::string_view username, std::st
   const bool matched = user && usable
                            ? hasher_->Verify(user->password_hash, password)
                            : hasher_->VerifyDummy(password.substr(0, options_.password.max_length));
-  if (!matched) {
+  if (!matched || user->disabled) {
+    limiter_.RecordFailure(account, client.address);
     const std::optional<std::int64_t> id = user ? std::optional(user->id) : std::nullopt;
-    JWTD_RETURN_IF_ERROR(RecordLoginFailure(id, user ? "bad_password" : "unknown_user", client));
+    const AuditReason reason = !user      ? AuditReason::kUnknownUser
+                               : !matched ? AuditReason::kBadPassword
+                                          : AuditReason::kUserDisabled;
+    JWTD_RETURN_IF_ERROR(RecordFailure(id, reason, client));
+    if (matched) return Error(Code::kUnauthenticated, Reason::kUserDisabled, "account disabled");
     return BadCredentials();
   }
-  if (user->disabled) {
-    JWTD_RETURN_IF_ERROR(RecordLoginFailure(user->id, "user_disabled", client));
-    return Error(Code::kUnauthenticated, Reason::kUserDisabled, "account disabled");
-  }
-  limiter_.RecordSuccess(AccountKey(username), client.address);
-  return StartSession(user->id, scope, client);
+  limiter_.RecordSuccess(account, client.address);
+  return std::move(*user);
 }
 
-Result<void> TokenServiceImpl::RecordLoginFailure(std::optional<std::int64_t> user_id,
-                                                  std::string_view reason,
-                                                  const ClientInfo& client) {
-  const std::int64_t now = Now();
+Result<void> PasswordLogin::RecordFailure(std::optional<std::int64_t> user_id, AuditReason reason,
+                                          const ClientInfo& client) {
+  const std::int64_t now = clock_->NowSeconds();
   // The attempted name is not recorded: users type passwords into the username field.
   return store_->Transact([&](StoreTx& tx) {
-    return tx.AppendAudit(MakeAudit("login_failed", reason, user_id, "", client.address, now));
+    return tx.AppendAudit(
+        MakeAudit(AuditKind::kLoginFailed, reason, user_id, "", client.address, now));
   });
 }
 
-Result<TokenResponse> TokenServiceImpl::StartSession(std::int64_t user_id, std::string_view scope,
-                                                     const ClientInfo& client) {
-  const std::int64_t now = Now();
+Result<TokenResponse> PasswordLogin::StartSession(std::int64_t user_id, std::string_view scope,
+                                                  const ClientInfo& client) {
+  const std::int64_t now = clock_->NowSeconds();
   Session session;
   session.id = RandomToken(16);  // 128 random bits (the sid claim)
   session.user_id = user_id;
@@ -125,12 +132,13 @@ Result<TokenResponse> TokenServiceImpl::StartSession(std::int64_t user_id, std::
     auto user = tx.FindUserById(user_id);
     if (!user.ok()) return user.error();
     if (!user->has_value() || (*user)->disabled) return BadCredentials();
-    auto pair = MintPair(session, (*user)->token_version, now);
+    auto pair = families_->MintPair(session, (*user)->token_version, now);
     if (!pair.ok()) return pair.error();
     JWTD_RETURN_IF_ERROR(tx.InsertSession(session));
     JWTD_RETURN_IF_ERROR(tx.InsertRefresh(pair->record));
-    JWTD_RETURN_IF_ERROR(tx.AppendAudit(
-        MakeAudit("login_succeeded", "password", user_id, session.id, client.address, now)));
+    JWTD_RETURN_IF_ERROR(
+        tx.AppendAudit(MakeAudit(AuditKind::kLoginSucceeded, AuditReason::kPassword, user_id,
+                                 session.id, client.address, now)));
     minted = std::move(*pair);
     return Ok();
   });
