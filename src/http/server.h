@@ -1,12 +1,13 @@
 // jwtd::http::Server — the HTTP/1.1 server of every endpoint of docs/api.md, on Boost.Beast.
 //
 // Design (style.md, the Beast server examples): one listener accepting on the I/O threads; each
-// connection bound to one I/O thread's io_context; keep-alive; every read bounded by a header limit, a body limit and a
-// timeout (a slow or half-open client is dropped after read_timeout, an idle keep-alive
-// connection after idle_timeout). Requests are routed to pure handlers (src/http/handlers/).
-// Verify-only work (GET /v1/me, the JWKS, health) runs on the I/O thread; anything that may
-// block (store, Argon2id) runs on a bounded worker pool and posts its response back to the
-// connection's io_context. Past max_queued_jobs waiting jobs the server answers 503 at once.
+// connection bound to one I/O thread's io_context; keep-alive; every read bounded by a header
+// limit, a body limit and a timeout (a slow or half-open client is dropped after read_timeout, an
+// idle keep-alive connection after idle_timeout). Requests are routed to pure handlers
+// (src/http/handlers/). Verify-only work (GET /v1/me, the JWKS, health) runs on the I/O thread;
+// anything that may block (store, Argon2id) runs on a bounded worker pool and posts its response
+// back to the connection's io_context. Past max_queued_jobs waiting jobs the server answers 503 at
+// once.
 //
 // TLS (tls_context.h) is built in: with tls_cert_file and tls_key_file the listener speaks only
 // TLS 1.2+ with jwtd's cipher policy. Behind a reverse proxy, trusted_proxies names the proxies
@@ -43,7 +44,6 @@
 
 namespace jwtd::http {
 
-
 struct IntrospectionClient {
   std::string id;
   std::string secret;
@@ -59,8 +59,13 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10'000};  // to read one whole request
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
   std::size_t max_queued_jobs = 1024;              // waiting blocking jobs; past it 503
-  // The Secure attribute of the refresh and CSRF cookies (see CookieSecure).
+  // The Secure attribute of the refresh and CSRF cookies (see CookieSecure); Secure cookies have
+  // __Host- names (http/cookies.h).
   CookieSecure cookie_secure = CookieSecure::kAlways;
+  // The HMAC key binding each CSRF token to its refresh token (http/csrf.h): exactly 32 raw bytes,
+  // required. Every node of one deployment needs the same key (jwtd serve derives it from the
+  // store's bus key). Secret: never logged.
+  std::string csrf_key;
   // TLS: both set, the listener speaks only TLS (PEM files; cert_file may hold the chain, leaf
   // first). The handshake must finish within read_timeout. ReloadTls() re-reads them.
   std::string tls_cert_file;
