@@ -100,26 +100,34 @@ TEST_F(CookieModeTest, PlantedCsrfPairIsRefusedForRefreshAndLogout) {
 // (b) A CSRF token that is valid — for another session: the attacker's own session's pair, sent
 // with the victim's refresh cookie. Also the session's own previous CSRF token after a rotation.
 TEST_F(CookieModeTest, CsrfTokenOfAnotherRefreshTokenIsRefused) {
-  const CookieNames names = CookieNamesFor(true);
-  const Jar victim = LoginJar("victim", true);
-  const Jar attacker = LoginJar("mallory", true);
-  ASSERT_NE(victim.csrf, attacker.csrf);
-  const std::string mixed = CookieHeader(names, victim.refresh, attacker.csrf);
-  ExpectCsrfRefused(RefreshWith(mixed, attacker.csrf), "refresh with another session's token");
-  ExpectCsrfRefused(LogoutWith(mixed, attacker.csrf), "logout with another session's token");
-  // The attacker's pair is valid on its own.
-  const Reply own =
-      RefreshWith(CookieHeader(names, attacker.refresh, attacker.csrf), attacker.csrf);
-  EXPECT_EQ(own.status, 200) << own.body;
+  int n = 0;
+  for (const CookieSecure mode : {CookieSecure::kAlways, CookieSecure::kNever}) {
+    const bool secure = mode == CookieSecure::kAlways;
+    SCOPED_TRACE(secure ? "__Host- names" : "plain names");
+    Restart(Options(mode));
+    const CookieNames names = CookieNamesFor(secure);
+    const std::string round = std::to_string(++n);
+    const Jar victim = LoginJar("victim" + round, secure);
+    const Jar attacker = LoginJar("mallory" + round, secure);
+    ASSERT_NE(victim.csrf, attacker.csrf);
+    const std::string mixed = CookieHeader(names, victim.refresh, attacker.csrf);
+    ExpectCsrfRefused(RefreshWith(mixed, attacker.csrf), "refresh with another session's token");
+    ExpectCsrfRefused(LogoutWith(mixed, attacker.csrf), "logout with another session's token");
+    // The attacker's pair is valid on its own.
+    const Reply own =
+        RefreshWith(CookieHeader(names, attacker.refresh, attacker.csrf), attacker.csrf);
+    EXPECT_EQ(own.status, 200) << own.body;
 
-  const Reply rotated = RefreshWith(CookieHeader(names, victim.refresh, victim.csrf), victim.csrf);
-  ASSERT_EQ(rotated.status, 200) << rotated.body;
-  const Jar next = JarOf(rotated, true);
-  EXPECT_NE(next.csrf, victim.csrf) << "the CSRF token rotates with the refresh token";
-  const std::string stale = CookieHeader(names, next.refresh, victim.csrf);
-  ExpectCsrfRefused(RefreshWith(stale, victim.csrf), "the previous CSRF token");
-  const Reply out = LogoutWith(CookieHeader(names, next.refresh, next.csrf), next.csrf);
-  EXPECT_EQ(out.status, 204) << out.body;
+    const Reply rotated =
+        RefreshWith(CookieHeader(names, victim.refresh, victim.csrf), victim.csrf);
+    ASSERT_EQ(rotated.status, 200) << rotated.body;
+    const Jar next = JarOf(rotated, secure);
+    EXPECT_NE(next.csrf, victim.csrf) << "the CSRF token rotates with the refresh token";
+    const std::string stale = CookieHeader(names, next.refresh, victim.csrf);
+    ExpectCsrfRefused(RefreshWith(stale, victim.csrf), "the previous CSRF token");
+    const Reply out = LogoutWith(CookieHeader(names, next.refresh, next.csrf), next.csrf);
+    EXPECT_EQ(out.status, 204) << out.body;
+  }
 }
 
 // The CSRF cookie is base64url(HMAC-SHA256(csrf_key, "jwtd-csrf-v1:" + refresh token)), on login
