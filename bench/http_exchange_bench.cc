@@ -31,6 +31,7 @@
 #include "http/access_log.h"
 #include "http/address_filter.h"
 #include "http/connection.h"
+#include "http/csrf.h"
 #include "http/exchange.h"
 #include "http/forwarded.h"
 #include "jwtd/auth/key_ring.h"
@@ -139,6 +140,7 @@ struct World {
     tokens = std::move(*service);
     jwtd::http::ServerOptions o;
     o.worker_threads = 1;
+    o.csrf_key = std::string(jwtd::http::kCsrfKeyBytes, 'k');
     auto allow = jwtd::http::AddressFilter::Create(o.metrics_allow);
     auto proxies = jwtd::http::AddressFilter::Create(o.trusted_proxies);
     if (!allow.ok() || !proxies.ok()) Fail("address filters");

@@ -42,6 +42,7 @@
 
 #include "http/address_filter.h"
 #include "http/connection.h"
+#include "http/csrf.h"
 #include "http/exchange.h"
 #include "http/forwarded.h"
 #include "jwtd/auth/key_ring.h"
@@ -179,6 +180,7 @@ struct World {
     tokens = std::move(*service);
     jwtd::http::ServerOptions o;
     o.worker_threads = 1;  // the pool is not used: deferred jobs run inline
+    o.csrf_key = std::string(jwtd::http::kCsrfKeyBytes, 'k');  // fixed: inputs replay the same
     if (mode & 1) o.introspection_clients = {{"rs", "rs-secret"}};
     if (mode & 2) o.trusted_proxies = {"127.0.0.1/32"};
     if (mode & 4) o.web_root = shared.web;
@@ -237,12 +239,12 @@ void Remember(World& w, const Response& r) {
   Require(type != nullptr && type->is_string() && type->as_string() == "Bearer", "token_type");
   const std::string access(at->as_string());
   Require(w.tokens->Authenticate(access).ok(), "an issued access token authenticates");
-  const std::string cookie_refresh = CookieValue(r, "jwtd_refresh");
+  const std::string cookie_refresh = CookieValue(r, "__Host-jwtd_refresh");
   if (!cookie_refresh.empty()) {
     *Var(w.vars, "@CAT@") = access;
     *Var(w.vars, "@ORT@") = *Var(w.vars, "@CRT@");
     *Var(w.vars, "@CRT@") = cookie_refresh;
-    *Var(w.vars, "@CSRF@") = CookieValue(r, "jwtd_csrf");
+    *Var(w.vars, "@CSRF@") = CookieValue(r, "__Host-jwtd_csrf");
     return;
   }
   *Var(w.vars, "@AT@") = access;

@@ -179,9 +179,11 @@ Option MemLimitOpt() {
 // Accepts the former boolean too: true is "always", false is "never".
 Option CookieSecureOpt() {
   return {"server.cookie_secure", OptionType::kString,
-          "Secure attribute of the refresh and CSRF cookies: \"always\" (browsers accept them on "
-          "https and on http://localhost), \"auto\" (only on HTTPS requests: TLS, or "
-          "X-Forwarded-Proto https from a trusted proxy), \"never\" (plain-HTTP tests only)",
+          "Secure attribute of the refresh and CSRF cookies, named __Host-jwtd_refresh and "
+          "__Host-jwtd_csrf when Secure, jwtd_refresh and jwtd_csrf when not: \"always\" "
+          "(browsers accept them on https and on http://localhost), \"auto\" (only on HTTPS "
+          "requests: TLS, or X-Forwarded-Proto https from a trusted proxy), \"never\" (plain-HTTP "
+          "tests only)",
           [](Config& c, const std::string& v) {
             if (v == "always" || v == "true") {
               c.cookie_secure = http::CookieSecure::kAlways;

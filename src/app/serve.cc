@@ -20,8 +20,10 @@
 
 #include "app/maintenance.h"
 #include "app/runtime.h"
+#include "http/csrf.h"
 #include "http/server.h"
 #include "jwtd/jose/alg.h"
+#include "jwtd/random.h"
 
 namespace jwtd::app {
 namespace {
@@ -81,6 +83,21 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
     options.web_root = config.web_root.empty() ? DefaultWebRoot() : config.web_root;
   }
   return options;
+}
+
+// The CSRF key (http/csrf.h) from the store's bus key, shared by every node of one store, so a
+// CSRF token set by one node passes on the others; random bytes when the store keeps no bus key
+// (kNotFound: the in-memory store, one process whose sessions die with it). Never logged.
+Result<std::string> CsrfKeyOf(auth::RevocationLog& log) {
+  auto bus_key = log.BusKey();
+  if (bus_key.ok()) return http::DeriveCsrfKey(*bus_key);
+  if (bus_key.error().code() != Code::kNotFound) {
+    return Error(bus_key.error().code(), bus_key.error().reason(),
+                 "cannot read the bus key for the CSRF key: " + bus_key.error().message());
+  }
+  std::string key(http::kCsrfKeyBytes, '\0');
+  RandomBytes({reinterpret_cast<std::uint8_t*>(key.data()), key.size()});
+  return key;
 }
 
 void PrintBanner(const Config& config, const Runtime& runtime, const std::string& address,
@@ -204,6 +221,12 @@ int Serve(const Config& config) {
   options.address = address;
   options.port = port;
   options.store_kind = std::string(StoreKind(config));
+  auto csrf_key = CsrfKeyOf(runtime->store->revocation_log());
+  if (!csrf_key.ok()) {
+    spdlog::error("cannot start: {}", csrf_key.error().message());
+    return 1;
+  }
+  options.csrf_key = std::move(*csrf_key);
   http::ServerDeps deps{runtime->tokens.get(), runtime->keys.get(), runtime->store.get(),
                         runtime->view.get(),   SystemClock(),       runtime->sync.sync.get()};
   auto server = http::Server::Create(options, deps);

@@ -9,6 +9,7 @@ namespace jwtd::http {
 // TLS-terminating proxy. kAuto marks them Secure only on requests known to be HTTPS (TLS to jwtd,
 // or X-Forwarded-Proto: https from a trusted proxy), for a deployment reached over plain HTTP by
 // a name other than localhost during development. kNever is for tests of plain HTTP only.
+// Secure cookies get __Host- names, the others plain names (http/cookies.h).
 enum class CookieSecure { kAlways, kAuto, kNever };
 
 }  // namespace jwtd::http

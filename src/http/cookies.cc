@@ -3,6 +3,7 @@
 #include <string>
 
 #include "http/request.h"
+#include "jwtd/compare.h"
 
 namespace jwtd::http {
 namespace {
@@ -38,6 +39,14 @@ std::optional<Cookie> ParsePair(std::string_view pair) {
   return Cookie{std::string(name), std::string(value)};
 }
 
+bool HasSecurePrefix(std::string_view name) {
+  const auto starts = [name](std::string_view prefix) {
+    return name.size() >= prefix.size() &&
+           EqualsIgnoreCaseAscii(name.substr(0, prefix.size()), prefix);
+  };
+  return starts("__Host-") || starts("__Secure-");
+}
+
 }  // namespace
 
 std::vector<Cookie> ParseCookieHeader(std::string_view header) {
@@ -69,7 +78,7 @@ std::string BuildSetCookie(std::string_view name, std::string_view value,
   out.append("; Path=/; Max-Age=");
   out.append(std::to_string(options.clear ? 0 : options.max_age_seconds));
   if (options.http_only) out.append("; HttpOnly");
-  if (options.secure) out.append("; Secure");
+  if (options.secure || HasSecurePrefix(name)) out.append("; Secure");
   out.append("; SameSite=Strict");
   return out;
 }

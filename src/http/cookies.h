@@ -1,5 +1,12 @@
-// Cookies of the browser flow (api.md): the refresh token in jwtd_refresh (HttpOnly) and the
-// double-submit CSRF token in jwtd_csrf (readable by the page's script).
+// Cookies of the browser flow (api.md): the refresh token in an HttpOnly cookie and the signed
+// double-submit CSRF token (csrf.h) in one the page's script can read.
+//
+// Their names carry the __Host- prefix whenever they are Secure (RFC 6265bis §4.1.3.2): a
+// browser then accepts them only from a secure origin of this very host, with Path=/ and no
+// Domain, so a sibling sub-domain or a plain-HTTP page cannot plant or overwrite them. Without
+// Secure (server.cookie_secure = never, or auto on plain HTTP) the prefix would make browsers drop
+// them, so those requests use the plain names. A request reads only the names its own answer
+// would set (CookieNamesFor): a plain-named cookie is not even looked at by a Secure deployment.
 //
 // Parsing follows RFC 6265 §4.2.1 (cookie-string = cookie-pair *( ";" SP cookie-pair )) and is
 // strict per pair: a pair with an invalid name or value is dropped, never guessed at. Other
@@ -17,8 +24,21 @@
 
 namespace jwtd::http {
 
-inline constexpr std::string_view kRefreshCookie = "jwtd_refresh";
-inline constexpr std::string_view kCsrfCookie = "jwtd_csrf";
+inline constexpr std::string_view kHostRefreshCookie = "__Host-jwtd_refresh";
+inline constexpr std::string_view kHostCsrfCookie = "__Host-jwtd_csrf";
+inline constexpr std::string_view kPlainRefreshCookie = "jwtd_refresh";
+inline constexpr std::string_view kPlainCsrfCookie = "jwtd_csrf";
+
+struct CookieNames {
+  std::string_view refresh;
+  std::string_view csrf;
+};
+
+// The __Host- names when the cookies are Secure, the plain names otherwise.
+constexpr CookieNames CookieNamesFor(bool secure) {
+  return secure ? CookieNames{kHostRefreshCookie, kHostCsrfCookie}
+                : CookieNames{kPlainRefreshCookie, kPlainCsrfCookie};
+}
 
 struct Cookie {
   std::string name;
@@ -46,7 +66,10 @@ struct SetCookieOptions {
 };
 
 // A Set-Cookie value: "<name>=<value>; Path=/; Max-Age=<n>; [HttpOnly; ][Secure; ]SameSite=Strict"
-// (RFC 6265 §4.1; SameSite per RFC 6265bis). `value` must be cookie-octets (base64url is).
+// (RFC 6265 §4.1; SameSite per RFC 6265bis). `value` must be cookie-octets (base64url is). Never a
+// Domain attribute and always Path=/, as a __Host- name requires (RFC 6265bis §4.1.3.2); a name
+// with the __Host- or __Secure- prefix (any case, as browsers match it) always gets Secure, since
+// a browser would drop it otherwise.
 std::string BuildSetCookie(std::string_view name, std::string_view value,
                            const SetCookieOptions& options);
 

@@ -143,7 +143,8 @@ Response InvalidClient() {
 }
 
 Response CsrfFailed() {
-  return JsonError(403, "csrf_check_failed", "X-CSRF-Token header must match the jwtd_csrf cookie");
+  return JsonError(403, "csrf_check_failed",
+                   "X-CSRF-Token header must match the CSRF cookie issued with the refresh cookie");
 }
 
 }  // namespace jwtd::http

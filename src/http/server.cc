@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "http/connection.h"
+#include "http/csrf.h"
 
 namespace jwtd::http {
 namespace {
@@ -69,6 +70,10 @@ Result<void> Validate(const ServerOptions& o, const ServerDeps& d) {
   if (o.max_body_bytes == 0 || o.max_header_bytes < 256 || o.max_queued_jobs == 0 ||
       o.read_timeout.count() <= 0 || o.idle_timeout.count() <= 0) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest, "http server: bad limits");
+  }
+  if (o.csrf_key.size() != kCsrfKeyBytes) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                 "http server: csrf_key must be 32 bytes");
   }
   for (const auto& c : o.introspection_clients) {
     if (c.id.empty() || c.secret.empty()) {

@@ -59,8 +59,13 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10'000};  // to read one whole request
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
   std::size_t max_queued_jobs = 1024;              // waiting blocking jobs; past it 503
-  // The Secure attribute of the refresh and CSRF cookies (see CookieSecure).
+  // The Secure attribute of the refresh and CSRF cookies (see CookieSecure); Secure cookies have
+  // __Host- names (http/cookies.h).
   CookieSecure cookie_secure = CookieSecure::kAlways;
+  // The HMAC key binding each CSRF token to its refresh token (http/csrf.h): exactly 32 raw bytes,
+  // required. Every node of one deployment needs the same key (jwtd serve derives it from the
+  // store's bus key). Secret: never logged.
+  std::string csrf_key;
   // TLS: both set, the listener speaks only TLS (PEM files; cert_file may hold the chain, leaf
   // first). The handshake must finish within read_timeout. ReloadTls() re-reads them.
   std::string tls_cert_file;

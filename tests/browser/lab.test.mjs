@@ -2,7 +2,11 @@
 //  - server A: both strategies on (the default), 20 s access tokens without leeway, so the
 //    silent refresh is observable within the test;
 //  - server B: revocation.strategies = [] (purely stateless access tokens), other lifetimes, so
-//    the page's predictions and its trade-off table must come from the server, not constants.
+//    the page's predictions and its trade-off table must come from the server, not constants;
+//  - server C: server.cookie_secure = never, so the cookies have the plain names (jwtd_refresh,
+//    jwtd_csrf) instead of the __Host- ones, and the page must work with either.
+// Chromium treats http://127.0.0.1 and http://localhost as secure contexts: it stores Secure and
+// __Host- cookies from them and sends them back over plain HTTP, as it would over HTTPS.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +18,7 @@ mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'correct horse battery';
 let a;
 let b;
+let c;
 let browser;
 let users = 0;
 
@@ -21,19 +26,20 @@ before(async () => {
   a = await startJwtd(['tokens.access_ttl=20', 'tokens.leeway=0']);
   // An empty list on the command line is revocation.strategies = [] in TOML.
   b = await startJwtd(['revocation.strategies=', 'tokens.access_ttl=90', 'tokens.leeway=5']);
+  c = await startJwtd(['server.cookie_secure=never']);
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  await Promise.all([a?.stop(), b?.stop()]);
+  await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
 });
 
 const newUser = () => `lab${process.pid}x${Date.now() % 100000}x${++users}`;
 
 // A fresh browser profile (its own cookie jar) on `server`, recording every access token the
 // server hands it, so the test can check that none of them reaches the DOM.
-async function open(server) {
+async function open(server, url = server.url) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const tokens = [];
@@ -52,7 +58,7 @@ async function open(server) {
       if (body.refresh_token) tokens.push(body.refresh_token);
     } catch { /* a body that is not JSON has no token */ }
   });
-  await page.goto(server.url + '/');
+  await page.goto(url + '/');
   await page.waitForSelector('body[data-ready="true"]');
   await page.waitForFunction(() => !document.getElementById('tradeoff-rows').textContent.includes('(loading)'));
   return { context, page, tokens, errors };
@@ -99,6 +105,60 @@ async function assertNoSecrets(tab) {
   assert.ok(!cookies.includes('jwtd_refresh'), 'the refresh cookie is invisible to scripts');
 }
 
+const HOST_NAMES = { refresh: '__Host-jwtd_refresh', csrf: '__Host-jwtd_csrf' };
+const PLAIN_NAMES = { refresh: 'jwtd_refresh', csrf: 'jwtd_csrf' };
+
+// A cookie POST /oauth/token from the page's own script with the given X-CSRF-Token: its status.
+const pageRefresh = (page, csrf) => page.evaluate(async (header) => (await fetch('/oauth/token', {
+  method: 'POST', credentials: 'same-origin', cache: 'no-store',
+  headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': header },
+  body: 'grant_type=refresh_token',
+})).status, csrf);
+
+// Cookie mode end to end under one naming scheme: the cookies the browser keeps, a planted CSRF
+// pair refused, the page's own refresh, a reload that resumes the session, and sign-out.
+async function cookieRoundTrip(server, url, names, secure) {
+  const tab = await open(server, url);
+  const { page, context } = tab;
+  await signIn(page, newUser(), { register: true });
+  const jar = await context.cookies();
+  const other = secure ? PLAIN_NAMES : HOST_NAMES;
+  assert.deepEqual(jar.map((x) => x.name).sort(), [names.csrf, names.refresh].sort(), 'both cookies, these names only');
+  const refresh = jar.find((x) => x.name === names.refresh);
+  const csrf = jar.find((x) => x.name === names.csrf);
+  assert.ok(refresh.httpOnly && refresh.secure === secure && refresh.sameSite === 'Strict' && refresh.path === '/');
+  assert.ok(!csrf.httpOnly && csrf.secure === secure && csrf.sameSite === 'Strict' && csrf.path === '/');
+  assert.notEqual(csrf.value, refresh.value);
+  assert.ok((await page.evaluate(() => document.cookie)).includes(`${names.csrf}=${csrf.value}`), 'the page reads the CSRF cookie');
+
+  // A planted pair: a CSRF cookie of the attacker's choosing under the plain name (a sibling
+  // sub-domain or a plain-HTTP page can set that one), and the same value in the header.
+  await page.evaluate(() => { document.cookie = 'jwtd_csrf=planted-by-a-neighbour; Path=/'; });
+  assert.equal(await pageRefresh(page, 'planted-by-a-neighbour'), 403, 'a planted CSRF pair is refused');
+  if (!secure) {
+    // It overwrote the page's own plain-named cookie: put the real one back.
+    await page.evaluate((v) => { document.cookie = `jwtd_csrf=${v}; Path=/; SameSite=Strict`; }, csrf.value);
+  }
+  // The page's own refresh still works (with the __Host- names it prefers the __Host- cookie).
+  await page.click('#refresh-now');
+  await page.waitForFunction(() => document.getElementById('refresh-count').textContent === '1');
+  const rotated = await context.cookies();
+  assert.notEqual(rotated.find((x) => x.name === names.csrf).value, csrf.value, 'a new CSRF token with the new refresh token');
+  assert.equal(rotated.find((x) => x.name === other.refresh), undefined);
+
+  await page.reload();
+  await page.waitForSelector('#signed-in:not([hidden])');
+  assert.match(await page.textContent('#account-status'), /Session resumed from the cookie/);
+  assert.equal((await callMe(page)).status, 200);
+  await page.click('#signout');
+  await page.waitForSelector('#signin-form:not([hidden])');
+  const left = (await context.cookies()).map((x) => x.name);
+  assert.ok(!left.includes(names.refresh) && !left.includes(names.csrf), `sign-out clears both cookies (left: ${left})`);
+  await assertNoSecrets(tab);
+  assert.deepEqual(tab.errors, []);
+  await context.close();
+}
+
 const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
 describe('logout lab, both strategies on (server A)', () => {
@@ -114,7 +174,7 @@ describe('logout lab, both strategies on (server A)', () => {
     assert.match(await page.textContent('#token'), /decoded, not verified/);
     assert.match(await page.textContent('#token-preview'), /^eyJ.{7}… \(\d+ characters, held in memory only\)$/);
     const jar = await context.cookies();
-    const refresh = jar.find((c) => c.name === 'jwtd_refresh');
+    const refresh = jar.find((c) => c.name === '__Host-jwtd_refresh');
     assert.ok(refresh && refresh.httpOnly && refresh.secure && refresh.sameSite === 'Strict', 'HttpOnly Secure Strict refresh cookie');
     await assertNoSecrets(tab);
     assert.deepEqual(tab.errors, []);
@@ -225,6 +285,13 @@ describe('logout lab, both strategies on (server A)', () => {
     assert.deepEqual(tab.errors, []);
     await tab.context.close();
   });
+});
+
+describe('cookie names and the bound CSRF token', () => {
+  test('__Host- cookies over http://127.0.0.1 (server A)', () => cookieRoundTrip(a, a.url, HOST_NAMES, true));
+  test('__Host- cookies over http://localhost (server A)',
+    () => cookieRoundTrip(a, a.url.replace('127.0.0.1', 'localhost'), HOST_NAMES, true));
+  test('plain names with server.cookie_secure = never (server C)', () => cookieRoundTrip(c, c.url, PLAIN_NAMES, false));
 });
 
 describe('logout lab, revocation.strategies=[] (server B)', () => {

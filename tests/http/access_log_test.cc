@@ -22,12 +22,12 @@ TEST_F(ServerTest, AccessLogHasOneLinePerRequestAndNoSecrets) {
   Reply login;
   const auto t = Login("ann", true, &login);
   const std::string access(t.at("access_token").as_string());
-  const std::string refresh = login.SetCookieValue("jwtd_refresh");
-  const std::string csrf = login.SetCookieValue("jwtd_csrf");
+  const std::string refresh = login.SetCookieValue("__Host-jwtd_refresh");
+  const std::string csrf = login.SetCookieValue("__Host-jwtd_csrf");
   ASSERT_EQ(Get("/v1/me", Bearer(access)).status, 200);
   ASSERT_EQ(Get("/healthz", {{"X-Request-Id", "trace-42"}}).status, 200);
   ASSERT_EQ(PostForm("/oauth/token", "grant_type=refresh_token",
-                     {{"Cookie", "jwtd_refresh=" + refresh + "; jwtd_csrf=" + csrf},
+                     {{"Cookie", "__Host-jwtd_refresh=" + refresh + "; __Host-jwtd_csrf=" + csrf},
                       {"X-CSRF-Token", csrf}})
                 .status,
             200);

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "http/csrf.h"
-
 namespace jwtd::http {
 namespace {
 
@@ -33,8 +31,8 @@ TEST(CookiesTest, EmptyValueIsAllowed) {
 
 TEST(CookiesTest, FindReportsAmbiguity) {
   const auto c = ParseCookieHeader("jwtd_refresh=a; jwtd_refresh=b; jwtd_csrf=z");
-  EXPECT_EQ(FindCookie(c, kRefreshCookie).state, CookieState::kAmbiguous);
-  const auto csrf = FindCookie(c, kCsrfCookie);
+  EXPECT_EQ(FindCookie(c, kPlainRefreshCookie).state, CookieState::kAmbiguous);
+  const auto csrf = FindCookie(c, kPlainCsrfCookie);
   EXPECT_EQ(csrf.state, CookieState::kPresent);
   EXPECT_EQ(csrf.value, "z");
   EXPECT_EQ(FindCookie(c, "nope").state, CookieState::kAbsent);
@@ -54,32 +52,41 @@ TEST(CookiesTest, BuildsSetCookieWithAttributes) {
             "jwtd_csrf=; Path=/; Max-Age=0; SameSite=Strict");
 }
 
-TEST(CsrfTest, RequiresEqualNonEmptyValues) {
-  EXPECT_TRUE(CsrfCheckPasses("abc", "abc"));
-  EXPECT_FALSE(CsrfCheckPasses("abc", "abd"));
-  EXPECT_FALSE(CsrfCheckPasses("abc", "ab"));
-  EXPECT_FALSE(CsrfCheckPasses("", ""));
-  EXPECT_FALSE(CsrfCheckPasses("abc", ""));
-  EXPECT_FALSE(CsrfCheckPasses("", "abc"));
+// Names are case-sensitive: a browser keeps __Host-jwtd_refresh and jwtd_refresh apart, and a
+// request reads only the one its answer would set.
+TEST(CookiesTest, NamesFollowTheSecureAttribute) {
+  EXPECT_EQ(CookieNamesFor(true).refresh, "__Host-jwtd_refresh");
+  EXPECT_EQ(CookieNamesFor(true).csrf, "__Host-jwtd_csrf");
+  EXPECT_EQ(CookieNamesFor(false).refresh, "jwtd_refresh");
+  EXPECT_EQ(CookieNamesFor(false).csrf, "jwtd_csrf");
+  const auto c = ParseCookieHeader("jwtd_refresh=plain; __Host-jwtd_refresh=host");
+  EXPECT_EQ(FindCookie(c, CookieNamesFor(true).refresh).value, "host");
+  EXPECT_EQ(FindCookie(c, CookieNamesFor(false).refresh).value, "plain");
+  EXPECT_EQ(FindCookie(ParseCookieHeader("jwtd_refresh=plain"), kHostRefreshCookie).state,
+            CookieState::kAbsent);
 }
 
-TEST(CsrfTest, ConstantTimeEquals) {
-  EXPECT_TRUE(ConstantTimeEquals("", ""));
-  EXPECT_TRUE(ConstantTimeEquals("same", "same"));
-  EXPECT_FALSE(ConstantTimeEquals("same", "Same"));
-  EXPECT_FALSE(ConstantTimeEquals("same", "samex"));
-  std::string a(64, 'a'), b = a;
-  b[63] = 'b';
-  EXPECT_FALSE(ConstantTimeEquals(a, b));
-}
-
-TEST(CsrfTest, NewTokensAreRandomAndCookieSafe) {
-  const std::string a = NewCsrfToken(), b = NewCsrfToken();
-  EXPECT_NE(a, b);
-  EXPECT_GE(a.size(), 43u);  // 256 bits in base64url
-  const auto parsed = ParseCookieHeader("jwtd_csrf=" + a);
-  ASSERT_EQ(parsed.size(), 1u);
-  EXPECT_EQ(parsed[0].value, a);
+// RFC 6265bis §4.1.3.2: a __Host- cookie needs Secure, Path=/ and no Domain, or the browser
+// drops it; BuildSetCookie never writes Domain, always Path=/, and adds Secure to a prefixed name
+// whatever the options say (the prefix is matched case-insensitively, as browsers do).
+TEST(CookiesTest, HostPrefixedCookiesAreAlwaysSecureWithRootPathAndNoDomain) {
+  SetCookieOptions opt;
+  opt.max_age_seconds = 60;
+  const std::string line = BuildSetCookie(kHostRefreshCookie, "tok", opt);
+  EXPECT_EQ(line, "__Host-jwtd_refresh=tok; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Strict");
+  EXPECT_EQ(line.find("Domain"), std::string::npos);
+  opt.secure = false;
+  opt.http_only = false;
+  EXPECT_EQ(BuildSetCookie(kHostCsrfCookie, "c", opt),
+            "__Host-jwtd_csrf=c; Path=/; Max-Age=60; Secure; SameSite=Strict");
+  EXPECT_EQ(BuildSetCookie("__host-x", "c", opt),
+            "__host-x=c; Path=/; Max-Age=60; Secure; SameSite=Strict");
+  EXPECT_EQ(BuildSetCookie("__Secure-x", "c", opt),
+            "__Secure-x=c; Path=/; Max-Age=60; Secure; SameSite=Strict");
+  EXPECT_EQ(BuildSetCookie("__Hostx", "c", opt), "__Hostx=c; Path=/; Max-Age=60; SameSite=Strict");
+  opt.clear = true;
+  EXPECT_EQ(BuildSetCookie(kHostCsrfCookie, "c", opt),
+            "__Host-jwtd_csrf=; Path=/; Max-Age=0; Secure; SameSite=Strict");
 }
 
 }  // namespace

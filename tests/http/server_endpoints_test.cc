@@ -144,19 +144,19 @@ TEST_F(ServerTest, CookieLoginRefreshAndLogoutWithCsrf) {
   const auto t = Login("ann", true, &login);
   EXPECT_EQ(t.if_contains("refresh_token"), nullptr);  // omitted from the body
   EXPECT_FALSE(Str(t, "access_token").empty());
-  const std::string refresh_line = login.SetCookieLine("jwtd_refresh");
+  const std::string refresh_line = login.SetCookieLine("__Host-jwtd_refresh");
   EXPECT_NE(refresh_line.find("HttpOnly"), std::string::npos);
   EXPECT_NE(refresh_line.find("Secure"), std::string::npos);
   EXPECT_NE(refresh_line.find("SameSite=Strict"), std::string::npos);
   EXPECT_NE(refresh_line.find("Path=/"), std::string::npos);
-  const std::string csrf_line = login.SetCookieLine("jwtd_csrf");
+  const std::string csrf_line = login.SetCookieLine("__Host-jwtd_csrf");
   EXPECT_EQ(csrf_line.find("HttpOnly"), std::string::npos);
   EXPECT_NE(csrf_line.find("Secure"), std::string::npos);
-  const std::string refresh = login.SetCookieValue("jwtd_refresh");
-  const std::string csrf = login.SetCookieValue("jwtd_csrf");
+  const std::string refresh = login.SetCookieValue("__Host-jwtd_refresh");
+  const std::string csrf = login.SetCookieValue("__Host-jwtd_csrf");
   ASSERT_FALSE(refresh.empty());
   ASSERT_FALSE(csrf.empty());
-  const std::string cookies = "jwtd_refresh=" + refresh + "; jwtd_csrf=" + csrf;
+  const std::string cookies = "__Host-jwtd_refresh=" + refresh + "; __Host-jwtd_csrf=" + csrf;
 
   // Without or with a wrong X-CSRF-Token: 403, and the refresh token is not spent.
   EXPECT_EQ(PostForm("/oauth/token", "grant_type=refresh_token", {{"Cookie", cookies}}).status,
@@ -169,18 +169,18 @@ TEST_F(ServerTest, CookieLoginRefreshAndLogoutWithCsrf) {
                                  {{"Cookie", cookies}, {"X-CSRF-Token", csrf}});
   ASSERT_EQ(rotated.status, 200) << rotated.body;
   EXPECT_EQ(rotated.Json().as_object().if_contains("refresh_token"), nullptr);
-  const std::string refresh2 = rotated.SetCookieValue("jwtd_refresh");
-  const std::string csrf2 = rotated.SetCookieValue("jwtd_csrf");
+  const std::string refresh2 = rotated.SetCookieValue("__Host-jwtd_refresh");
+  const std::string csrf2 = rotated.SetCookieValue("__Host-jwtd_csrf");
   ASSERT_FALSE(refresh2.empty());
   EXPECT_NE(refresh2, refresh);
 
-  const std::string cookies2 = "jwtd_refresh=" + refresh2 + "; jwtd_csrf=" + csrf2;
+  const std::string cookies2 = "__Host-jwtd_refresh=" + refresh2 + "; __Host-jwtd_csrf=" + csrf2;
   EXPECT_EQ(Send(port(), "POST", "/v1/logout", {}, {{"Cookie", cookies2}}).status, 403);
   const Reply out =
       Send(port(), "POST", "/v1/logout", {}, {{"Cookie", cookies2}, {"X-CSRF-Token", csrf2}});
   EXPECT_EQ(out.status, 204);
-  EXPECT_NE(out.SetCookieLine("jwtd_refresh").find("Max-Age=0"), std::string::npos);
-  EXPECT_NE(out.SetCookieLine("jwtd_csrf").find("Max-Age=0"), std::string::npos);
+  EXPECT_NE(out.SetCookieLine("__Host-jwtd_refresh").find("Max-Age=0"), std::string::npos);
+  EXPECT_NE(out.SetCookieLine("__Host-jwtd_csrf").find("Max-Age=0"), std::string::npos);
   // The session is over: its refresh token is dead and its access token refused.
   EXPECT_EQ(PostForm("/oauth/token", "grant_type=refresh_token&refresh_token=" + refresh2).status,
             400);

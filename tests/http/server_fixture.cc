@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <ctime>
 
+#include "http/csrf.h"
 #include "jwtd/random.h"
 #include "jwtd/store/sqlite_store.h"
 
@@ -24,6 +25,8 @@ ServerOptions ServerTest::DefaultOptions() {
   o.worker_threads = 2;
   o.read_timeout = std::chrono::milliseconds(1500);
   o.idle_timeout = std::chrono::milliseconds(3000);
+  o.csrf_key = std::string(kCsrfKeyBytes, '\0');
+  RandomBytes({reinterpret_cast<std::uint8_t*>(o.csrf_key.data()), o.csrf_key.size()});
   return o;
 }
 

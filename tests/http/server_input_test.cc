@@ -145,23 +145,23 @@ TEST_F(ServerTest, CookieEdgeCases) {
   Register("ann");
   Reply login;
   Login("ann", true, &login);
-  const std::string refresh = login.SetCookieValue("jwtd_refresh");
-  const std::string csrf = login.SetCookieValue("jwtd_csrf");
+  const std::string refresh = login.SetCookieValue("__Host-jwtd_refresh");
+  const std::string csrf = login.SetCookieValue("__Host-jwtd_csrf");
   // A tossed duplicate cookie is refused rather than guessed at.
-  const Reply dup =
-      PostForm("/oauth/token", "grant_type=refresh_token",
-               {{"Cookie", "jwtd_refresh=" + refresh + "; jwtd_refresh=x; jwtd_csrf=" + csrf},
-                {"X-CSRF-Token", csrf}});
+  const Reply dup = PostForm("/oauth/token", "grant_type=refresh_token",
+                             {{"Cookie", "__Host-jwtd_refresh=" + refresh +
+                                             "; __Host-jwtd_refresh=x; __Host-jwtd_csrf=" + csrf},
+                              {"X-CSRF-Token", csrf}});
   ExpectJsonError(dup, 400, "duplicate cookie");
   // The CSRF cookie missing: 403 even with a header.
   ExpectJsonError(PostForm("/oauth/token", "grant_type=refresh_token",
-                           {{"Cookie", "jwtd_refresh=" + refresh}, {"X-CSRF-Token", csrf}}),
+                           {{"Cookie", "__Host-jwtd_refresh=" + refresh}, {"X-CSRF-Token", csrf}}),
                   403, "no csrf cookie");
   // Junk from other applications on the host does not get in the way.
-  const Reply ok =
-      PostForm("/oauth/token", "grant_type=refresh_token",
-               {{"Cookie", "other app=1; jwtd_refresh=" + refresh + "; x=\"q; jwtd_csrf=" + csrf},
-                {"X-CSRF-Token", csrf}});
+  const Reply ok = PostForm("/oauth/token", "grant_type=refresh_token",
+                            {{"Cookie", "other app=1; __Host-jwtd_refresh=" + refresh +
+                                            "; x=\"q; __Host-jwtd_csrf=" + csrf},
+                             {"X-CSRF-Token", csrf}});
   EXPECT_EQ(ok.status, 200) << ok.body;
 }
 

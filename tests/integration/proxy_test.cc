@@ -1,7 +1,8 @@
 // jwtd behind a reverse proxy (server.trusted_proxies) and the Secure cookie attribute: the
 // client address from X-Forwarded-For drives the per-address login limit and the access log
 // only when the TCP peer is a trusted proxy; X-Forwarded-Proto: https from a trusted proxy, or
-// TLS to jwtd itself, makes cookies Secure with server.cookie_secure = "auto".
+// TLS to jwtd itself, makes cookies Secure (and so __Host- named) with server.cookie_secure =
+// "auto".
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -84,35 +85,84 @@ TEST_F(ProxyTest, UntrustedPeerForwardedForIsIgnored) {
   EXPECT_TRUE(EventuallyLogs("client=127.0.0.1 method=POST route=/v1/login status=429"));
 }
 
-bool SecureCookie(const HttpResponse& r, std::string_view name) {
-  return r.SetCookieLine(name).find("; Secure") != std::string::npos;
+constexpr std::string_view kHostNames[] = {"__Host-jwtd_refresh", "__Host-jwtd_csrf"};
+constexpr std::string_view kPlainNames[] = {"jwtd_refresh", "jwtd_csrf"};
+
+// Secure cookies come under the __Host- names only (RFC 6265bis §4.1.3.2: Secure, Path=/, no
+// Domain), the others under the plain names only (api.md "Cookie mode").
+void ExpectHostCookies(const HttpResponse& r) {
+  for (std::string_view name : kHostNames) {
+    const std::string line = r.SetCookieLine(name);
+    EXPECT_NE(line.find("; Secure"), std::string::npos) << name << ": " << line;
+    EXPECT_NE(line.find("; Path=/;"), std::string::npos) << line;
+    EXPECT_EQ(line.find("Domain"), std::string::npos) << line;
+  }
+  for (std::string_view name : kPlainNames) EXPECT_EQ(r.SetCookieLine(name), "") << name;
+}
+void ExpectPlainCookies(const HttpResponse& r) {
+  for (std::string_view name : kPlainNames) {
+    const std::string line = r.SetCookieLine(name);
+    EXPECT_FALSE(line.empty()) << name;
+    EXPECT_EQ(line.find("Secure"), std::string::npos) << line;
+  }
+  for (std::string_view name : kHostNames) EXPECT_EQ(r.SetCookieLine(name), "") << name;
+}
+
+// The cookie-carried refresh of the pair `login` set under `names`, through `headers`.
+HttpResponse CookieRefresh(const HttpClient& client, const HttpResponse& login,
+                           const std::string_view (&names)[2], Headers headers) {
+  const std::string csrf = login.SetCookieValue(names[1]);
+  headers.emplace_back("Cookie", std::string(names[0]) + "=" + login.SetCookieValue(names[0]) +
+                                     "; " + std::string(names[1]) + "=" + csrf);
+  headers.emplace_back("X-CSRF-Token", csrf);
+  return client.Send({.method = "POST",
+                      .target = "/oauth/token",
+                      .body = "grant_type=refresh_token",
+                      .content_type = "application/x-www-form-urlencoded",
+                      .headers = std::move(headers)});
 }
 
 TEST_F(ProxyTest, AutoSecureCookiesFollowForwardedProtoFromTrustedProxiesOnly) {
   Start({"--set", "server.cookie_secure=auto", "--set", "server.trusted_proxies=127.0.0.1/32"});
-  HttpResponse via_https = Login("correct horse", {{"X-Forwarded-Proto", "https"}}, true);
+  const Headers https = {{"X-Forwarded-Proto", "https"}};
+  const Headers http = {{"X-Forwarded-Proto", "http"}};
+  HttpResponse via_https = Login("correct horse", https, true);
   ASSERT_EQ(via_https.status, 200) << via_https.body;
-  EXPECT_TRUE(SecureCookie(via_https, "jwtd_refresh")) << via_https.SetCookieLine("jwtd_refresh");
-  EXPECT_TRUE(SecureCookie(via_https, "jwtd_csrf"));
-  HttpResponse via_http = Login("correct horse", {{"X-Forwarded-Proto", "http"}}, true);
+  ExpectHostCookies(via_https);
+  HttpResponse via_http = Login("correct horse", http, true);
   ASSERT_EQ(via_http.status, 200) << via_http.body;
-  EXPECT_FALSE(SecureCookie(via_http, "jwtd_refresh")) << via_http.SetCookieLine("jwtd_refresh");
-  EXPECT_FALSE(via_http.SetCookieLine("jwtd_refresh").empty());
+  ExpectPlainCookies(via_http);
+  // Each scheme reads only its own names: the __Host- pair is not even looked at over plain HTTP
+  // (no refresh token at all: 400), and works over HTTPS.
+  EXPECT_EQ(CookieRefresh(client(), via_https, kHostNames, http).status, 400);
+  HttpResponse rotated = CookieRefresh(client(), via_https, kHostNames, https);
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  ExpectHostCookies(rotated);
+  EXPECT_EQ(CookieRefresh(client(), via_http, kPlainNames, https).status, 400);
+  rotated = CookieRefresh(client(), via_http, kPlainNames, http);
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  ExpectPlainCookies(rotated);
 }
 
 TEST_F(ProxyTest, UntrustedForwardedProtoDoesNotMakeCookiesSecure) {
   Start({"--set", "server.cookie_secure=auto"});
   HttpResponse r = Login("correct horse", {{"X-Forwarded-Proto", "https"}}, true);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_FALSE(SecureCookie(r, "jwtd_refresh")) << r.SetCookieLine("jwtd_refresh");
+  ExpectPlainCookies(r);
 }
 
 TEST_F(ProxyTest, DefaultCookiesAreAlwaysSecure) {
   Start({});
   HttpResponse r = Login("correct horse", {}, true);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_TRUE(SecureCookie(r, "jwtd_refresh"));
-  EXPECT_TRUE(SecureCookie(r, "jwtd_csrf"));
+  ExpectHostCookies(r);
+}
+
+TEST_F(ProxyTest, NeverSecureCookiesHavePlainNames) {
+  Start({"--set", "server.cookie_secure=never"});
+  HttpResponse r = Login("correct horse", {}, true);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ExpectPlainCookies(r);
 }
 
 TEST_F(ProxyTest, AutoSecureCookiesOverDirectTls) {
@@ -130,8 +180,7 @@ TEST_F(ProxyTest, AutoSecureCookiesOverDirectTls) {
   HttpResponse r = c.PostJson(
       "/v1/login", {{"username", "ada"}, {"password", "correct horse"}, {"cookie", true}});
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_TRUE(SecureCookie(r, "jwtd_refresh")) << r.SetCookieLine("jwtd_refresh");
-  EXPECT_TRUE(SecureCookie(r, "jwtd_csrf"));
+  ExpectHostCookies(r);
 }
 
 TEST(ProxyConfigTest, ConfigCheckRefusesBadCidrs) {

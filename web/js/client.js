@@ -7,12 +7,20 @@ const STATUS_TEXT = {
   429: 'Too Many Requests', 503: 'Service Unavailable',
 };
 
-export function readCookie(name) {
+function readCookie(name) {
   for (const part of document.cookie.split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1));
   }
   return null;
+}
+
+// The readable CSRF cookie (api.md "Cookie mode"): __Host-jwtd_csrf when the server's cookies are
+// Secure (the usual case, https and http://localhost alike), jwtd_csrf when they are not
+// (server.cookie_secure = never, or auto on plain HTTP). The __Host- one wins: it is the one a
+// Secure deployment checks, and nobody but this origin can have set it.
+export function csrfCookie() {
+  return readCookie('__Host-jwtd_csrf') ?? readCookie('jwtd_csrf');
 }
 
 export async function call(method, path, { bearer, json, form, csrf = false, cookies = true } = {}) {
@@ -26,10 +34,10 @@ export async function call(method, path, { bearer, json, form, csrf = false, coo
     body = new URLSearchParams(form).toString();
   }
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  // api.md double-submit CSRF check: echo the readable jwtd_csrf cookie (it changes with every
-  // rotation, so it is read fresh for each request).
+  // api.md signed double-submit CSRF check: echo the readable CSRF cookie (bound to the refresh
+  // token, it changes with every rotation, so it is read fresh for each request).
   if (csrf) {
-    const value = readCookie('jwtd_csrf');
+    const value = csrfCookie();
     if (value) headers['X-CSRF-Token'] = value;
   }
   let res;

@@ -1,8 +1,9 @@
 // This tab's own session, the reference browser client of docs/api.md: the refresh token stays
-// in the HttpOnly jwtd_refresh cookie, the access token only in this module's variable (never
-// localStorage/sessionStorage, never the DOM). A timer refreshes it silently at 80% of its
-// lifetime; cookie-carried requests echo jwtd_csrf in X-CSRF-Token.
-import { call, describe, readCookie } from './client.js';
+// in the HttpOnly refresh cookie (__Host-jwtd_refresh, or jwtd_refresh when the cookies are not
+// Secure), the access token only in this module's variable (never localStorage/sessionStorage,
+// never the DOM). A timer refreshes it silently at 80% of its lifetime; cookie-carried requests
+// echo the CSRF cookie in X-CSRF-Token.
+import { call, csrfCookie, describe } from './client.js';
 import { decodeJwt, preview } from './jwt.js';
 
 const REFRESH_AT = 0.8;  // of expires_in: early enough to survive a slow network or a clock skew
@@ -80,9 +81,9 @@ export async function refresh(trigger = 'manual') {
 }
 
 // On reload the cookie may still hold a live session: get an access token from it (the readable
-// jwtd_csrf cookie tells whether there is one to try).
+// CSRF cookie, set with the refresh cookie, tells whether there is one to try).
 export async function resume() {
-  if (!readCookie('jwtd_csrf')) return null;
+  if (!csrfCookie()) return null;
   const r = await refresh('resume');
   if (!r.ok || !current) return r;
   const who = await call('GET', '/v1/me', { bearer: current.token });

@@ -59,20 +59,29 @@ auth::ClientInfo ClientOf(const Request& request);
 std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const Request& request);
 
 struct TokenDelivery {
-  bool refresh_in_cookie = false;  // api.md: the refresh token goes in jwtd_refresh, not the body
-  bool secure_cookies = true;      // the Secure attribute (SecureCookies)
+  bool refresh_in_cookie = false;  // api.md: the refresh token goes in the cookie, not the body
+  bool secure_cookies = true;      // the Secure attribute and __Host- names (SecureCookies)
 };
-// Whether the cookies set in the answer to `request` carry Secure (server.cookie_secure: always,
-// or with auto only when the request came over HTTPS, see Request::secure).
+// Whether the cookies set in the answer to `request` carry Secure, and so __Host- names
+// (server.cookie_secure: always, or with auto only when the request came over HTTPS, see
+// Request::secure). The same answer picks the names a request's cookies are read under.
 bool SecureCookies(const Api& api, const Request& request);
-// RFC 6749 §5.1 token response, with Cache-Control: no-store; sets the cookies when asked.
-Response TokenResponseOf(const auth::TokenResponse& tokens, TokenDelivery delivery,
+// RFC 6749 §5.1 token response, with Cache-Control: no-store; when asked, sets the refresh cookie
+// and the CSRF cookie bound to it (csrf.h, under api.options.csrf_key).
+Response TokenResponseOf(const Api& api, const auth::TokenResponse& tokens, TokenDelivery delivery,
                          int status = 200);
-// Expires jwtd_refresh and jwtd_csrf (`secure`: SecureCookies of the request).
+// Expires the refresh and CSRF cookies under the names `secure` selects (SecureCookies of the
+// request).
 void ClearAuthCookies(bool secure, Response& response);
+// Whether the request carries a refresh cookie under the name it is read by (even an empty or a
+// repeated one), so that the answer clears it.
+bool HasRefreshCookie(const Api& api, const Request& request);
 
-// The refresh token carried by the jwtd_refresh cookie after a passing double-submit CSRF check
-// (api.md). nullopt: no cookie; a Response: the 400/403 to send.
-std::variant<std::nullopt_t, std::string, Response> CookieRefreshToken(const Request& request);
+// The refresh token carried by the refresh cookie after a passing signed double-submit CSRF check
+// (api.md, csrf.h): the X-CSRF-Token header must equal the CSRF cookie and the MAC of this
+// refresh cookie. Only the names SecureCookies selects are read. nullopt: no (or an empty)
+// refresh cookie under that name; a Response: the 400/403 to send.
+std::variant<std::nullopt_t, std::string, Response> CookieRefreshToken(const Api& api,
+                                                                       const Request& request);
 
 }  // namespace jwtd::http

@@ -4,9 +4,9 @@
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/pct_string_view.hpp>
 
-#include "http/csrf.h"
 #include "http/error_mapping.h"
 #include "http/handlers/handlers.h"
+#include "jwtd/compare.h"
 
 namespace jwtd::http {
 namespace {

@@ -57,7 +57,8 @@ std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const
   return std::move(*principal);
 }
 
-Response TokenResponseOf(const auth::TokenResponse& tokens, TokenDelivery delivery, int status) {
+Response TokenResponseOf(const Api& api, const auth::TokenResponse& tokens, TokenDelivery delivery,
+                         int status) {
   boost::json::object o;
   o["access_token"] = tokens.access_token;
   o["token_type"] = "Bearer";
@@ -70,12 +71,17 @@ Response TokenResponseOf(const auth::TokenResponse& tokens, TokenDelivery delive
   Response r = JsonResponse(status, boost::json::serialize(o));
   MarkNoStore(r);  // RFC 6749 §5.1
   if (delivery.refresh_in_cookie && !tokens.refresh_token.empty()) {
+    const CookieNames names = CookieNamesFor(delivery.secure_cookies);
     SetCookieOptions opt;
     opt.secure = delivery.secure_cookies;
     opt.max_age_seconds = tokens.refresh_expires_in;
-    r.With("Set-Cookie", BuildSetCookie(kRefreshCookie, tokens.refresh_token, opt));
-    opt.http_only = false;  // the page's script reads it to echo it in X-CSRF-Token
-    r.With("Set-Cookie", BuildSetCookie(kCsrfCookie, NewCsrfToken(), opt));
+    r.With("Set-Cookie", BuildSetCookie(names.refresh, tokens.refresh_token, opt));
+    // Bound to this refresh token (csrf.h), so a grace replay, which returns the same successor,
+    // gets the same CSRF token. The page's script reads it to echo it in X-CSRF-Token.
+    opt.http_only = false;
+    r.With(
+        "Set-Cookie",
+        BuildSetCookie(names.csrf, CsrfTokenFor(api.options.csrf_key, tokens.refresh_token), opt));
   }
   return r;
 }
@@ -93,31 +99,44 @@ bool SecureCookies(const Api& api, const Request& request) {
 }
 
 void ClearAuthCookies(bool secure, Response& response) {
+  const CookieNames names = CookieNamesFor(secure);
   SetCookieOptions opt;
   opt.secure = secure;
   opt.clear = true;
-  response.With("Set-Cookie", BuildSetCookie(kRefreshCookie, "", opt));
+  response.With("Set-Cookie", BuildSetCookie(names.refresh, "", opt));
   opt.http_only = false;
-  response.With("Set-Cookie", BuildSetCookie(kCsrfCookie, "", opt));
+  response.With("Set-Cookie", BuildSetCookie(names.csrf, "", opt));
 }
 
-std::variant<std::nullopt_t, std::string, Response> CookieRefreshToken(const Request& request) {
+bool HasRefreshCookie(const Api& api, const Request& request) {
+  const auto header = request.Header("cookie");
+  if (!header.has_value()) return false;
+  const CookieNames names = CookieNamesFor(SecureCookies(api, request));
+  return FindCookie(ParseCookieHeader(*header), names.refresh).state != CookieState::kAbsent;
+}
+
+std::variant<std::nullopt_t, std::string, Response> CookieRefreshToken(const Api& api,
+                                                                       const Request& request) {
   const std::size_t headers = request.HeaderCount("cookie");
   if (headers == 0) return std::nullopt;
   // RFC 6265 §5.4: a user agent sends one Cookie header; more is not a browser.
   if (headers > 1) return JsonError(400, "invalid_request", "repeated Cookie header");
+  // Only the names this request's answer would set: a Secure deployment never reads a plain-named
+  // cookie, which anyone able to plant cookies for the host could have put there.
+  const CookieNames names = CookieNamesFor(SecureCookies(api, request));
   const auto cookies = ParseCookieHeader(*request.Header("cookie"));
-  const CookieLookup refresh = FindCookie(cookies, kRefreshCookie);
+  const CookieLookup refresh = FindCookie(cookies, names.refresh);
   if (refresh.state == CookieState::kAbsent) return std::nullopt;
   if (refresh.state == CookieState::kAmbiguous) {
-    return JsonError(400, "invalid_request", "repeated jwtd_refresh cookie");
+    return JsonError(400, "invalid_request", "repeated " + std::string(names.refresh) + " cookie");
   }
-  const CookieLookup csrf = FindCookie(cookies, kCsrfCookie);
+  if (refresh.value.empty()) return std::nullopt;  // an expired cookie protects nothing
+  const CookieLookup csrf = FindCookie(cookies, names.csrf);
   if (request.HeaderCount(kCsrfHeader) != 1 || csrf.state != CookieState::kPresent ||
-      !CsrfCheckPasses(csrf.value, *request.Header(kCsrfHeader))) {
+      !CsrfCheckPasses(api.options.csrf_key, refresh.value, csrf.value,
+                       *request.Header(kCsrfHeader))) {
     return CsrfFailed();
   }
-  if (refresh.value.empty()) return std::nullopt;
   return refresh.value;
 }
 

@@ -1,5 +1,5 @@
 // POST /v1/login (api.md): a token response; with "cookie": true the refresh token goes in the
-// jwtd_refresh cookie (and the CSRF cookie is set) instead of the body. 401 invalid_credentials
+// refresh cookie, with the CSRF cookie bound to it, instead of the body. 401 invalid_credentials
 // for an unknown user and a wrong password alike; 429 with Retry-After when rate-limited.
 #include "http/error_mapping.h"
 #include "http/handlers/handlers.h"
@@ -28,7 +28,7 @@ Outcome HandleLogin(const Api& api, const Request& request) {
       return ErrorResponse(tokens.error(), Surface::kLogin);
     }
     api.metrics->RecordLogin(LoginResult::kOk);
-    return TokenResponseOf(*tokens, delivery);
+    return TokenResponseOf(api, *tokens, delivery);
   });
 }
 

@@ -1,25 +1,18 @@
 // POST /v1/logout — ends this session, named by the Bearer token, a {"refresh_token"} body or
-// the jwtd_refresh cookie (after the CSRF check): 204. POST /v1/logout-all — ends every session
+// the refresh cookie (after the CSRF check): 204. POST /v1/logout-all — ends every session
 // of the user (version bump + every family revoked): 204, or with {"except_current": true} 200
 // and a fresh token response for the calling session (api.md).
-#include "http/cookies.h"
 #include "http/error_mapping.h"
 #include "http/handlers/handlers.h"
 
 namespace jwtd::http {
 namespace {
 
-bool HasRefreshCookie(const Request& request) {
-  const auto header = request.Header("cookie");
-  if (!header.has_value()) return false;
-  return FindCookie(ParseCookieHeader(*header), kRefreshCookie).state != CookieState::kAbsent;
-}
-
 Outcome LogoutByBearer(const Api& api, const Request& request) {
   auto auth = AuthenticateBearer(api, request);
   if (auto* refused = std::get_if<Response>(&auth)) return std::move(*refused);
   return Outcome::Later([&api, principal = std::get<auth::Principal>(std::move(auth)),
-                         client = ClientOf(request), clear = HasRefreshCookie(request),
+                         client = ClientOf(request), clear = HasRefreshCookie(api, request),
                          secure = SecureCookies(api, request)] {
     auto done = api.deps.tokens->Logout(principal, client);
     if (!done.ok()) return ErrorResponse(done.error(), Surface::kGeneral);
@@ -54,7 +47,7 @@ Outcome HandleLogout(const Api& api, const Request& request) {
   if (token->has_value() && !(*token)->empty()) {
     return LogoutByRefresh(api, request, std::move(**token), false);
   }
-  auto cookie = CookieRefreshToken(request);
+  auto cookie = CookieRefreshToken(api, request);
   if (auto* response = std::get_if<Response>(&cookie)) return std::move(*response);
   if (auto* from_cookie = std::get_if<std::string>(&cookie)) {
     return LogoutByRefresh(api, request, std::move(*from_cookie), true);
@@ -71,13 +64,14 @@ Outcome HandleLogoutAll(const Api& api, const Request& request) {
   if (!except.ok()) return BadInput(except.error());
   return Outcome::Later([&api, principal = std::get<auth::Principal>(std::move(auth)),
                          except_current = except->value_or(false), client = ClientOf(request),
-                         cookie = HasRefreshCookie(request), secure = SecureCookies(api, request)] {
+                         cookie = HasRefreshCookie(api, request),
+                         secure = SecureCookies(api, request)] {
     auto done = api.deps.tokens->LogoutAll(principal, except_current, client);
     if (!done.ok()) return ErrorResponse(done.error(), Surface::kGeneral);
     api.metrics->RecordRevocation(RevocationMetric::kLogoutAll);
     if (except_current && done->has_value()) {
       // A browser session keeps its refresh token in the cookie.
-      return TokenResponseOf(**done, TokenDelivery{cookie, secure});
+      return TokenResponseOf(api, **done, TokenDelivery{cookie, secure});
     }
     Response r = EmptyResponse(204);
     if (cookie) ClearAuthCookies(secure, r);

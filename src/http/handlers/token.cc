@@ -1,6 +1,6 @@
 // POST /oauth/token, grant_type=refresh_token (RFC 6749 §6): rotates the refresh token carried
-// in the body or, after the CSRF check, in the jwtd_refresh cookie (then the new one goes back
-// in the cookie). Failures are 400 invalid_grant (RFC 6749 §5.2).
+// in the body or, after the CSRF check, in the refresh cookie (then the new one goes back in the
+// cookie, with its new CSRF token). Failures are 400 invalid_grant (RFC 6749 §5.2).
 #include "http/error_mapping.h"
 #include "http/handlers/handlers.h"
 
@@ -20,7 +20,7 @@ Response Rotate(const Api& api, const std::string& token, TokenDelivery delivery
     }
     return r;
   }
-  return TokenResponseOf(*tokens, delivery);
+  return TokenResponseOf(api, *tokens, delivery);
 }
 
 }  // namespace
@@ -41,7 +41,7 @@ Outcome HandleToken(const Api& api, const Request& request) {
   if (token->has_value() && !(*token)->empty()) {
     refresh = std::move(**token);
   } else {
-    auto cookie = CookieRefreshToken(request);
+    auto cookie = CookieRefreshToken(api, request);
     if (auto* response = std::get_if<Response>(&cookie)) return std::move(*response);
     if (std::holds_alternative<std::nullopt_t>(cookie)) {
       return JsonError(400, "invalid_request", "missing field 'refresh_token'");
