@@ -1,4 +1,4 @@
-// The refresh grace window (design.md "Refresh rotation"): when a refresh token is rotated, the
+// The refresh grace window (docs/architecture.md "Refresh rotation"): when a refresh token is rotated, the
 // successor pair it produced is kept sealed so that a replay of the same token inside the window
 // gets the very same pair back, never a second live branch.
 //

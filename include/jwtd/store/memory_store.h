@@ -11,7 +11,7 @@
 //    replay is still recognised as reuse.
 //  - Update/Set/Bump on a row that does not exist return kNotFound (Reason kNotFound);
 //    a session or refresh record naming a missing user or session returns kInternal.
-//  - ListSessions: newest first (created_at, then insertion order). ListUsers: by id.
+//  - ListSessions: newest first (created_at, then id), keyset pages. ListUsers: by id.
 //    ListAudit: newest first (at, then id). Every list read is capped at kMaxRowsPerRead.
 //  - SweepExpired(now, retain): deletes revocation rows with expires_at <= now, and sessions
 //    revoked, idle-expired or absolutely expired before now - retain together with all their
@@ -21,7 +21,7 @@
 //    client's) old token into "unknown" instead of reuse, and the family would survive
 //    (RFC 9700 §4.14.2). A session with no absolute lifetime thus keeps one row per rotation.
 //  - MaxRevocationSeq() is the last seq ever assigned (it does not go down after a sweep).
-//  - kind() is "memory"; Migrate() returns schema version 1 and does nothing else.
+//  - Migrate() returns schema version 1 and does nothing else; BusKey() is kNotFound.
 // Thread-safety: the returned Store is thread-safe.
 #pragma once
 

@@ -8,10 +8,11 @@
 //  - LockSession is SELECT ... FOR UPDATE: refresh rotation is single-flight across nodes
 //    (every domain flow re-reads its records after taking the lock, and under READ COMMITTED
 //    each statement sees the latest commit).
-//  - ListSessions locks the listed sessions too (FOR UPDATE), so ending a user's families cannot
-//    overwrite a rotation that committed meanwhile; InsertSession takes FOR SHARE on its user,
-//    so a login racing a logout-all (which updates that user row first) is ordered before or
-//    after it, never lost beside it.
+//  - LockSessions locks the listed sessions (FOR UPDATE), so ending a user's families cannot
+//    overwrite a rotation that committed meanwhile; LockUser is FOR UPDATE and InsertSession
+//    takes FOR SHARE on its user, so a login racing a logout-all (which locks that user row
+//    first) is ordered before or after it, never lost beside it. Read() runs a READ ONLY
+//    transaction.
 //  - AppendRevocation takes its seq from a one-row counter (UPDATE ... RETURNING), whose row
 //    lock is held until commit: seqs become visible in seq order, so a node that has seen seq N
 //    never finds a seq < N appearing later (catch-up by "seq > last applied" is gap-free).
@@ -33,9 +34,10 @@
 //    conflicts past the retries -> kAborted (kConflict); Update/Set/Bump on a missing row ->
 //    kNotFound; anything else (a foreign key naming a missing user/session included) ->
 //    kInternal. Messages name the SQLSTATE condition, never row data or the password.
-//  - Lists are newest first (sessions, audit) or by id (users), capped at kMaxRowsPerRead;
-//    DropSessionRefreshes keeps the rows; SweepExpired follows sqlite_store.h exactly;
-//    MaxRevocationSeq() is the last seq ever assigned (never decreases). kind() is "postgres".
+//  - Lists are newest first (sessions by created_at then id, in keyset pages; audit) or by id
+//    (users), capped at kMaxRowsPerRead; DropSessionRefreshes keeps the rows; SweepExpired
+//    follows sqlite_store.h exactly; MaxRevocationSeq() is the last seq ever assigned (never
+//    decreases).
 //  - Migrations are versioned in schema_migrations and applied under pg_advisory_xact_lock, so
 //    several nodes starting at once are safe; Migrate() is idempotent.
 // Thread-safety: the returned Store is thread-safe. fn may call the store's read methods (they

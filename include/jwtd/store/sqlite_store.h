@@ -9,7 +9,7 @@
 // SAVEPOINT — a failing fn is undone alone and its caller alone gets its error — and one COMMIT
 // (one fsync); every caller returns only after the commit holding its writes. fn may run on
 // another caller's thread. fn is retried (at most 3 attempts) when SQLite reports
-// SQLITE_BUSY/SQLITE_LOCKED. Reads (ReadRevocations,
+// SQLITE_BUSY/SQLITE_LOCKED. Reads (Read() transactions, ReadRevocations,
 // MaxRevocationSeq, ListAudit, Ping) use a pool of `pool_size` read-only connections and never
 // wait for the writer (WAL readers see the last commit). fn must not call Transact, Migrate or
 // SweepExpired of the same store (the write mutex is not recursive).
@@ -22,8 +22,8 @@
 //    Update/Set/Bump on a missing row -> kNotFound (kNotFound); anything else (a foreign key
 //    naming a missing user/session included) -> kInternal. Messages name the SQLite error,
 //    never row data.
-//  - ListSessions: newest first. ListUsers: by id. ListAudit: newest first. Each list read is
-//    capped at kMaxRowsPerRead rows.
+//  - ListSessions: newest first (created_at, then id), in keyset pages (SessionPage).
+//    ListUsers: by id. ListAudit: newest first. Each list read is capped at kMaxRowsPerRead rows.
 //  - DropSessionRefreshes clears sealed_successor of the session's records; the rows stay, so a
 //    replay is still recognised as reuse.
 //  - SweepExpired(now, retain): deletes revocation rows with expires_at <= now, and sessions
@@ -34,7 +34,7 @@
 //    client's) old token into "unknown" instead of reuse, and the family would survive
 //    (RFC 9700 §4.14.2). A session with no absolute lifetime thus keeps one row per rotation.
 //  - MaxRevocationSeq() is the last seq ever assigned (AUTOINCREMENT; never reused, does not go
-//    down after a sweep). kind() is "sqlite".
+//    down after a sweep).
 // Thread-safety: the returned Store is thread-safe.
 #pragma once
 

@@ -6,7 +6,7 @@
 //  - refresh_tokens are keyed by the SHA-256 of the token (a BLOB); the token itself is never
 //    stored. sealed_successor is NULL outside the grace window.
 //  - revocations.seq is AUTOINCREMENT so a seq is never reused, even after the newest rows are
-//    swept: catch-up by seq (design.md) depends on it.
+//    swept: catch-up by seq (docs/architecture.md) depends on it.
 #include "store/sqlite/migrations.h"
 
 #include <array>
