@@ -36,6 +36,11 @@ class RevocationBatch {
 
   // Appends `entry` to the log inside the transaction.
   [[nodiscard]] Result<void> Append(RevocationEntry entry);
+  // Writes `event` to the security-event outbox inside the transaction: delivered to relying
+  // parties (Shared Signals) once committed, and only then.
+  [[nodiscard]] Result<void> Emit(const SecurityEvent& event) {
+    return tx_.AppendSecurityEvent(event);
+  }
 
   StoreTx& tx() { return tx_; }
   std::size_t appended() const { return appended_; }

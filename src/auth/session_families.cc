@@ -52,15 +52,17 @@ Result<MintedPair> SessionFamilies::MintPair(const Session& session, std::int64_
 
 Result<void> SessionFamilies::End(RevocationBatch& batch, Session session, EndReason reason,
                                   std::int64_t now) const {
-  return EndLive(batch, std::move(session), reason, now, /*deny_sid=*/true);
+  return EndLive(batch, std::move(session), reason, now, /*deny_sid=*/true, /*emit=*/true);
 }
 
 Result<void> SessionFamilies::EndLive(RevocationBatch& batch, Session session, EndReason reason,
-                                      std::int64_t now, bool deny_sid) const {
+                                      std::int64_t now, bool deny_sid, bool emit) const {
   if (!session.live()) return Ok();
   session.revoked_at = now;
   session.revoked_reason = std::string(EndReasonName(reason));
   JWTD_RETURN_IF_ERROR(batch.tx().UpdateSession(session));
+  if (emit)
+    JWTD_RETURN_IF_ERROR(batch.Emit(SessionRevoked(session.user_id, session.id, reason, now)));
   // Sealed successors would let a grace replay resurrect tokens of an ended family.
   JWTD_RETURN_IF_ERROR(batch.tx().DropSessionRefreshes(session.id));
   return deny_sid ? DenySession(batch, session.id, now) : Ok();
@@ -85,7 +87,8 @@ Result<void> SessionFamilies::EndAllOfUser(RevocationBatch& batch, std::int64_t 
     if (!sessions.ok()) return sessions.error();
     for (Session& session : *sessions) {
       if (session.id == keep_sid) continue;
-      JWTD_RETURN_IF_ERROR(EndLive(batch, session, reason, now, /*deny_sid=*/!version_bumped));
+      JWTD_RETURN_IF_ERROR(
+          EndLive(batch, session, reason, now, /*deny_sid=*/!version_bumped, /*emit=*/false));
     }
     if (sessions->size() < page.limit) return Ok();
     page.after = SessionCursor{sessions->back().created_at, sessions->back().id};
@@ -107,6 +110,17 @@ Result<std::int64_t> SessionFamilies::BumpVersion(RevocationBatch& batch, std::i
   // last of them expires.
   JWTD_RETURN_IF_ERROR(batch.Append(VersionFloor(user_id, *version, DenyHorizon(now), now)));
   return *version;
+}
+
+SecurityEvent SessionRevoked(std::int64_t user_id, std::string_view sid, EndReason reason,
+                             std::int64_t now) {
+  SecurityEvent event;
+  event.kind = SecurityEventKind::kSessionRevoked;
+  event.user_id = user_id;
+  event.session_id = std::string(sid);
+  event.reason = std::string(EndReasonName(reason));
+  event.at = now;
+  return event;
 }
 
 AuditEvent MakeAudit(AuditKind kind, AuditReason reason, std::optional<std::int64_t> user_id,

@@ -45,8 +45,9 @@ class SessionFamilies {
   // A new refresh token (generation = session.generation) and access token for `session`.
   [[nodiscard]] Result<MintedPair> MintPair(const Session& session, std::int64_t ver,
                                             std::int64_t now) const;
-  // Marks the family ended, forgets its sealed successors and, with the denylist strategy,
-  // appends the kSession entry refusing its access tokens. No-op if it has ended already.
+  // Marks the family ended, forgets its sealed successors, emits the session-revoked event and,
+  // with the denylist strategy, appends the kSession entry refusing its access tokens. No-op if
+  // it has ended already.
   [[nodiscard]] Result<void> End(RevocationBatch& batch, Session session, EndReason reason,
                                  std::int64_t now) const;
   // With the denylist strategy, appends the kSession entry refusing the sid's access tokens.
@@ -54,8 +55,9 @@ class SessionFamilies {
                                          std::int64_t now) const;
   // Ends every live family of the user but `keep_sid` (empty: none kept), a page at a time, so
   // memory stays bounded whatever the count. The caller has locked the user (LockUser), so no
-  // session is created meanwhile. With the version strategy the bump already refuses every
-  // access token of these sessions: no kSession entry per session is appended.
+  // session is created meanwhile, and emits one user-wide event (none per session here). With
+  // the version strategy the bump already refuses every access token of these sessions: no
+  // kSession entry per session is appended.
   [[nodiscard]] Result<void> EndAllOfUser(RevocationBatch& batch, std::int64_t user_id,
                                           std::string_view keep_sid, EndReason reason,
                                           bool version_bumped, std::int64_t now) const;
@@ -68,11 +70,15 @@ class SessionFamilies {
 
  private:
   Result<void> EndLive(RevocationBatch& batch, Session session, EndReason reason, std::int64_t now,
-                       bool deny_sid) const;
+                       bool deny_sid, bool emit) const;
 
   const AuthOptions& options_;
   const AccessTokenIssuer* const issuer_;
 };
+
+// The outbox event of ended sessions: one session (`sid`), or every session of the user (empty).
+SecurityEvent SessionRevoked(std::int64_t user_id, std::string_view sid, EndReason reason,
+                             std::int64_t now);
 
 // An audit row (never a token, password or key in it).
 AuditEvent MakeAudit(AuditKind kind, AuditReason reason, std::optional<std::int64_t> user_id,

@@ -20,6 +20,8 @@ Result<void> SessionLogout::Logout(const Principal& principal, const ClientInfo&
       // The row is gone (swept) but the caller's token is live: still refuse its sid.
       reason = AuditReason::kSessionMissing;
       JWTD_RETURN_IF_ERROR(families_->DenySession(batch, principal.sid, now));
+      JWTD_RETURN_IF_ERROR(
+          batch.Emit(SessionRevoked(principal.user_id, principal.sid, EndReason::kLogout, now)));
     }
     return batch.tx().AppendAudit(MakeAudit(AuditKind::kLogout, reason, principal.user_id,
                                             principal.sid, client.address, now));

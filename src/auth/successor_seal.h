@@ -1,6 +1,6 @@
-// The refresh grace window (docs/architecture.md "Refresh rotation"): when a refresh token is rotated, the
-// successor pair it produced is kept sealed so that a replay of the same token inside the window
-// gets the very same pair back, never a second live branch.
+// The refresh grace window (docs/architecture.md "Refresh rotation"): when a refresh token is
+// rotated, the successor pair it produced is kept sealed so that a replay of the same token inside
+// the window gets the very same pair back, never a second live branch.
 //
 // Seal: AES-256-GCM under key = HKDF-SHA256(ikm = the presented refresh token, salt = the session
 // id, info = "jwtd refresh successor v1") (RFC 5869). Only the holder of the old token can open

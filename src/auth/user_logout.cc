@@ -23,6 +23,8 @@ Result<std::int64_t> UserLogout::EndEverySession(RevocationBatch& batch, std::in
   if (!version.ok()) return version.error();
   JWTD_RETURN_IF_ERROR(
       families_->EndAllOfUser(batch, user_id, keep_sid, reason, options_.strategies.version, now));
+  // One event for the user (CAEP session-revoked with the user as subject), not one per session.
+  JWTD_RETURN_IF_ERROR(batch.Emit(SessionRevoked(user_id, "", reason, now)));
   return *version;
 }
 

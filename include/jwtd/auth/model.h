@@ -74,6 +74,23 @@ struct RevocationEntry {
   std::int64_t created_at = 0;
 };
 
+// What happened to a user's sessions or credentials, to tell relying parties (OpenID Shared
+// Signals / CAEP): written in the same transaction as the change itself (an outbox), so a 2xx on
+// a logout means the event will be delivered, and delivered later by the transmitter.
+enum class SecurityEventKind : std::uint8_t {
+  kSessionRevoked = 1,    // CAEP session-revoked: one session (session_id) or all of the user's
+  kCredentialChange = 2,  // CAEP credential-change: the user's password changed
+};
+
+struct SecurityEvent {
+  std::int64_t id = 0;  // assigned by the store, increasing
+  SecurityEventKind kind = SecurityEventKind::kSessionRevoked;
+  std::int64_t user_id = 0;
+  std::string session_id;  // kSessionRevoked: the session; empty: every session of the user
+  std::string reason;      // machine-readable (EndReason names; "password" for a credential)
+  std::int64_t at = 0;     // when it happened (Unix seconds)
+};
+
 struct AuditEvent {
   std::int64_t id = 0;  // assigned by the store
   std::int64_t at = 0;

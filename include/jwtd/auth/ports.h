@@ -83,6 +83,8 @@ class StoreTx : public StoreReadTx {
   // Appends to the revocation log and returns the entry with its assigned seq.
   virtual Result<RevocationEntry> AppendRevocation(RevocationEntry entry) = 0;
   virtual Result<void> AppendAudit(const AuditEvent& event) = 0;
+  // Appends to the security-event outbox (the Shared Signals transmitter delivers from it).
+  virtual Result<void> AppendSecurityEvent(const SecurityEvent& event) = 0;
 };
 
 // The durable revocation log as its readers see it. Seqs are assigned in commit order and never

@@ -31,6 +31,9 @@ struct State {
 
   std::vector<auth::AuditEvent> audit;  // in id order
   std::int64_t last_audit_id = 0;
+
+  std::vector<auth::SecurityEvent> security_events;  // the outbox, in id order
+  std::int64_t last_security_event_id = 0;
 };
 
 // A StoreTx over a State owned by the caller (the transaction's private copy).

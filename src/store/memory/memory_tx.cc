@@ -178,6 +178,13 @@ class MemoryTx final : public auth::StoreTx {
     return Ok();
   }
 
+  Result<void> AppendSecurityEvent(const auth::SecurityEvent& event) override {
+    auth::SecurityEvent row = event;
+    row.id = ++s_.last_security_event_id;
+    s_.security_events.push_back(std::move(row));
+    return Ok();
+  }
+
  private:
   State& s_;
 };

@@ -103,9 +103,24 @@ INSERT INTO bus_key(id, key) VALUES (1, encode(sha256(convert_to(
   gen_random_uuid()::text || gen_random_uuid()::text || gen_random_uuid()::text, 'UTF8')), 'hex'));
 )sql";
 
+// v3: the security-event outbox (auth::SecurityEvent): written in the revoking transaction, read
+// by the Shared Signals transmitter in id order (ids of rolled-back transactions may be skipped;
+// readers page by id and never rely on them being contiguous).
+constexpr const char kV3[] = R"sql(
+CREATE TABLE security_events (
+  id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind       SMALLINT NOT NULL,
+  user_id    BIGINT NOT NULL,
+  session_id TEXT COLLATE "C" NOT NULL,
+  reason     TEXT COLLATE "C" NOT NULL,
+  at         BIGINT NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kV1},
     Migration{2, kV2},
+    Migration{3, kV3},
 };
 
 // pg_advisory_xact_lock key: "jwtdmigr" as a big-endian int64. Shared by every jwtd database

@@ -91,6 +91,10 @@ constexpr Sql kAppendRevocation{
     " INSERT INTO revocations(" JWTD_PG_REVOCATION_COLUMNS
     ") SELECT seq, $1::smallint, $2::text, $3::bigint, $4::bigint, $5::bigint FROM next"
     " RETURNING seq"};
+constexpr Sql kAppendSecurityEvent{
+    "append_security_event",
+    "INSERT INTO security_events(kind, user_id, session_id, reason, at)"
+    " VALUES ($1::smallint, $2::bigint, $3::text, $4::text, $5::bigint)"};
 constexpr Sql kAppendAudit{
     "append_audit",
     "INSERT INTO audit(at, event, reason, user_id, session_id, client_ip, detail)"
@@ -284,6 +288,17 @@ class PostgresTx final : public PostgresReads<auth::StoreTx> {
                       .Text(e.session_id)
                       .Text(e.client_ip)
                       .Text(e.detail),
+                  {});
+  }
+
+  Result<void> AppendSecurityEvent(const auth::SecurityEvent& e) override {
+    return Change(kAppendSecurityEvent,
+                  Params()
+                      .Int(static_cast<std::int64_t>(e.kind))
+                      .Int(e.user_id)
+                      .Text(e.session_id)
+                      .Text(e.reason)
+                      .Int(e.at),
                   {});
   }
 

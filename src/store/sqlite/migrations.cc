@@ -90,9 +90,23 @@ CREATE TABLE bus_key (
 INSERT INTO bus_key(id, key) VALUES (1, lower(hex(randomblob(32))));
 )sql";
 
+// v3: the security-event outbox (auth::SecurityEvent): written in the revoking transaction, read
+// by the Shared Signals transmitter in id order.
+constexpr const char kV3[] = R"sql(
+CREATE TABLE security_events (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind       INTEGER NOT NULL,
+  user_id    INTEGER NOT NULL,
+  session_id TEXT NOT NULL,
+  reason     TEXT NOT NULL,
+  at         INTEGER NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kV1},
     Migration{2, kV2},
+    Migration{3, kV3},
 };
 
 constexpr const char kCreateLedger[] =

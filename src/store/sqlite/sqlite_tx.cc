@@ -61,6 +61,9 @@ constexpr std::string_view kDropSuccessors =
 constexpr std::string_view kAppendRevocation =
     "INSERT INTO revocations(kind, key, value, expires_at, created_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5) RETURNING seq";
+constexpr std::string_view kAppendSecurityEvent =
+    "INSERT INTO security_events(kind, user_id, session_id, reason, at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr std::string_view kAppendAudit =
     "INSERT INTO audit(at, event, reason, user_id, session_id, client_ip, detail)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -239,6 +242,16 @@ class SqliteTx final : public SqliteReads<auth::StoreTx> {
         s.BindNull(4);
       }
       s.BindText(5, e.session_id).BindText(6, e.client_ip).BindText(7, e.detail);
+    });
+  }
+
+  Result<void> AppendSecurityEvent(const auth::SecurityEvent& e) override {
+    return Change(kAppendSecurityEvent, {}, [&](Stmt& s) {
+      s.Bind(1, static_cast<std::int64_t>(e.kind))
+          .Bind(2, e.user_id)
+          .BindText(3, e.session_id)
+          .BindText(4, e.reason)
+          .Bind(5, e.at);
     });
   }
 
