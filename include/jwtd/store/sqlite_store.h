@@ -12,7 +12,7 @@
 // SQLITE_BUSY/SQLITE_LOCKED. Reads (ReadRevocations,
 // MaxRevocationSeq, ListAudit, Ping) use a pool of `pool_size` read-only connections and never
 // wait for the writer (WAL readers see the last commit). fn must not call Transact, Migrate or
-// SweepExpired of the same store (the write mutex is not recursive).
+// the sweeps of the same store (the write mutex is not recursive).
 //
 // Contract details shared with the other adapters (tests/store checks them on every adapter):
 //  - Usernames are exact, case-sensitive byte strings (BINARY collation): "Alice" != "alice".
@@ -33,6 +33,9 @@
 //    now - retain: deleting them would turn a late replay of a stolen (or of the legitimate
 //    client's) old token into "unknown" instead of reuse, and the family would survive
 //    (RFC 9700 §4.14.2). A session with no absolute lifetime thus keeps one row per rotation.
+//  - SweepAudit(before): deletes audit rows with at < before, oldest first, at most
+//    kAuditSweepSlice per write transaction (each slice waits in the group commit like any
+//    writer, so a login or logout arriving meanwhile commits between two slices).
 //  - MaxRevocationSeq() is the last seq ever assigned (AUTOINCREMENT; never reused, does not go
 //    down after a sweep). kind() is "sqlite".
 // Thread-safety: the returned Store is thread-safe.

@@ -67,6 +67,14 @@ constexpr std::string_view kSweepRefreshes =
     "DELETE FROM refresh_tokens WHERE session_id IN"
     " (SELECT id FROM sessions WHERE " JWTD_SQLITE_SESSION_SLICE ")";
 constexpr std::string_view kSweepSessions = "DELETE FROM sessions WHERE " JWTD_SQLITE_SESSION_SLICE;
+// Audit rows go oldest first by the audit_by_time index, at most kAuditSweepSlice per slice and
+// transaction, so the writer is held for one slice, and no row that stays is read. Only rows up
+// to the last id seen at the start: every full slice deletes rows of that fixed set, so the
+// loop ends (rows added meanwhile are newer than any cutoff anyway).
+constexpr std::string_view kMaxAuditId = "SELECT COALESCE(MAX(id), 0) FROM audit";
+constexpr std::string_view kSweepAudit =
+    "DELETE FROM audit WHERE id IN"
+    " (SELECT id FROM audit WHERE at < ?1 AND id <= ?2 ORDER BY at LIMIT ?3)";
 // Rotated rows stay for reuse detection (sqlite_store.h); only their sealed successor goes
 // (refresh_tokens_sealed index). ForgetSealedSuccessors, and SweepExpired as a backstop.
 constexpr std::string_view kForgetSuccessors =
@@ -188,6 +196,25 @@ class SqliteStore final : public auth::Store {
     return cleared;
   }
 
+  Result<std::int64_t> SweepAudit(std::int64_t before) override {
+    Result<std::int64_t> last = ReadInt(kMaxAuditId);
+    if (!last.ok()) return last.error();
+    std::int64_t deleted = 0;
+    for (;;) {
+      std::int64_t in_slice = 0;
+      auto slice = [&](Connection& conn) -> Result<void> {
+        Result<Stmt> stmt = conn.Prepare(kSweepAudit);
+        if (!stmt.ok()) return stmt.error();
+        JWTD_RETURN_IF_ERROR(stmt->Bind(1, before).Bind(2, *last).Bind(3, kAuditSweepSlice).Run());
+        in_slice = stmt->Changes();
+        return Ok();
+      };
+      JWTD_RETURN_IF_ERROR(committer_.Run(slice));
+      deleted += in_slice;
+      if (in_slice < kAuditSweepSlice) return deleted;
+    }
+  }
+
   Result<std::string> BusKey() override {
     auto conn = readers_->Acquire();
     Result<Stmt> stmt = conn->Prepare(kBusKey);
@@ -258,7 +285,7 @@ class SqliteStore final : public auth::Store {
   std::mutex write_mu_;
   const std::unique_ptr<Connection> writer_;  // guarded by write_mu_
   const std::unique_ptr<WalFile> wal_;        // null: SQLite syncs (or not) by itself
-  sqlite::GroupCommitter committer_;          // runs Transact and SweepExpired on writer_
+  sqlite::GroupCommitter committer_;          // runs Transact and the sweeps on writer_
 };
 
 Error Unavailable(std::string message) {
