@@ -46,6 +46,8 @@ struct Config {
   std::string data_dir = "var";
   std::string store_url;  // empty: sqlite://<data_dir>/jwtd.db
   std::int64_t sweep_interval_seconds = 60;
+  // [audit]
+  std::int64_t audit_retention_seconds = 90 * 24 * 3600;  // 0: keep forever
   // [bus] (many nodes; see app/bus_wiring.h)
   std::string bus_url;  // empty: no bus, a single node
   std::string bus_channel = "jwtd:revocations";
