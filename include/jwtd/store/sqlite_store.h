@@ -1,7 +1,10 @@
 // jwtd::store::OpenSqliteStore — the embedded default auth::Store: one SQLite file in WAL mode.
 //
 // Durability: every committed Transact() is fsynced (synchronous=FULL), so a 2xx answered after
-// a logout survives a crash or a power loss.
+// a logout survives a crash or a power loss. If an fsync fails, the store is poisoned: that
+// batch's callers and every later write (Transact, the sweeps) fail at once with kUnavailable,
+// Ping fails, reads go on; only a restart clears it (a failed fsync may have lost WAL frames
+// that later syncs cannot bring back; src/store/sqlite/group_commit.h).
 // Concurrency: one writer connection; fns run one at a time on it inside `BEGIN IMMEDIATE`, so
 // writers are serialised in this process and across processes (the latter waiting up to
 // busy_timeout_ms), and a refresh rotation is single-flight. Group commit: Transacts that
