@@ -78,6 +78,12 @@ void Maintenance::Tick(std::int64_t now) {
 
 void Maintenance::Sweep() {
   auth::Store& store = *runtime_.store;
+  // A store that cannot write (unreachable, or poisoned by a failed fsync, which it logged once
+  // itself) is what /readyz reports; sweeping it would add warnings every interval.
+  if (auto ready = store.Ping(); !ready.ok()) {
+    spdlog::debug("sweep skipped: {}", ready.error().message());
+    return;
+  }
   // Up to the forget horizon, not the wall clock: rows swept while the clock is stepped ahead
   // would let a revoked token back in once it steps back (jwtd/clock.h).
   static const ForgetHorizon horizon(SystemClock());
