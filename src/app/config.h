@@ -48,6 +48,8 @@ struct Config {
   std::int64_t sweep_interval_seconds = 60;
   // [revocation] (strategies and the login options live in `auth`)
   std::int64_t revocation_poll_interval_ms = 200;  // how often every node reads the log
+  // [audit]
+  std::int64_t audit_retention_seconds = 90 * 24 * 3600;  // 0: keep forever
   // [bus] (many nodes; see app/bus_wiring.h). The staleness bound and stale mode apply to every
   // node, with a bus or polling the log without one.
   std::string bus_url;  // empty: no bus, a single node

@@ -304,7 +304,12 @@ std::vector<Option> BuildOptions() {
           true),
       DurationOpt(
           "store.sweep_interval", [](Config & c) -> auto& { return c.sweep_interval_seconds; }, 1,
-          "how often expired revocations and sessions are deleted"),
+          "how often expired revocations and sessions, and audit rows past audit.retention, are "
+          "deleted"),
+      DurationOpt(
+          "audit.retention", [](Config & c) -> auto& { return c.audit_retention_seconds; }, 0,
+          "audit rows older than this are deleted by the sweep (every failed login adds one); "
+          "0: keep them forever"),
       StringOpt(
           "bus.url", [](Config & c) -> auto& { return c.bus_url; },
           "redis://[:password@]host:port of the revocation bus shared by every node; empty: "

@@ -21,15 +21,15 @@ void LogFailure(const char* step, const Error& error) {
                ReasonName(error.reason()));
 }
 
-void ForgetSuccessors(auth::Store& store, std::int64_t grace_seconds, std::int64_t forget_now) {
-  // A sealed successor outliving its grace window is only a liability: with a database copy,
-  // an old spent token of an idle session opens that session's current refresh token.
-  auto forgotten =
-      store.ForgetSealedSuccessors(forget_now - grace_seconds - kSuccessorForgetMargin);
-  if (!forgotten.ok())
-    LogFailure("successor forget", forgotten.error());
-  else if (*forgotten > 0)
-    spdlog::debug("sweep: {} sealed successors forgotten", *forgotten);
+// Logs a sweep step's outcome. False when the store is unavailable: the steps after it would
+// only fail (and log) the same way.
+bool Reported(const char* step, const Result<std::int64_t>& outcome, const char* what) {
+  if (outcome.ok()) {
+    if (*outcome > 0) spdlog::debug("sweep: {} {}", *outcome, what);
+    return true;
+  }
+  LogFailure(step, outcome.error());
+  return outcome.error().code() != Code::kUnavailable;
 }
 
 }  // namespace
@@ -71,17 +71,37 @@ void Maintenance::Tick(std::int64_t now) {
   }
   if (now >= next_sweep_) {
     next_sweep_ = now + config_.sweep_interval_seconds;
-    // Up to the forget horizon, not the wall clock: rows swept while the clock is stepped ahead
-    // would let a revoked token back in once it steps back (jwtd/clock.h).
-    static const ForgetHorizon horizon(SystemClock());
-    const std::int64_t forget_now = horizon.NowSeconds();
-    auto swept = runtime_.store->SweepExpired(forget_now, kRetainEndedSessions);
-    if (!swept.ok())
-      LogFailure("sweep", swept.error());
-    else if (*swept > 0)
-      spdlog::debug("sweep: {} expired rows deleted", *swept);
-    ForgetSuccessors(*runtime_.store, config_.auth.refresh_grace_seconds, forget_now);
+    Sweep();
   }
+}
+
+void Maintenance::Sweep() {
+  auth::Store& store = *runtime_.store;
+  // A store that cannot write (unreachable, or poisoned by a failed fsync, which it logged once
+  // itself) is what /readyz reports; sweeping it would add warnings every interval.
+  if (auto ready = store.Ping(); !ready.ok()) {
+    spdlog::debug("sweep skipped: {}", ready.error().message());
+    return;
+  }
+  // Up to the forget horizon, not the wall clock: rows swept while the clock is stepped ahead
+  // would let a revoked token back in once it steps back (jwtd/clock.h).
+  static const ForgetHorizon horizon(SystemClock());
+  const std::int64_t forget_now = horizon.NowSeconds();
+  if (!Reported("sweep", store.SweepExpired(forget_now, kRetainEndedSessions),
+                "expired rows deleted")) {
+    return;
+  }
+  // A sealed successor outliving its grace window is only a liability: with a database copy,
+  // an old spent token of an idle session opens that session's current refresh token.
+  const std::int64_t closed =
+      forget_now - config_.auth.refresh_grace_seconds - kSuccessorForgetMargin;
+  if (!Reported("successor forget", store.ForgetSealedSuccessors(closed),
+                "sealed successors forgotten")) {
+    return;
+  }
+  if (config_.audit_retention_seconds == 0) return;  // audit.retention = 0: kept forever
+  (void)Reported("audit sweep", store.SweepAudit(forget_now - config_.audit_retention_seconds),
+                 "audit rows past audit.retention deleted");
 }
 
 }  // namespace jwtd::app

@@ -1,7 +1,7 @@
 // The server's background upkeep, on one thread: apply the key-rotation policy and pick up key
-// changes made by `jwtd keys`, and sweep expired rows. (The revocation log is followed by the
-// sync's own poller thread, app/bus_wiring.h.) Each step logs failures and carries on: a
-// failed step is retried on the next tick, never fatal.
+// changes made by `jwtd keys`, and sweep expired rows and audit rows past audit.retention. (The
+// revocation log is followed by the sync's own poller thread, app/bus_wiring.h.) Each step logs
+// failures and carries on: a failed step is retried on the next tick, never fatal.
 #pragma once
 
 #include <atomic>
@@ -24,6 +24,8 @@ class Maintenance {
  private:
   void Run();
   void Tick(std::int64_t now);
+  // The store's sweeps, one after the other, until one finds the store unavailable.
+  void Sweep();
 
   const Config& config_;
   Runtime& runtime_;

@@ -48,6 +48,9 @@ class SwitchableStore final : public Store, public RevocationLog {
   Result<std::int64_t> ForgetSealedSuccessors(std::int64_t rotated_before) override {
     return inner_->ForgetSealedSuccessors(rotated_before);
   }
+  Result<std::int64_t> SweepAudit(std::int64_t before) override {
+    return inner_->SweepAudit(before);
+  }
   Result<std::vector<AuditEvent>> ListAudit(const AuditFilter& f) override {
     return inner_->ListAudit(f);
   }

@@ -129,6 +129,11 @@ class Store {
   // copy plus an old spent token no longer opens a live session's successor. Returns the
   // number of successors cleared.
   virtual Result<std::int64_t> ForgetSealedSuccessors(std::int64_t rotated_before) = 0;
+  // Deletes the audit rows with at < before (audit.retention) and returns how many. Runs in
+  // slices of a bounded number of rows, each its own short write transaction, so writers wait
+  // for one slice at most, never for the whole sweep; a failure stops it after the slices
+  // already committed (the next sweep goes on from there).
+  virtual Result<std::int64_t> SweepAudit(std::int64_t before) = 0;
 
   virtual Result<std::vector<AuditEvent>> ListAudit(const AuditFilter& filter) = 0;
 

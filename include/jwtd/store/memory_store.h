@@ -20,6 +20,8 @@
 //    now - retain: deleting them would turn a late replay of a stolen (or of the legitimate
 //    client's) old token into "unknown" instead of reuse, and the family would survive
 //    (RFC 9700 §4.14.2). A session with no absolute lifetime thus keeps one row per rotation.
+//  - SweepAudit(before): deletes audit rows with at < before, in one pass under the mutex (no
+//    disk, no writer to hold up: slices would only slow a test double down).
 //  - MaxRevocationSeq() is the last seq ever assigned (it does not go down after a sweep).
 //  - Migrate() returns schema version 1 and does nothing else; BusKey() is kNotFound.
 // Thread-safety: the returned Store is thread-safe.

@@ -35,13 +35,15 @@
 //    kNotFound; anything else (a foreign key naming a missing user/session included) ->
 //    kInternal. Messages name the SQLSTATE condition, never row data or the password.
 //  - Lists are newest first (sessions by created_at then id, in keyset pages; audit) or by id
-//    (users), capped at kMaxRowsPerRead; DropSessionRefreshes keeps the rows; SweepExpired
-//    follows sqlite_store.h exactly; MaxRevocationSeq() is the last seq ever assigned (never
-//    decreases).
+//    (users), capped at kMaxRowsPerRead; DropSessionRefreshes keeps the rows; SweepExpired and
+//    SweepAudit follow sqlite_store.h (SweepAudit: slices of at most kAuditSweepSlice rows, one
+//    transaction each, so the row locks and WAL of a large backlog come in bounded pieces and
+//    other nodes' sweeps only wait for one slice); MaxRevocationSeq() is the last seq ever
+//    assigned (never decreases).
 //  - Migrations are versioned in schema_migrations and applied under pg_advisory_xact_lock, so
 //    several nodes starting at once are safe; Migrate() is idempotent.
 // Thread-safety: the returned Store is thread-safe. fn may call the store's read methods (they
-// take another pooled connection) but not Transact, Migrate or SweepExpired.
+// take another pooled connection) but not Transact, Migrate or the sweeps.
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,10 @@
 // jwtd::store::OpenSqliteStore — the embedded default auth::Store: one SQLite file in WAL mode.
 //
 // Durability: every committed Transact() is fsynced (synchronous=FULL), so a 2xx answered after
-// a logout survives a crash or a power loss.
+// a logout survives a crash or a power loss. If an fsync fails, the store is poisoned: that
+// batch's callers and every later write (Transact, the sweeps) fail at once with kUnavailable,
+// Ping fails, reads go on; only a restart clears it (a failed fsync may have lost WAL frames
+// that later syncs cannot bring back; src/store/sqlite/group_commit.h).
 // Concurrency: one writer connection; fns run one at a time on it inside `BEGIN IMMEDIATE`, so
 // writers are serialised in this process and across processes (the latter waiting up to
 // busy_timeout_ms), and a refresh rotation is single-flight. Group commit: Transacts that
@@ -12,7 +15,7 @@
 // SQLITE_BUSY/SQLITE_LOCKED. Reads (Read() transactions, ReadRevocations,
 // MaxRevocationSeq, ListAudit, Ping) use a pool of `pool_size` read-only connections and never
 // wait for the writer (WAL readers see the last commit). fn must not call Transact, Migrate or
-// SweepExpired of the same store (the write mutex is not recursive).
+// the sweeps of the same store (the write mutex is not recursive).
 //
 // Contract details shared with the other adapters (tests/store checks them on every adapter):
 //  - Usernames are exact, case-sensitive byte strings (BINARY collation): "Alice" != "alice".
@@ -33,6 +36,9 @@
 //    now - retain: deleting them would turn a late replay of a stolen (or of the legitimate
 //    client's) old token into "unknown" instead of reuse, and the family would survive
 //    (RFC 9700 §4.14.2). A session with no absolute lifetime thus keeps one row per rotation.
+//  - SweepAudit(before): deletes audit rows with at < before, oldest first, at most
+//    kAuditSweepSlice per write transaction (each slice waits in the group commit like any
+//    writer, so a login or logout arriving meanwhile commits between two slices).
 //  - MaxRevocationSeq() is the last seq ever assigned (AUTOINCREMENT; never reused, does not go
 //    down after a sweep).
 // Thread-safety: the returned Store is thread-safe.

@@ -95,6 +95,12 @@ class MemoryStore final : public auth::Store, public auth::RevocationLog {
     return cleared;
   }
 
+  Result<std::int64_t> SweepAudit(std::int64_t before) override {
+    std::lock_guard lock(mu_);
+    return static_cast<std::int64_t>(
+        std::erase_if(state_.audit, [before](const AuditEvent& e) { return e.at < before; }));
+  }
+
   Result<std::vector<AuditEvent>> ListAudit(const auth::AuditFilter& filter) override {
     const std::size_t limit = std::min(filter.limit, kMaxRowsPerRead);
     std::lock_guard lock(mu_);

@@ -59,6 +59,16 @@ constexpr Sql kForgetSuccessors{"forget_successors",
                                 " WHERE state = 1 AND rotated_at < $1::bigint"
                                 " AND sealed_successor IS NOT NULL"};
 constexpr Sql kSweepSessions{"sweep_sessions", "DELETE FROM sessions WHERE " JWTD_PG_SESSION_DEAD};
+// Audit rows go oldest first by audit_by_time(at, id), at most kAuditSweepSlice per slice and
+// transaction: the row locks, WAL and replication lag of a large backlog come in bounded pieces,
+// and no row that stays is read. Only ids up to the highest seen at the start (ids are never
+// reused): each full slice deletes rows of that fixed set, so the loop ends. A node sweeping at
+// the same time waits for one slice's locks, then finds those rows gone.
+constexpr Sql kMaxAuditId{"max_audit_id", "SELECT COALESCE(MAX(id), 0) FROM audit"};
+constexpr Sql kSweepAudit{"sweep_audit",
+                          "DELETE FROM audit WHERE id IN (SELECT id FROM audit"
+                          " WHERE at < $1::bigint AND id <= $2::bigint ORDER BY at, id"
+                          " LIMIT $3::bigint)"};
 
 std::int64_t Clamp(std::size_t n) {
   return static_cast<std::int64_t>(std::min(n, kMaxRowsPerRead));
@@ -143,6 +153,26 @@ class PostgresStore final : public auth::Store, public auth::RevocationLog {
     };
     JWTD_RETURN_IF_ERROR(Write(forget));
     return cleared;
+  }
+
+  Result<std::int64_t> SweepAudit(std::int64_t before) override {
+    auto last = Read(kMaxAuditId, Params(), [](const Row& row) { return row.Int(0); });
+    if (!last.ok()) return last.error();
+    if (last->size() != 1) return Error(Code::kInternal, Reason::kInternal, "max audit id");
+    std::int64_t deleted = 0;
+    for (;;) {
+      std::int64_t in_slice = 0;
+      auto slice = [&](Connection& conn) -> Result<void> {
+        Result<Rows> rows =
+            conn.Query(kSweepAudit, Params().Int(before).Int(last->front()).Int(kAuditSweepSlice));
+        if (!rows.ok()) return rows.error();
+        in_slice = rows->affected();
+        return Ok();
+      };
+      JWTD_RETURN_IF_ERROR(Write(slice));
+      deleted += in_slice;
+      if (in_slice < kAuditSweepSlice) return deleted;
+    }
   }
 
   Result<std::string> BusKey() override {

@@ -1,5 +1,7 @@
 #include "store/sqlite/group_commit.h"
 
+#include <spdlog/spdlog.h>
+
 #include <exception>
 #include <utility>
 
@@ -32,7 +34,14 @@ Result<void> CallBody(const GroupCommitter::Body& body, Connection& conn) {
 
 }  // namespace
 
+Error NotDurable() {
+  return Error(Code::kUnavailable, Reason::kStoreUnavailable,
+               "sqlite: the database could not be made durable (fsync failed); restart jwtd "
+               "after checking the disk");
+}
+
 Result<void> GroupCommitter::Run(const Body& body) {
+  if (poisoned_.load(std::memory_order_acquire)) return NotDurable();
   Pending me{&body, Ok()};
   std::unique_lock lock(mu_);
   queue_.push_back(&me);
@@ -79,11 +88,30 @@ void GroupCommitter::HandOffLeadership() {
 }
 
 void GroupCommitter::MakeDurable(std::vector<Pending*>& batch) {
-  Result<void> synced = sync_();
-  if (synced.ok()) return;
+  Result<void> durable = CheckedSync();
+  if (durable.ok()) return;
   for (Pending* item : batch) {
-    if (item->result.ok()) item->result = synced.error();
+    if (item->result.ok()) item->result = durable.error();
   }
+}
+
+Result<void> GroupCommitter::CheckedSync() {
+  // Once poisoned, a sync proves nothing about the frames this batch follows.
+  if (poisoned_.load(std::memory_order_acquire)) return NotDurable();
+  Result<void> synced = sync_();
+  if (!synced.ok()) {
+    if (!poisoned_.exchange(true, std::memory_order_acq_rel)) {
+      spdlog::error(
+          "{}; every write is refused from now on (the kernel may have dropped the unwritten "
+          "write-ahead log frames and reports that only once): the database could not be made "
+          "durable, restart jwtd after checking the disk",
+          synced.error().message());
+    }
+    return synced;
+  }
+  // A sync beside this one failed meanwhile: answer nothing ok from now on.
+  if (poisoned_.load(std::memory_order_acquire)) return NotDurable();
+  return Ok();
 }
 
 std::int64_t GroupCommitter::commits() const {
@@ -91,8 +119,18 @@ std::int64_t GroupCommitter::commits() const {
   return commits_;
 }
 
+Result<void> GroupCommitter::Health() const {
+  if (poisoned_.load(std::memory_order_acquire)) return NotDurable();
+  return Ok();
+}
+
 bool GroupCommitter::Lead(std::vector<Pending*>& batch) {
   std::lock_guard write_lock(write_mu_);
+  // Queued before a sync failed, running after it: not one byte more into the file.
+  if (poisoned_.load(std::memory_order_acquire)) {
+    for (Pending* item : batch) item->result = NotDurable();
+    return false;
+  }
   for (int attempt = 1;; ++attempt) {
     (void)writer_.TakeBusy();
     Result<void> outcome = Attempt(batch);

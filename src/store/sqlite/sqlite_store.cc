@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -67,50 +68,92 @@ constexpr std::string_view kSweepRefreshes =
     "DELETE FROM refresh_tokens WHERE session_id IN"
     " (SELECT id FROM sessions WHERE " JWTD_SQLITE_SESSION_SLICE ")";
 constexpr std::string_view kSweepSessions = "DELETE FROM sessions WHERE " JWTD_SQLITE_SESSION_SLICE;
+// Audit rows go oldest first by the audit_by_time index, at most kAuditSweepSlice per slice and
+// transaction, so the writer is held for one slice, and no row that stays is read. Only rows up
+// to the last id seen at the start: every full slice deletes rows of that fixed set, so the
+// loop ends (rows added meanwhile are newer than any cutoff anyway).
+constexpr std::string_view kMaxAuditId = "SELECT COALESCE(MAX(id), 0) FROM audit";
+constexpr std::string_view kSweepAudit =
+    "DELETE FROM audit WHERE id IN"
+    " (SELECT id FROM audit WHERE at < ?1 AND id <= ?2 ORDER BY at LIMIT ?3)";
 // Rotated rows stay for reuse detection (sqlite_store.h); only their sealed successor goes
 // (refresh_tokens_sealed index). ForgetSealedSuccessors, and SweepExpired as a backstop.
 constexpr std::string_view kForgetSuccessors =
     "UPDATE refresh_tokens SET sealed_successor = NULL"
     " WHERE state = 1 AND rotated_at < ?1 AND sealed_successor IS NOT NULL";
 
-// The WAL file, held open to fdatasync it after a group commit (group_commit.h, pipelining):
-// an fsync through any descriptor flushes the file's data, and SQLite keeps the same -wal file
-// (truncated or rewritten in place, never replaced) while any connection is open.
-class WalFile {
+// Descriptors of the WAL file for the fdatasync after each group commit (group_commit.h,
+// pipelining), all opened at start, each used by one sync at a time. Linux reports a writeback
+// error once to each open file description that was open when it happened, to the first fsync
+// through it that looks. One descriptor shared by syncs running side by side would tell only one
+// of them, maybe not the one whose frames were lost; a descriptor opened later could miss an
+// error that another has already seen. Through these, a sync that succeeds has seen every error
+// on the file since the store opened, and any error at all poisons the store. An fsync through
+// any descriptor flushes the file's data, and SQLite keeps the same -wal file (truncated or
+// rewritten in place, never replaced) while any connection is open.
+class WalSyncs {
  public:
-  WalFile() = default;
-  WalFile(const WalFile&) = delete;
-  WalFile& operator=(const WalFile&) = delete;
-  ~WalFile() {
-    if (fd_ >= 0) ::close(fd_);
+  WalSyncs() = default;
+  WalSyncs(const WalSyncs&) = delete;
+  WalSyncs& operator=(const WalSyncs&) = delete;
+  ~WalSyncs() {
+    for (int fd : all_) ::close(fd);
   }
 
   Result<void> Open(const char* path) {
-    fd_ = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) return Failed("open");
+    for (std::size_t i = 0; i < kWalSyncs; ++i) {
+      const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return Failed("open", errno);
+      all_.push_back(fd);
+    }
+    free_ = all_;
     return Ok();
   }
 
-  Result<void> Sync() const {
-    if (::fdatasync(fd_) != 0) return Failed("fsync");
+  // Blocks while kWalSyncs syncs are in flight.
+  Result<void> Sync() {
+    const int fd = Acquire();
+    const int rc = ::fdatasync(fd);
+    const int error = errno;
+    Release(fd);
+    if (rc != 0) return Failed("fsync", error);
     return Ok();
   }
 
  private:
-  static Error Failed(const char* what) {
+  // Syncs in flight at most: the disk serves a few at once, and each one covers a whole batch.
+  static constexpr std::size_t kWalSyncs = 16;
+
+  static Error Failed(const char* what, int error) {
     return Error(
         Code::kUnavailable, Reason::kStoreUnavailable,
-        std::string("sqlite: cannot ") + what + " the write-ahead log: " + std::strerror(errno));
+        std::string("sqlite: cannot ") + what + " the write-ahead log: " + std::strerror(error));
   }
 
-  int fd_ = -1;
+  int Acquire() {
+    std::unique_lock lock(mu_);
+    released_.wait(lock, [this] { return !free_.empty(); });
+    const int fd = free_.back();
+    free_.pop_back();
+    return fd;
+  }
+  void Release(int fd) {
+    std::lock_guard lock(mu_);
+    free_.push_back(fd);
+    released_.notify_one();
+  }
+
+  std::vector<int> all_;  // immutable after Open
+  std::mutex mu_;
+  std::condition_variable released_;
+  std::vector<int> free_;  // guarded by mu_: descriptors no sync is using
 };
 
 class SqliteStore final : public auth::Store, public auth::RevocationLog {
  public:
   // With a `wal`, COMMITs only write the WAL (synchronous=NORMAL) and the committer fdatasyncs
   // it outside the write lock before answering (group_commit.h): durable like synchronous=FULL.
-  SqliteStore(std::unique_ptr<Connection> writer, const Clock* clock, std::unique_ptr<WalFile> wal)
+  SqliteStore(std::unique_ptr<Connection> writer, const Clock* clock, std::unique_ptr<WalSyncs> wal)
       : clock_(clock),
         writer_(std::move(writer)),
         wal_(std::move(wal)),
@@ -202,6 +245,25 @@ class SqliteStore final : public auth::Store, public auth::RevocationLog {
     return cleared;
   }
 
+  Result<std::int64_t> SweepAudit(std::int64_t before) override {
+    Result<std::int64_t> last = ReadInt(kMaxAuditId);
+    if (!last.ok()) return last.error();
+    std::int64_t deleted = 0;
+    for (;;) {
+      std::int64_t in_slice = 0;
+      auto slice = [&](Connection& conn) -> Result<void> {
+        Result<Stmt> stmt = conn.Prepare(kSweepAudit);
+        if (!stmt.ok()) return stmt.error();
+        JWTD_RETURN_IF_ERROR(stmt->Bind(1, before).Bind(2, *last).Bind(3, kAuditSweepSlice).Run());
+        in_slice = stmt->Changes();
+        return Ok();
+      };
+      JWTD_RETURN_IF_ERROR(committer_.Run(slice));
+      deleted += in_slice;
+      if (in_slice < kAuditSweepSlice) return deleted;
+    }
+  }
+
   Result<std::string> BusKey() override {
     auto conn = readers_->Acquire();
     Result<Stmt> stmt = conn->Prepare(kBusKey);
@@ -221,7 +283,10 @@ class SqliteStore final : public auth::Store, public auth::RevocationLog {
     return ReadAll(*stmt, sqlite::ReadAudit);
   }
 
+  // Not ready once poisoned by a failed fsync (group_commit.h): reads still work, writes never
+  // will until a restart, so the load balancer should send the traffic elsewhere.
   Result<void> Ping() override {
+    JWTD_RETURN_IF_ERROR(committer_.Health());
     auto conn = readers_->Acquire();
     Result<Stmt> stmt = conn->Prepare(kPing);
     if (!stmt.ok()) return stmt.error();
@@ -245,7 +310,7 @@ class SqliteStore final : public auth::Store, public auth::RevocationLog {
   }
   Result<std::int64_t> MaxSessionRowid() { return ReadInt(kMaxSessionRowid); }
 
-  static sqlite::GroupCommitter::Sync SyncOf(const WalFile* wal) {
+  static sqlite::GroupCommitter::Sync SyncOf(WalSyncs* wal) {
     if (wal == nullptr) return {};
     return [wal] { return wal->Sync(); };
   }
@@ -269,8 +334,8 @@ class SqliteStore final : public auth::Store, public auth::RevocationLog {
   std::unique_ptr<sqlite::ReadPool> readers_;  // set once by the factory; own synchronisation
   std::mutex write_mu_;
   const std::unique_ptr<Connection> writer_;  // guarded by write_mu_
-  const std::unique_ptr<WalFile> wal_;        // null: SQLite syncs (or not) by itself
-  sqlite::GroupCommitter committer_;          // runs Transact and SweepExpired on writer_
+  const std::unique_ptr<WalSyncs> wal_;       // null: SQLite syncs (or not) by itself
+  sqlite::GroupCommitter committer_;          // runs Transact and the sweeps on writer_
 };
 
 Error Unavailable(std::string message) {
@@ -332,11 +397,11 @@ Result<std::unique_ptr<auth::Store>> OpenSqliteStore(const SqliteOptions& option
   // each group commit, outside the writer's lock (group_commit.h). NORMAL still syncs the WAL
   // before each checkpoint, so checkpoints never copy unsynced frames into the database.
   JWTD_RETURN_IF_ERROR((*writer)->Exec("PRAGMA synchronous=NORMAL", "synchronous"));
-  std::unique_ptr<WalFile> wal;
+  std::unique_ptr<WalSyncs> wal;
   if (options.synchronous_full) {
     // Reading the schema version below opens (and creates) the -wal file; touch it now.
     JWTD_RETURN_IF_ERROR((*writer)->Exec("SELECT count(*) FROM sqlite_master", "open wal"));
-    wal = std::make_unique<WalFile>();
+    wal = std::make_unique<WalSyncs>();
     JWTD_RETURN_IF_ERROR(
         wal->Open(sqlite3_filename_wal(sqlite3_db_filename((*writer)->db(), "main"))));
   }
