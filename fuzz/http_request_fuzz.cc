@@ -17,6 +17,9 @@
 // The input's length modulo 8 picks the server options (see World), so every mutation may flip
 // them: introspection clients, a trusted proxy, static files from a web root.
 //
+// A request whose header fails the framing check (FramingError: request smuggling, Host) is
+// answered 400 before its body is read and ends the input, as it ends the connection.
+//
 // Invariants (a violation traps): every status is 100..599 and never 5xx; error statuses carry
 // a JSON {"error": string, "error_description": string}; the API's 200s are JSON and JSON
 // bodies parse; 204 has no body;
@@ -35,6 +38,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -394,21 +398,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     jwtd::http::RequestParser parser;
     jwtd::http::ApplyLimits(w.core->api.options, parser);
     boost::beast::error_code ec;
-    // As a connection: the bytes arrive, then the client closes (end of stream).
+    std::optional<Response> refused;
+    // As a connection: the bytes arrive, then the client closes (end of stream). Not eager, so
+    // a put returns once the header is parsed and the framing check runs before the body, as
+    // in connection.cc.
     while (!ec && !parser.is_done() && !rest.empty()) {
+      const bool had_header = parser.is_header_done();
       const std::size_t used = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
       rest.remove_prefix(used);
       if (ec == bhttp::error::need_more) ec = {};
+      if (!ec && !had_header && parser.is_header_done()) {
+        refused = jwtd::http::FramingError(parser.get());
+        if (refused) break;
+      }
       if (used == 0 && !ec && !parser.is_done()) break;
     }
-    if (!ec && !parser.is_done()) parser.put_eof(ec);
-    if (ec) {
-      auto answer = jwtd::http::ReadErrorResponse(ec);
+    if (!ec && !refused && !parser.is_done()) parser.put_eof(ec);
+    if (ec || refused) {
+      auto answer = refused ? std::move(refused) : jwtd::http::ReadErrorResponse(ec);
       if (kTrace)
-        std::fprintf(stderr, "read error %s -> %d\n", ec.message().c_str(),
+        std::fprintf(stderr, "refused %s -> %d\n", ec.message().c_str(),
                      answer ? answer->status : 0);
       if (answer) CheckResponse(w, *answer, Request{});
-      break;  // the connection closes after a read error
+      if (refused) Require(answer->status == 400, "a framing error is a 400");
+      break;  // the connection closes after a read or framing error
     }
     jwtd::http::BeastRequest in = parser.release();
     const bool keep_alive = in.keep_alive();
