@@ -50,12 +50,16 @@ class StreamConnection final : public Connection,
         stream_(MakeStream(std::move(socket), context_)),
         id_(id),
         id_prefix_(RandomToken(6)) {
+    core_.metrics.ConnectionOpened();
     beast::error_code ec;
     const auto peer = Lowest().remote_endpoint(ec);
     if (!ec) peer_ = peer.address().to_string();
     client_ = peer_;
   }
-  ~StreamConnection() override { core_.registry.Remove(id_); }
+  ~StreamConnection() override {
+    core_.registry.Remove(id_);
+    core_.metrics.ConnectionClosed();
+  }
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = Self()] {

@@ -1,12 +1,14 @@
 // jwtd::http::Server — the HTTP/1.1 server of every endpoint of docs/api.md, on Boost.Beast.
 //
 // Design (style.md, the Beast server examples): one listener accepting on the I/O threads; each
-// connection bound to one I/O thread's io_context; keep-alive; every read bounded by a header limit, a body limit and a
-// timeout (a slow or half-open client is dropped after read_timeout, an idle keep-alive
-// connection after idle_timeout). Requests are routed to pure handlers (src/http/handlers/).
-// Verify-only work (GET /v1/me, the JWKS, health) runs on the I/O thread; anything that may
-// block (store, Argon2id) runs on a bounded worker pool and posts its response back to the
-// connection's io_context. Past max_queued_jobs waiting jobs the server answers 503 at once.
+// connection bound to one I/O thread's io_context; keep-alive; every read bounded by a header
+// limit, a body limit and a timeout (a slow or half-open client is dropped after read_timeout, an
+// idle keep-alive connection after idle_timeout). Requests are routed to pure handlers
+// (src/http/handlers/). Verify-only work (GET /v1/me, the JWKS, health) runs on the I/O thread;
+// anything that may block (store, Argon2id) runs on a bounded worker pool and posts its response
+// back to the connection's io_context. Past max_queued_jobs waiting jobs the server answers 503 at
+// once. Past max_connections open connections a new one is closed at once; accept errors for
+// lack of descriptors or memory back off instead of spinning (accept_backoff.h).
 //
 // TLS (tls_context.h) is built in: with tls_cert_file and tls_key_file the listener speaks only
 // TLS 1.2+ with jwtd's cipher policy. Behind a reverse proxy, trusted_proxies names the proxies
@@ -43,7 +45,6 @@
 
 namespace jwtd::http {
 
-
 struct IntrospectionClient {
   std::string id;
   std::string secret;
@@ -59,6 +60,9 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10'000};  // to read one whole request
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
   std::size_t max_queued_jobs = 1024;              // waiting blocking jobs; past it 503
+  // Open connections at most; past it a new connection is closed at once (and counted). Capped
+  // at start to the RLIMIT_NOFILE soft limit minus a reserve (connection_limit.h).
+  std::size_t max_connections = 10'000;
   // The Secure attribute of the refresh and CSRF cookies (see CookieSecure).
   CookieSecure cookie_secure = CookieSecure::kAlways;
   // TLS: both set, the listener speaks only TLS (PEM files; cert_file may hold the chain, leaf
