@@ -388,6 +388,26 @@ void SetUp(World& w) {
   Require(Fixture(w, JsonPost("/v1/login", "{" + creds + "}")).status == 200, "body login");
 }
 
+// Feeds `rest` to `parser` as a connection reads: the bytes arrive, then the client closes (end
+// of stream). Not eager, so a put returns once the header is parsed and the framing check runs
+// there, before the body, as in connection.cc. Returns the check's refusal (nothing more is
+// read); `ec` is the read error, if any.
+std::optional<Response> ReadRequest(jwtd::http::RequestParser& parser, std::string_view& rest,
+                                    boost::beast::error_code& ec) {
+  while (!ec && !parser.is_done() && !rest.empty()) {
+    const bool had_header = parser.is_header_done();
+    const std::size_t used = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
+    rest.remove_prefix(used);
+    if (ec == bhttp::error::need_more) ec = {};
+    if (!ec && !had_header && parser.is_header_done()) {
+      if (auto refused = jwtd::http::FramingError(parser.get())) return refused;
+    }
+    if (used == 0 && !ec && !parser.is_done()) break;
+  }
+  if (!ec && !parser.is_done()) parser.put_eof(ec);
+  return std::nullopt;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -398,30 +418,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     jwtd::http::RequestParser parser;
     jwtd::http::ApplyLimits(w.core->api.options, parser);
     boost::beast::error_code ec;
-    std::optional<Response> refused;
-    // As a connection: the bytes arrive, then the client closes (end of stream). Not eager, so
-    // a put returns once the header is parsed and the framing check runs before the body, as
-    // in connection.cc.
-    while (!ec && !parser.is_done() && !rest.empty()) {
-      const bool had_header = parser.is_header_done();
-      const std::size_t used = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
-      rest.remove_prefix(used);
-      if (ec == bhttp::error::need_more) ec = {};
-      if (!ec && !had_header && parser.is_header_done()) {
-        refused = jwtd::http::FramingError(parser.get());
-        if (refused) break;
-      }
-      if (used == 0 && !ec && !parser.is_done()) break;
+    std::optional<Response> refused = ReadRequest(parser, rest, ec);
+    if (refused) {
+      if (kTrace) std::fprintf(stderr, "framing refused -> %d\n", refused->status);
+      Require(refused->status == 400, "a framing error is a 400");
+      CheckResponse(w, *refused, Request{});
+      break;  // the connection closes after a framing error
     }
-    if (!ec && !refused && !parser.is_done()) parser.put_eof(ec);
-    if (ec || refused) {
-      auto answer = refused ? std::move(refused) : jwtd::http::ReadErrorResponse(ec);
+    if (ec) {
+      auto answer = jwtd::http::ReadErrorResponse(ec);
       if (kTrace)
-        std::fprintf(stderr, "refused %s -> %d\n", ec.message().c_str(),
+        std::fprintf(stderr, "read error %s -> %d\n", ec.message().c_str(),
                      answer ? answer->status : 0);
       if (answer) CheckResponse(w, *answer, Request{});
-      if (refused) Require(answer->status == 400, "a framing error is a 400");
-      break;  // the connection closes after a read or framing error
+      break;  // the connection closes after a read error
     }
     jwtd::http::BeastRequest in = parser.release();
     const bool keep_alive = in.keep_alive();
