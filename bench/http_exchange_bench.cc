@@ -2,11 +2,11 @@
 //
 // The request path of src/http/exchange.h, as connection.cc runs it for one request: the raw
 // bytes wrk sends (a 450-byte ES256 Bearer token) through Beast's parser with the server's
-// limits, the conversion to a Request, the client address, routing and the handler (bearer
-// authentication through the verified-token cache and the revocation view), the metrics, the
-// access log line (into the production sink, writing to /dev/null) and the response bytes.
-// Not measured here: Asio's reactor and the socket system calls (scripts/bench.sh measures the
-// whole server under wrk, next to a fixed-answer floor server).
+// limits, the framing check, the conversion to a Request, the client address, routing and the
+// handler (bearer authentication through the verified-token cache and the revocation view), the
+// metrics, the access log line (into the production sink, writing to /dev/null) and the response
+// bytes. Not measured here: Asio's reactor and the socket system calls (scripts/bench.sh measures
+// the whole server under wrk, next to a fixed-answer floor server).
 //
 // The baseline in the same run is BM_ParseOnly: Beast's parser alone on the same bytes, the
 // least any Beast server pays for this request.
@@ -76,6 +76,7 @@ Response Exchange(ServerCore& core, std::string_view bytes, std::uint64_t n) {
   boost::beast::error_code ec;
   parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
   if (ec || !parser.is_done()) Fail("request does not parse");
+  if (jwtd::http::FramingError(parser.get())) Fail("request framing refused");
   jwtd::http::BeastRequest in = parser.release();
   Request request = jwtd::http::ToRequest(in, kPeer, "bench-" + std::to_string(n));
   jwtd::http::ClientOrigin origin =

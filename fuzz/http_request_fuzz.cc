@@ -17,6 +17,9 @@
 // The input's length modulo 8 picks the server options (see World), so every mutation may flip
 // them: introspection clients, a trusted proxy, static files from a web root.
 //
+// A request whose header fails the framing check (FramingError: request smuggling, Host) is
+// answered 400 before its body is read and ends the input, as it ends the connection.
+//
 // Invariants (a violation traps): every status is 100..599 and never 5xx; error statuses carry
 // a JSON {"error": string, "error_description": string}; the API's 200s are JSON and JSON
 // bodies parse; 204 has no body;
@@ -35,6 +38,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -386,6 +390,26 @@ void SetUp(World& w) {
   Require(Fixture(w, JsonPost("/v1/login", "{" + creds + "}")).status == 200, "body login");
 }
 
+// Feeds `rest` to `parser` as a connection reads: the bytes arrive, then the client closes (end
+// of stream). Not eager, so a put returns once the header is parsed and the framing check runs
+// there, before the body, as in connection.cc. Returns the check's refusal (nothing more is
+// read); `ec` is the read error, if any.
+std::optional<Response> ReadRequest(jwtd::http::RequestParser& parser, std::string_view& rest,
+                                    boost::beast::error_code& ec) {
+  while (!ec && !parser.is_done() && !rest.empty()) {
+    const bool had_header = parser.is_header_done();
+    const std::size_t used = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
+    rest.remove_prefix(used);
+    if (ec == bhttp::error::need_more) ec = {};
+    if (!ec && !had_header && parser.is_header_done()) {
+      if (auto refused = jwtd::http::FramingError(parser.get())) return refused;
+    }
+    if (used == 0 && !ec && !parser.is_done()) break;
+  }
+  if (!ec && !parser.is_done()) parser.put_eof(ec);
+  return std::nullopt;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -396,14 +420,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     jwtd::http::RequestParser parser;
     jwtd::http::ApplyLimits(w.core->api.options, parser);
     boost::beast::error_code ec;
-    // As a connection: the bytes arrive, then the client closes (end of stream).
-    while (!ec && !parser.is_done() && !rest.empty()) {
-      const std::size_t used = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
-      rest.remove_prefix(used);
-      if (ec == bhttp::error::need_more) ec = {};
-      if (used == 0 && !ec && !parser.is_done()) break;
+    std::optional<Response> refused = ReadRequest(parser, rest, ec);
+    if (refused) {
+      if (kTrace) std::fprintf(stderr, "framing refused -> %d\n", refused->status);
+      Require(refused->status == 400, "a framing error is a 400");
+      CheckResponse(w, *refused, Request{});
+      break;  // the connection closes after a framing error
     }
-    if (!ec && !parser.is_done()) parser.put_eof(ec);
     if (ec) {
       auto answer = jwtd::http::ReadErrorResponse(ec);
       if (kTrace)

@@ -14,8 +14,11 @@ cd "$top"
 ./scripts/build.sh asan
 
 # Suites the sanitizer run leaves to the Release run: they test outside tools or the install,
-# not more of our code (fuzz_smoke already runs every fuzz target under ASan+UBSan).
-not_under_asan='^(fuzz_smoke|package\.|browser_|bench_)'
+# not more of our code (fuzz_smoke already runs every fuzz target under ASan+UBSan). And the
+# one test that runs `jwtd serve` out of descriptors (EMFILE): there UBSan's own vptr check
+# cannot probe memory (it needs a pipe) and aborts the server on the first vtable it has not
+# cached; the accept loop's backoff is covered by the Release run, its pieces by unit tests.
+not_under_asan='^(fuzz_smoke|package\.|browser_|bench_|ConnectionLimitsTest\.OutOfDescriptors)'
 
 passed=0
 failed=0

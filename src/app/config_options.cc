@@ -268,6 +268,12 @@ std::vector<Option> BuildOptions() {
       IntOpt<std::uint64_t>(
           "server.max_queued_jobs", [](Config & c) -> auto& { return c.max_queued_jobs; }, 1,
           1'000'000, "bounded queue of blocking work; 503 beyond"),
+      IntOpt<std::uint64_t>(
+          "server.max_connections", [](Config & c) -> auto& { return c.max_connections; }, 1,
+          1'000'000,
+          "open client connections at most; past it a new connection is closed at once "
+          "(jwtd_connections_refused_total); capped at start to the open-file limit "
+          "(RLIMIT_NOFILE) minus 64"),
       CookieSecureOpt(),
       ListOpt(
           "server.trusted_proxies", [](Config & c) -> auto& { return c.trusted_proxies; },

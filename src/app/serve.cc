@@ -71,6 +71,7 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
   options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
   options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
   options.max_queued_jobs = config.max_queued_jobs;
+  options.max_connections = config.max_connections;
   options.cookie_secure = config.cookie_secure;
   options.trusted_proxies = config.trusted_proxies;
   options.tls_cert_file = config.tls_cert_file;

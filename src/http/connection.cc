@@ -50,12 +50,16 @@ class StreamConnection final : public Connection,
         stream_(MakeStream(std::move(socket), context_)),
         id_(id),
         id_prefix_(RandomToken(6)) {
+    core_.metrics.ConnectionOpened();
     beast::error_code ec;
     const auto peer = Lowest().remote_endpoint(ec);
     if (!ec) peer_ = peer.address().to_string();
     client_ = peer_;
   }
-  ~StreamConnection() override { core_.registry.Remove(id_); }
+  ~StreamConnection() override {
+    core_.registry.Remove(id_);
+    core_.metrics.ConnectionClosed();
+  }
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = Self()] {
@@ -108,6 +112,7 @@ class StreamConnection final : public Connection,
   void ReadHeader();
   void ContinueIfExpected();
   void OnRead(beast::error_code ec);
+  void Refuse(Response answer);
   void Dispatch(Request request, bool keep_alive);
   void RunLater(Deferred job, std::size_t route, bool keep_alive);
   void Send(Response response, std::size_t route, bool keep_alive);
@@ -169,6 +174,9 @@ void StreamConnection<Stream>::ReadHeader() {
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            [self = Self()](beast::error_code ec, std::size_t) {
                              if (ec) return self->OnRead(ec);
+                             // Before any byte of the body is read (request smuggling).
+                             auto refused = FramingError(self->parser_->get());
+                             if (refused) return self->Refuse(std::move(*refused));
                              self->ContinueIfExpected();
                            });
 }
@@ -212,12 +220,7 @@ void StreamConnection<Stream>::OnRead(beast::error_code ec) {
   if (ec) {
     auto answer = ReadErrorResponse(ec);
     if (!answer || state_ == State::kClosed) return Close();
-    started_ = core_.api.deps.clock->MonotonicNanos();
-    method_ = "-";
-    client_ = peer_;  // no request was read: no forwarded header to believe
-    request_id_ = id_prefix_ + "-" + std::to_string(++served_);
-    answer->close = true;
-    return Send(std::move(*answer), core_.metrics.OtherRoute(), false);
+    return Refuse(std::move(*answer));
   }
   state_ = State::kBusy;
   NoDeadline();
@@ -229,6 +232,20 @@ void StreamConnection<Stream>::OnRead(beast::error_code ec) {
   request.secure = origin.secure;
   client_ = request.client_address;
   Dispatch(std::move(request), keep_alive);
+}
+
+// The answer to a request that is not read any further (a read error, a framing error): sent
+// with Connection: close, since the rest of the stream cannot be trusted to start a request.
+template <class Stream>
+void StreamConnection<Stream>::Refuse(Response answer) {
+  state_ = State::kBusy;
+  NoDeadline();
+  started_ = core_.api.deps.clock->MonotonicNanos();
+  method_ = "-";
+  client_ = peer_;  // no request was accepted: no forwarded header to believe
+  request_id_ = id_prefix_ + "-" + std::to_string(++served_);
+  answer.close = true;
+  Send(std::move(answer), core_.metrics.OtherRoute(), false);
 }
 
 template <class Stream>

@@ -17,6 +17,9 @@ namespace bhttp = boost::beast::http;
 
 constexpr std::size_t kMaxRequestId = 64;
 
+constexpr std::string_view kBadTransferEncoding =
+    "unsupported Transfer-Encoding (only a single \"chunked\" coding, never with Content-Length)";
+
 bool SaneRequestId(std::string_view id) {
   if (id.empty() || id.size() > kMaxRequestId) return false;
   for (char c : id) {
@@ -41,9 +44,67 @@ std::optional<Response> ReadErrorResponse(const boost::beast::error_code& ec) {
   if (ec == bhttp::error::header_limit) {
     return JsonError(431, "headers_too_large", "request header fields too large");
   }
+  // Beast's framing refusals (see FramingError), named so a client can tell what to fix.
+  if (ec == bhttp::error::bad_transfer_encoding) {
+    return JsonError(400, "invalid_request", kBadTransferEncoding);
+  }
+  if (ec == bhttp::error::bad_content_length) {
+    return JsonError(400, "invalid_request",
+                     "invalid Content-Length (one decimal length, never with Transfer-Encoding)");
+  }
+  if (ec == bhttp::error::multiple_content_length) {
+    return JsonError(400, "invalid_request", "conflicting Content-Length values");
+  }
   if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
       ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
     return JsonError(400, "invalid_request", "malformed HTTP request");
+  }
+  return std::nullopt;
+}
+
+// What Beast 1.81 (basic_parser.ipp, do_field and finish_header) refuses itself, as read errors
+// (ReadErrorResponse): a Content-Length after "chunked", a Transfer-Encoding after a
+// Content-Length, a second Transfer-Encoding field after one ending in "chunked", and
+// Content-Length values that disagree. What it lets through, and this adds:
+//  - codings other than the one "chunked": Beast frames the body as chunked only when "chunked"
+//    is the last coding and otherwise reads no body at all (even with a Content-Length, which
+//    then frames it), while a proxy may apply "chunked, identity" or decode "gzip, chunked".
+//    RFC 9112 §6.1 lets a server refuse codings it does not understand; the only coding jwtd
+//    understands is "chunked", so anything else is refused. This also covers Transfer-Encoding
+//    with Content-Length whenever Beast has not refused it (§6.3 rule 3: the length must not be
+//    trusted);
+//  - Transfer-Encoding in HTTP/1.0 (§6.1: the framing is faulty, even with a Content-Length);
+//  - an HTTP/1.1 request without a Host field or with more than one (§3.2).
+// Strict on purpose: a coding list other than exactly one non-empty "chunked" element (OWS
+// around it, any case) is refused, empty list elements included, so that whatever is accepted
+// is also what Beast frames as chunked.
+std::optional<Response> FramingError(const bhttp::request_header<>& header) {
+  bool transfer_encoding = false;
+  std::size_t codings = 0;
+  bool only_chunked = true;
+  const auto [first, last] = header.equal_range(bhttp::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    transfer_encoding = true;
+    std::string_view rest = field->value();
+    while (true) {
+      const auto comma = rest.find(',');
+      ++codings;
+      if (!EqualsIgnoreCaseAscii(TrimOws(rest.substr(0, comma)), "chunked")) only_chunked = false;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  const bool http11 = header.version() >= 11;
+  if (transfer_encoding && !http11) {
+    return JsonError(400, "invalid_request", "Transfer-Encoding in an HTTP/1.0 request");
+  }
+  if (transfer_encoding && (codings != 1 || !only_chunked)) {
+    return JsonError(400, "invalid_request", kBadTransferEncoding);
+  }
+  if (http11) {
+    const std::size_t hosts = header.count(bhttp::field::host);
+    if (hosts == 0) return JsonError(400, "invalid_request", "missing Host header");
+    if (hosts > 1) return JsonError(400, "invalid_request", "more than one Host header");
   }
   return std::nullopt;
 }

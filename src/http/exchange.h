@@ -29,6 +29,14 @@ void ApplyLimits(const ServerOptions& options, RequestParser& parser);
 // nullopt when the connection should just close (end of stream, timeout, reset).
 std::optional<Response> ReadErrorResponse(const boost::beast::error_code& ec);
 
+// The 400 for a request header whose framing a proxy in front of us could read differently
+// (request smuggling, RFC 9112 §6.1, §6.3, §11.2) or that lacks its one Host field (§3.2);
+// nullopt when the header is sound. Run on the header as soon as it is parsed, before any byte
+// of the body is read; the connection closes after the answer, since where this request ends is
+// exactly what is in doubt. Pure; it adds only what Beast 1.81's parser leaves through (see
+// exchange.cc).
+std::optional<Response> FramingError(const boost::beast::http::request_header<>& header);
+
 // The transport-neutral Request of a parsed message (header names lower-cased). The request id
 // is the client's X-Request-Id when sane, else `generated_id`.
 Request ToRequest(BeastRequest& in, std::string client_address, std::string generated_id);

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 
-#include <optional>
 #include <vector>
 
 namespace jwtd::http {
@@ -16,17 +15,15 @@ bool IsIpLiteral(std::string_view text) {
 }
 
 // Every entry of every X-Forwarded-For field, in order (several fields are one list, RFC 9110
-// §5.3); nullopt when one entry is not an IP address.
-std::optional<std::vector<std::string_view>> ForwardedFor(const Request& request) {
+// §5.3), trimmed but not checked.
+std::vector<std::string_view> ForwardedFor(const Request& request) {
   std::vector<std::string_view> entries;
   for (const auto& h : request.headers) {
     if (h.name != "x-forwarded-for") continue;
     std::string_view rest = h.value;
     while (true) {
       const auto comma = rest.find(',');
-      const std::string_view entry = TrimOws(rest.substr(0, comma));
-      if (!IsIpLiteral(entry)) return std::nullopt;
-      entries.push_back(entry);
+      entries.push_back(TrimOws(rest.substr(0, comma)));
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
@@ -53,16 +50,21 @@ ClientOrigin ResolveClient(const AddressFilter& trusted_proxies, std::string_vie
   // Never trust the headers of an untrusted peer: any client can send them.
   if (!trusted_proxies.Allows(peer)) return origin;
   origin.secure = tls || ForwardedHttps(request);
+  // From the right: each entry was appended by the hop right of it, the rightmost by the peer.
+  // `last_trusted`: the leftmost trusted proxy seen so far (at first the peer).
+  std::string_view last_trusted = peer;
   const auto entries = ForwardedFor(request);
-  if (!entries || entries->empty()) return origin;
-  for (auto it = entries->rbegin(); it != entries->rend(); ++it) {
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    // Not an address: nothing left of it can be attributed to a trusted proxy (RFC 7239 §7.4).
+    if (!IsIpLiteral(*it)) break;
     if (!trusted_proxies.Allows(*it)) {
       origin.address = std::string(*it);
       return origin;
     }
+    last_trusted = *it;
   }
-  // Every hop is a trusted proxy: the leftmost one is the closest to the client we know of.
-  origin.address = std::string(entries->front());
+  // An invalid entry, or only trusted proxies (then the leftmost, the closest to the client).
+  origin.address = std::string(last_trusted);
   return origin;
 }
 

@@ -5,8 +5,11 @@
 // X-Forwarded-For is a list each proxy appends its peer to, so only its right end is written by
 // proxies we trust; everything left of the first untrusted entry may be forged by the client.
 // The client is therefore the rightmost entry that is not itself a trusted proxy (the rule of
-// RFC 7239 §7.4 applied to the de-facto header). A malformed header (an entry that is not an
-// IP address) is ignored as a whole: the peer address is used. Pure function; thread-safe.
+// RFC 7239 §7.4 applied to the de-facto header), found by walking the entries from the right
+// past trusted proxies. An entry that is not an IP address stops the walk: the client is then
+// the last trusted hop seen (the entry right of it, or the peer when it is the rightmost), so a
+// forged or garbled prefix neither hides the client nor makes the proxy the client. When every
+// entry is a trusted proxy, the leftmost one. Pure function; thread-safe.
 #pragma once
 
 #include <string>

@@ -69,6 +69,20 @@ void Metrics::RecordTokenRejected(Reason reason) {
   Add(rejections_[static_cast<std::size_t>(reason)]);
 }
 
+void Metrics::RecordConnectionRefused() { Add(refused_connections_); }
+
+void Metrics::RenderConnections(std::string& out) const {
+  fmt::format_to(std::back_inserter(out),
+                 "# HELP jwtd_connections_open Client connections open now.\n"
+                 "# TYPE jwtd_connections_open gauge\n"
+                 "jwtd_connections_open {}\n"
+                 "# HELP jwtd_connections_refused_total Connections closed at once because "
+                 "server.max_connections were open.\n"
+                 "# TYPE jwtd_connections_refused_total counter\n"
+                 "jwtd_connections_refused_total {}\n",
+                 OpenConnections(), Load(refused_connections_));
+}
+
 void Metrics::RenderRequests(std::string& out) const {
   auto it = std::back_inserter(out);
   fmt::format_to(it,
@@ -217,6 +231,7 @@ std::string Metrics::Render(const Gauges& gauges) const {
   out.reserve(8192);
   RenderRequests(out);
   RenderDomain(out);
+  RenderConnections(out);
   RenderGauges(gauges, out);
   if (gauges.sync) RenderSync(*gauges.sync, out);
   return out;

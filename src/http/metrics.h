@@ -54,6 +54,14 @@ class Metrics {
   void RecordReuseDetected();
   void RecordRevocation(RevocationMetric kind);
   void RecordTokenRejected(Reason reason);
+  // Connections: each one counts itself open for its lifetime; the accept loop counts the
+  // sockets it closes at once because server.max_connections are open.
+  void ConnectionOpened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
+  void ConnectionClosed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
+  std::uint64_t OpenConnections() const {
+    return open_connections_.load(std::memory_order_relaxed);
+  }
+  void RecordConnectionRefused();
 
   std::string Render(const Gauges& gauges) const;
 
@@ -61,6 +69,7 @@ class Metrics {
   struct RouteStats;
   void RenderRequests(std::string& out) const;
   void RenderDomain(std::string& out) const;
+  void RenderConnections(std::string& out) const;
   void RenderGauges(const Gauges& g, std::string& out) const;
   static void RenderSync(const auth::Freshness& f, std::string& out);
   std::vector<std::string> routes_;
@@ -70,6 +79,8 @@ class Metrics {
   std::atomic<std::uint64_t> reuse_{0};
   std::array<std::atomic<std::uint64_t>, 4> revocations_{};
   std::array<std::atomic<std::uint64_t>, 256> rejections_{};
+  std::atomic<std::uint64_t> open_connections_{0};
+  std::atomic<std::uint64_t> refused_connections_{0};
 };
 
 }  // namespace jwtd::http

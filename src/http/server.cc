@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <memory>
@@ -23,14 +24,19 @@
 #include <thread>
 #include <vector>
 
+#include "http/accept_backoff.h"
 #include "http/connection.h"
 #include "http/csrf.h"
+#include "http/connection_limit.h"
 
 namespace jwtd::http {
 namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+
+// At most one log line per interval about failing or refused accepts.
+constexpr std::chrono::seconds kReportInterval{10};
 
 unsigned OrCores(unsigned n) {
   if (n != 0) return n;
@@ -68,7 +74,7 @@ Result<void> Validate(const ServerOptions& o, const ServerDeps& d) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest, "http server: missing dependency");
   }
   if (o.max_body_bytes == 0 || o.max_header_bytes < 256 || o.max_queued_jobs == 0 ||
-      o.read_timeout.count() <= 0 || o.idle_timeout.count() <= 0) {
+      o.max_connections == 0 || o.read_timeout.count() <= 0 || o.idle_timeout.count() <= 0) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest, "http server: bad limits");
   }
   if (o.csrf_key.size() != kCsrfKeyBytes) {
@@ -108,7 +114,9 @@ class ServerImpl final : public Server {
              std::unique_ptr<TlsContextHolder> tls)
       : core_(std::move(options), deps, std::move(allow), std::move(proxies), std::move(tls)),
         contexts_(MakeContexts(OrCores(core_.api.options.io_threads))),
-        acceptor_(asio::make_strand(*contexts_.front())) {
+        acceptor_(asio::make_strand(*contexts_.front())),
+        retry_timer_(acceptor_.get_executor()),
+        max_connections_(MaxConnectionsForThisProcess(core_.api.options.max_connections)) {
     // Keeps every context's run() going while it has no connection yet; released by DoStop.
     for (auto& ioc : contexts_) keep_running_.emplace_back(ioc->get_executor());
     const auto tick = SweepTick(core_.api.options);
@@ -181,17 +189,58 @@ class ServerImpl final : public Server {
     return contexts;
   }
 
+  // The accept loop, on the acceptor's strand.
   void Accept() {
     const std::size_t i = next_context_++ % contexts_.size();
     acceptor_.async_accept(contexts_[i]->get_executor(),
                            [this, i](boost::system::error_code ec, Socket socket) {
                              if (ec == asio::error::operation_aborted || !acceptor_.is_open())
                                return;
-                             if (!ec) StartConnection(core_, std::move(socket), *sweepers_[i]);
-                             // Errors such as EMFILE are transient: keep accepting.
-                             if (ec) spdlog::warn("accept failed: {}", ec.message());
+                             if (ec) return AcceptFailed(ec);
+                             backoff_.Succeeded();
+                             Admit(std::move(socket), i);
                              Accept();
                            });
+  }
+
+  // Out of descriptors or memory, an immediate retry fails again at once (accept_backoff.h):
+  // wait, and say so once per interval. Other errors (a connection reset while queued) concern
+  // one connection only.
+  void AcceptFailed(const boost::system::error_code& ec) {
+    if (!IsResourceError(ec)) {
+      spdlog::warn("accept failed: {}", ec.message());
+      return Accept();
+    }
+    const std::chrono::milliseconds wait = backoff_.Failed();
+    if (const auto n = accept_failures_.Count(std::chrono::steady_clock::now())) {
+      spdlog::warn(
+          "accept failed {} time(s) since the last report: {}; retrying with backoff "
+          "(now {} ms); connections open: {}",
+          n, ec.message(), wait.count(), core_.metrics.OpenConnections());
+    }
+    retry_timer_.expires_after(wait);
+    retry_timer_.async_wait([this](boost::system::error_code e) {
+      if (e || !acceptor_.is_open()) return;
+      Accept();
+    });
+  }
+
+  // Past max_connections the new socket is closed at once: the client sees its connection end
+  // instead of every connection (and the store's files) starving for descriptors.
+  void Admit(Socket socket, std::size_t i) {
+    if (core_.metrics.OpenConnections() >= max_connections_) {
+      core_.metrics.RecordConnectionRefused();
+      if (const auto n = refusals_.Count(std::chrono::steady_clock::now())) {
+        spdlog::warn(
+            "server.max_connections ({}) open: {} connection(s) refused since the last "
+            "report",
+            max_connections_, n);
+      }
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    StartConnection(core_, std::move(socket), *sweepers_[i]);
   }
 
   // On the acceptor's strand: stop accepting, close idle connections; in-flight requests
@@ -200,6 +249,7 @@ class ServerImpl final : public Server {
     if (core_.stopping.exchange(true)) return;
     boost::system::error_code ec;
     acceptor_.close(ec);
+    retry_timer_.cancel();
     for (auto& connection : core_.registry.CloseAll()) ShutdownConnection(connection);
     // No connection comes any more: each context returns once its own connections are done.
     for (auto& guard : keep_running_) guard.reset();
@@ -217,7 +267,13 @@ class ServerImpl final : public Server {
   // One per context, same index; destroyed before contexts_ (their timers belong to them).
   std::vector<std::unique_ptr<DeadlineSweeper>> sweepers_;
   tcp::acceptor acceptor_;
-  std::size_t next_context_ = 0;  // on the acceptor's strand
+  // On the acceptor's strand.
+  asio::steady_timer retry_timer_;  // the next accept after a resource error
+  AcceptBackoff backoff_;
+  LogThrottle accept_failures_{kReportInterval};
+  LogThrottle refusals_{kReportInterval};
+  const std::size_t max_connections_;  // options.max_connections, capped (connection_limit.h)
+  std::size_t next_context_ = 0;
   std::uint16_t port_ = 0;
 };
 

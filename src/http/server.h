@@ -7,7 +7,8 @@
 // (src/http/handlers/). Verify-only work (GET /v1/me, the JWKS, health) runs on the I/O thread;
 // anything that may block (store, Argon2id) runs on a bounded worker pool and posts its response
 // back to the connection's io_context. Past max_queued_jobs waiting jobs the server answers 503 at
-// once.
+// once. Past max_connections open connections a new one is closed at once; accept errors for
+// lack of descriptors or memory back off instead of spinning (accept_backoff.h).
 //
 // TLS (tls_context.h) is built in: with tls_cert_file and tls_key_file the listener speaks only
 // TLS 1.2+ with jwtd's cipher policy. Behind a reverse proxy, trusted_proxies names the proxies
@@ -59,6 +60,9 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10'000};  // to read one whole request
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
   std::size_t max_queued_jobs = 1024;              // waiting blocking jobs; past it 503
+  // Open connections at most; past it a new connection is closed at once (and counted). Capped
+  // at start to the RLIMIT_NOFILE soft limit minus a reserve (connection_limit.h).
+  std::size_t max_connections = 10'000;
   // The Secure attribute of the refresh and CSRF cookies (see CookieSecure); Secure cookies have
   // __Host- names (http/cookies.h).
   CookieSecure cookie_secure = CookieSecure::kAlways;

@@ -139,15 +139,16 @@ TEST(SqliteDiskFullTest, WritesFailCleanlyReadsWorkNothingAcknowledgedIsLost) {
 }
 
 // `jwtd serve` run to its exit as the unprivileged test user (as root, permissions would not
-// apply); fails the test if it is still running after 30 s.
+// apply); fails the test if it is still running after 30 s. `jwtd` is a copy of the binary that
+// user can reach (CopyExecutable), not the build tree's.
 struct Outcome {
   int exit_code = -1;
   std::string output;
 };
 
-Outcome ServeAs(const RunAs& run_as, const std::string& data_dir, const std::string& log_path,
-                const std::string& command = "serve") {
-  std::vector<std::string> argv = {JWTD_BINARY, command, "--data-dir", data_dir};
+Outcome ServeAs(const RunAs& run_as, const std::string& jwtd, const std::string& data_dir,
+                const std::string& log_path, const std::string& command = "serve") {
+  std::vector<std::string> argv = {jwtd, command, "--data-dir", data_dir};
   if (command == "serve") {
     argv.insert(argv.end(), {"--listen", "127.0.0.1:0", "--set", "password.ops_limit=1", "--set",
                              "password.mem_limit_kib=64"});
@@ -192,8 +193,12 @@ class SqliteReadOnlyTest : public ::testing::Test {
     std::string error;
     ASSERT_TRUE(ResolveRunAs(&run_as_, &error)) << error;
     ASSERT_TRUE(MakeTempDir("jwtd-ro-", run_as_, &root_, &error)) << error;
+    ASSERT_TRUE(CopyExecutable(JWTD_BINARY, root_, &jwtd_, &error)) << error;
     data_dir_ = root_ + "/data";
     log_ = root_ + "/jwtd.log";
+  }
+  Outcome Serve(const std::string& command = "serve") {
+    return ServeAs(run_as_, jwtd_, data_dir_, log_, command);
   }
   void TearDown() override {
     std::error_code ec;
@@ -213,34 +218,34 @@ class SqliteReadOnlyTest : public ::testing::Test {
   }
 
   RunAs run_as_;
-  std::string root_, data_dir_, log_;
+  std::string root_, jwtd_, data_dir_, log_;
 };
 
 TEST_F(SqliteReadOnlyTest, UnwritableEmptyDataDirRefusesToStartAndCreatesNothing) {
   MakeDataDir();
   fs::permissions(data_dir_, fs::perms::owner_read | fs::perms::owner_exec);
-  ExpectRefused(ServeAs(run_as_, data_dir_, log_));
+  ExpectRefused(Serve());
   EXPECT_TRUE(Snapshot(data_dir_).empty());
 }
 
 TEST_F(SqliteReadOnlyTest, ReadOnlyDatabaseRefusesToStartAndIsLeftUntouched) {
   MakeDataDir();
-  Outcome migrated = ServeAs(run_as_, data_dir_, log_, "migrate");
+  Outcome migrated = Serve("migrate");
   ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
   ASSERT_TRUE(fs::exists(data_dir_ + "/jwtd.db"));
   fs::permissions(data_dir_ + "/jwtd.db", fs::perms::owner_read);
   const auto before = Snapshot(data_dir_);
-  ExpectRefused(ServeAs(run_as_, data_dir_, log_));
+  ExpectRefused(Serve());
   EXPECT_EQ(Snapshot(data_dir_), before) << "files created or changed by a refused start";
 }
 
 TEST_F(SqliteReadOnlyTest, ReadOnlyDataDirWithADatabaseRefusesToStartAndIsLeftUntouched) {
   MakeDataDir();
-  Outcome migrated = ServeAs(run_as_, data_dir_, log_, "migrate");
+  Outcome migrated = Serve("migrate");
   ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
   fs::permissions(data_dir_, fs::perms::owner_read | fs::perms::owner_exec);
   const auto before = Snapshot(data_dir_);
-  ExpectRefused(ServeAs(run_as_, data_dir_, log_));
+  ExpectRefused(Serve());
   EXPECT_EQ(Snapshot(data_dir_), before) << "files created or changed by a refused start";
 }
 

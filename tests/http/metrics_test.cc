@@ -27,12 +27,20 @@ TEST(MetricsTest, RendersCountersAndHistogram) {
   m.RecordRevocation(RevocationMetric::kLogoutAll);
   m.RecordTokenRejected(Reason::kTokenExpired);
   m.RecordTokenRejected(Reason::kTokenExpired);
+  m.ConnectionOpened();
+  m.ConnectionOpened();
+  m.ConnectionOpened();
+  m.ConnectionClosed();
+  m.RecordConnectionRefused();
   Gauges g;
   g.have_view = true;
   g.denied_jtis = 7;
   g.keys = 2;
   const std::string text = m.Render(g);
   EXPECT_TRUE(Contains(text, "jwtd_http_requests_total{route=\"/v1/me\",status=\"200\"} 2\n"));
+  EXPECT_TRUE(Contains(text, "\njwtd_connections_open 2\n"));
+  EXPECT_TRUE(Contains(text, "# TYPE jwtd_connections_refused_total counter\n"));
+  EXPECT_TRUE(Contains(text, "\njwtd_connections_refused_total 1\n"));
   EXPECT_TRUE(Contains(text, "jwtd_http_requests_total{route=\"/v1/me\",status=\"401\"} 1\n"));
   EXPECT_TRUE(Contains(text, "jwtd_http_requests_total{route=\"other\",status=\"404\"} 1\n"));
   EXPECT_TRUE(Contains(

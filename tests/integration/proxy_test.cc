@@ -74,6 +74,12 @@ TEST_F(ProxyTest, TrustedProxyForwardedForDrivesThePerAddressLimit) {
   EXPECT_EQ(FailedLogin("203.0.113.8, not-an-address"), 401);
   EXPECT_EQ(FailedLogin("203.0.113.9, not-an-address"), 401);
   EXPECT_EQ(FailedLogin("203.0.113.10, not-an-address"), 429);
+  // Garbage left of the client (a forged prefix) does not make the proxy the client: the walk
+  // from the right finds 198.51.100.20 first.
+  EXPECT_EQ(FailedLogin("not-an-address, 198.51.100.20"), 401);
+  EXPECT_EQ(FailedLogin("garbage, 198.51.100.20, 127.0.0.9"), 401);
+  EXPECT_EQ(FailedLogin("198.51.100.20"), 429);
+  EXPECT_TRUE(EventuallyLogs("client=198.51.100.20 method=POST route=/v1/login status=429"));
 }
 
 TEST_F(ProxyTest, UntrustedPeerForwardedForIsIgnored) {

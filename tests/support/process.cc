@@ -86,6 +86,26 @@ bool MakeTempDir(const std::string& prefix, const RunAs& run_as, std::string* pa
   return Chown(pattern, run_as, error);
 }
 
+bool CopyExecutable(const std::string& source, const std::string& dir, std::string* path,
+                    std::string* error) {
+  namespace fs = std::filesystem;
+  const fs::path target = fs::path(dir) / fs::path(source).filename();
+  std::error_code ec;
+  fs::copy_file(source, target, fs::copy_options::overwrite_existing, ec);
+  if (!ec) {
+    fs::permissions(target,
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                        fs::perms::others_read | fs::perms::others_exec,
+                    ec);
+  }
+  if (ec) {
+    *error = "copy " + source + " to " + target.string() + ": " + ec.message();
+    return false;
+  }
+  *path = target.string();
+  return true;
+}
+
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path, const RunAs& run_as,
             std::string* error) {
   // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
@@ -110,6 +130,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path, c
         (setgroups(0, nullptr) != 0 || setgid(run_as.gid) != 0 || setuid(run_as.uid) != 0)) {
       _exit(126);
     }
+    if (run_as.drop && chdir("/") != 0) _exit(126);
     // After setuid: a change of credentials clears the parent-death signal.
     prctl(PR_SET_PDEATHSIG, SIGQUIT);
     if (getppid() != parent) _exit(125);

@@ -35,8 +35,16 @@ bool MakeTempDir(const std::string& prefix, const RunAs& run_as, std::string* pa
                  std::string* error);
 bool Chown(const std::string& path, const RunAs& run_as, std::string* error);
 
-// Starts argv[0] with argv, stdout and stderr appended to log_path, as run_as. Returns the pid
-// or -1.
+// Copies the executable `source` into `dir` (mode 0755) and sets *path to the copy. For a
+// program run as run_as from the build tree, which run_as may not reach: a checkout under a
+// 0700 directory (root's home, a `mktemp -d` directory) gives exit 127 from execv. `dir` must be
+// reachable by run_as (one from MakeTempDir is).
+bool CopyExecutable(const std::string& source, const std::string& dir, std::string* path,
+                    std::string* error);
+
+// Starts argv[0] with argv, stdout and stderr appended to log_path, as run_as. A child that
+// drops to run_as starts in "/", not in the caller's working directory, which run_as may not
+// reach (the build tree of a 0700 checkout). Returns the pid or -1.
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path, const RunAs& run_as,
             std::string* error);
 // Spawns and waits; returns the exit status (or -1 if it could not run or was killed).
