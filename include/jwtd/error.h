@@ -69,6 +69,7 @@ enum class Reason : std::uint8_t {
   kSessionEnded,         // the access token's session (sid) was ended
   kVersionBumped,        // the access token's ver is below the user's current version
   kViewStale,            // the revocation view is behind and the store is unreachable
+  kFeedBehind,           // a feed follower resumes from before the replay window: re-page
   // --- generic ---
   kStoreUnavailable,     // the store could not be reached or failed
   kConflict,             // a concurrent change won; retry may succeed

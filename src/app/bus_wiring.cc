@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "http/feed_encoding.h"
 #include "jwtd/clock.h"
 
 namespace jwtd::app {
@@ -48,6 +49,17 @@ Result<SyncParts> OpenRevocationSync(const Config& config, auth::Store* store,
       auth::RevocationSync::Create(sync_options, &store->revocation_log(), view, SystemClock());
   if (!sync.ok()) return sync.error();
   parts.sync = std::move(*sync);
+  static const http::SseFeedEncoder kEncoder;  // stateless
+  auth::RevocationFeedOptions feed_options;
+  feed_options.heartbeat_ms = config.feed_heartbeat_ms;
+  feed_options.replay_entries = config.feed_replay_entries;
+  feed_options.max_subscribers = config.feed_max_subscribers;
+  auto feed = auth::RevocationFeed::Create(feed_options, &store->revocation_log(), &kEncoder,
+                                           SystemClock());
+  if (!feed.ok()) return feed.error();
+  parts.feed = std::move(*feed);
+  // Before the bus exists, so before any input reaches the sync.
+  parts.sync->SetListener([feed = parts.feed.get()] { feed->Wake(); });
   if (config.bus_url.empty()) return parts;
   auto bus = OpenBus(config, store->revocation_log(), parts.sync.get());
   if (!bus.ok()) return bus.error();

@@ -8,6 +8,7 @@
 
 #include "app/config.h"
 #include "jwtd/auth/ports.h"
+#include "jwtd/auth/revocation_feed.h"
 #include "jwtd/auth/revocation_sync.h"
 #include "jwtd/auth/revocation_view.h"
 #include "jwtd/result.h"
@@ -17,7 +18,10 @@ namespace jwtd::app {
 
 struct SyncParts {
   std::unique_ptr<auth::RevocationSync> sync;  // always set
-  std::unique_ptr<store::RedisBus> bus;        // null without a bus; stop it before `sync`
+  // The revocation feed for followers (not started: Serve starts it), woken by the sync on every
+  // local commit and bus entry. Always set.
+  std::unique_ptr<auth::RevocationFeed> feed;
+  std::unique_ptr<store::RedisBus> bus;  // null without a bus; stop it before `sync`
 };
 
 // `store` and `view` must outlive the parts. kInvalidArgument for bad options. Does not wait for

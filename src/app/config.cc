@@ -139,7 +139,8 @@ void Finalize(Config& config, std::vector<std::string>& errors) {
   }
   // Checked here too (the server checks again) so that `jwtd config check` catches them.
   for (const auto& [key, cidrs] : {std::pair{"server.trusted_proxies", &config.trusted_proxies},
-                                   std::pair{"metrics.allow", &config.metrics_allow}}) {
+                                   std::pair{"metrics.allow", &config.metrics_allow},
+                                   std::pair{"feed.allow", &config.feed_allow}}) {
     if (auto filter = http::AddressFilter::Create(*cidrs); !filter.ok()) {
       errors.push_back(std::string(key) + ": " + filter.error().message());
     }

@@ -40,6 +40,12 @@ struct Config {
   std::string tls_key_file;
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
   std::vector<ClientCredentials> introspection_clients;
+  // [feed] (the revocation feed for resource servers; docs/verifying.md)
+  std::vector<ClientCredentials> feed_clients;
+  std::vector<std::string> feed_allow;  // CIDR blocks; empty: any address
+  std::int64_t feed_heartbeat_ms = 100;
+  std::uint64_t feed_max_subscribers = 2000;
+  std::uint64_t feed_replay_entries = 100'000;
   // [web]
   bool web_enabled = true;
   std::string web_root;  // empty: the page installed with jwtd

@@ -133,16 +133,15 @@ Option AlgOpt() {
           [](const Config& c) { return Quote(std::string(jose::AlgName(c.keys.alg))); }};
 }
 
-// "id:secret" pairs; secrets come from the file or JWTD_INTROSPECTION_CLIENTS, never a flag
-// that shows in `ps`.
-Option ClientsOpt() {
-  return {"introspection.clients",
+// "id:secret" pairs; secrets come from the file or the environment (JWTD_INTROSPECTION_CLIENTS,
+// JWTD_FEED_CLIENTS), never a flag that shows in `ps`.
+Option ClientsOpt(std::string_view key, std::vector<ClientCredentials> Config::*field,
+                  std::string_view help) {
+  return {key,
           OptionType::kClients,
-          "clients allowed to call /oauth/introspect and /oauth/revoke, as \"id:secret\" "
-          "entries; empty: both need no client authentication (keep them unreachable from "
-          "outside your services)",
-          [](Config& c, const std::string& v) {
-            c.introspection_clients.clear();
+          help,
+          [field](Config& c, const std::string& v) {
+            (c.*field).clear();
             for (const std::string& item : SplitList(v)) {
               auto colon = item.find(':');
               if (colon == std::string::npos || colon == 0 || colon + 1 == item.size()) {
@@ -151,13 +150,13 @@ Option ClientsOpt() {
               if (item.size() - colon - 1 < 16) {
                 return std::string("client secrets must be at least 16 characters");
               }
-              c.introspection_clients.push_back({item.substr(0, colon), item.substr(colon + 1)});
+              (c.*field).push_back({item.substr(0, colon), item.substr(colon + 1)});
             }
             return std::string();
           },
-          [](const Config& c) {
+          [field](const Config& c) {
             std::vector<std::string> items;
-            for (const auto& client : c.introspection_clients) items.push_back(client.id + ":***");
+            for (const auto& client : c.*field) items.push_back(client.id + ":***");
             return ListLiteral(items);
           },
           true};
@@ -294,7 +293,30 @@ std::vector<Option> BuildOptions() {
       ListOpt(
           "metrics.allow", [](Config & c) -> auto& { return c.metrics_allow; },
           "CIDR ranges allowed to read /metrics"),
-      ClientsOpt(),
+      ClientsOpt("introspection.clients", &Config::introspection_clients,
+                 "clients allowed to call /oauth/introspect and /oauth/revoke, as \"id:secret\" "
+                 "entries; empty: both need no client authentication (keep them unreachable from "
+                 "outside your services)"),
+      ClientsOpt("feed.clients", &Config::feed_clients,
+                 "resource servers allowed to read the revocation feed (/v1/revocations and its "
+                 "stream) and to manage Shared Signals streams, as \"id:secret\" entries (HTTP "
+                 "Basic); empty: the feed is closed to everyone"),
+      ListOpt(
+          "feed.allow", [](Config & c) -> auto& { return c.feed_allow; },
+          "CIDR ranges feed clients may connect from; empty: any address (the credentials still "
+          "apply)"),
+      IntOpt<std::int64_t>(
+          "feed.heartbeat_ms", [](Config & c) -> auto& { return c.feed_heartbeat_ms; }, 10, 60'000,
+          "how often the revocation stream sends a heartbeat with the log's current seq and the "
+          "time it was read: a follower's staleness bound"),
+      IntOpt<std::uint64_t>(
+          "feed.max_subscribers", [](Config & c) -> auto& { return c.feed_max_subscribers; }, 1,
+          1'000'000, "open revocation streams at most; past it a new stream gets 503"),
+      IntOpt<std::uint64_t>(
+          "feed.replay_entries", [](Config & c) -> auto& { return c.feed_replay_entries; }, 0,
+          10'000'000,
+          "recent log entries kept in memory so a stream resumed with Last-Event-ID replays "
+          "them; a follower further behind is told to re-page (event repage)"),
       BoolOpt(
           "web.enabled", [](Config & c) -> auto& { return c.web_enabled; },
           "serve the logout lab page at /"),

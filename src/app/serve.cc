@@ -80,6 +80,11 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
   for (const auto& client : config.introspection_clients) {
     options.introspection_clients.push_back({client.id, client.secret});
   }
+  for (const auto& client : config.feed_clients) {
+    options.feed_clients.push_back({client.id, client.secret});
+  }
+  options.feed_allow = config.feed_allow;
+  options.feed_heartbeat_ms = config.feed_heartbeat_ms;
   if (config.web_enabled) {
     options.web_root = config.web_root.empty() ? DefaultWebRoot() : config.web_root;
   }
@@ -228,8 +233,9 @@ int Serve(const Config& config) {
     return 1;
   }
   options.csrf_key = std::move(*csrf_key);
-  http::ServerDeps deps{runtime->tokens.get(), runtime->keys.get(), runtime->store.get(),
-                        runtime->view.get(),   SystemClock(),       runtime->sync.sync.get()};
+  http::ServerDeps deps{runtime->tokens.get(),   runtime->keys.get(), runtime->store.get(),
+                        runtime->view.get(),     SystemClock(),       runtime->sync.sync.get(),
+                        runtime->sync.feed.get()};
   auto server = http::Server::Create(options, deps);
   if (!server.ok()) {
     spdlog::error("cannot listen on {}: {}", config.listen, server.error().message());
@@ -241,10 +247,16 @@ int Serve(const Config& config) {
   }
 
   runtime->sync.sync->Start();  // follows the store's log from now on
+  if (auto fed = runtime->sync.feed->Start(); !fed.ok()) {
+    spdlog::error("cannot start: the revocation feed cannot read the log: {}",
+                  fed.error().message());
+    return 1;
+  }
   Maintenance maintenance(config, *runtime);
   std::thread signals = StartSignalWaiter(server->get());
   (*server)->Run();
   maintenance.Stop();
+  runtime->sync.feed->Stop();
   runtime->sync.sync->Stop();
   ::kill(::getpid(), SIGUSR1);  // ends the signal waiter if the stop came from elsewhere
   signals.join();

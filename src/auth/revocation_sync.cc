@@ -42,6 +42,7 @@ class RevocationSyncImpl final : public RevocationSync {
 
   void Start() override;
   void Stop() override;
+  void SetListener(std::function<void()> on_new) override { on_new_ = std::move(on_new); }
 
   void OnEntry(const RevocationEntry& entry) override;
   void OnHeartbeat(std::int64_t max_seq, std::int64_t sent_at_ms) override;
@@ -84,6 +85,7 @@ class RevocationSyncImpl final : public RevocationSync {
   const Clock* const clock_;
   const ForgetHorizon forget_{clock_};
   const std::int64_t created_ns_;
+  std::function<void()> on_new_;  // set once before any input
 
   // Own synchronisation.
   std::atomic<std::int64_t> fresh_until_ns_{0};  // monotonic; the view is trusted before it
@@ -172,6 +174,7 @@ void RevocationSyncImpl::OnEntry(const RevocationEntry& entry) {
     if (gap && !had_gap) Add(gaps_);
     Recompute();
   }
+  if (on_new_) on_new_();
   if (gap) CatchUpOnGap();
 }
 
@@ -223,7 +226,7 @@ void RevocationSyncImpl::OnDisconnected() {
 
 void RevocationSyncImpl::ApplyLocal(const std::vector<RevocationEntry>& entries) {
   for (const RevocationEntry& entry : entries) view_->Apply(entry);
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   const bool had_gap = Gap();
   for (const RevocationEntry& entry : entries) {
     if (entry.seq > 0) NoteApplied(entry.seq);
@@ -237,6 +240,8 @@ void RevocationSyncImpl::ApplyLocal(const std::vector<RevocationEntry>& entries)
     poll_wake_.notify_all();
   }
   Recompute();
+  lock.unlock();
+  if (on_new_ && !entries.empty()) on_new_();
 }
 
 void RevocationSyncImpl::Start() {

@@ -55,6 +55,7 @@ std::string_view ReasonName(Reason reason) {
     case Reason::kSessionEnded: return "session_ended";
     case Reason::kVersionBumped: return "version_bumped";
     case Reason::kViewStale: return "view_stale";
+    case Reason::kFeedBehind: return "feed_behind";
     case Reason::kStoreUnavailable: return "store_unavailable";
     case Reason::kConflict: return "conflict";
     case Reason::kBadRequest: return "bad_request";

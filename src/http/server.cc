@@ -26,8 +26,8 @@
 
 #include "http/accept_backoff.h"
 #include "http/connection.h"
-#include "http/csrf.h"
 #include "http/connection_limit.h"
+#include "http/csrf.h"
 
 namespace jwtd::http {
 namespace {
@@ -277,6 +277,12 @@ class ServerImpl final : public Server {
   std::uint16_t port_ = 0;
 };
 
+// feed_allow: empty means any address.
+Result<AddressFilter> FeedAllowFilter(const std::vector<std::string>& cidrs) {
+  if (cidrs.empty()) return AddressFilter::Create({"0.0.0.0/0", "::/0"});
+  return AddressFilter::Create(cidrs);
+}
+
 }  // namespace
 
 ServerCore::ServerCore(ServerOptions options, ServerDeps deps, AddressFilter metrics_allow,
@@ -291,6 +297,8 @@ ServerCore::ServerCore(ServerOptions options, ServerDeps deps, AddressFilter met
       access_log(spdlog::get("access") ? spdlog::get("access") : spdlog::default_logger()) {
   api.metrics = &metrics;
   api.queue_depth = [this] { return pool.queued(); };
+  auto feed_allow = FeedAllowFilter(api.options.feed_allow);  // validated by Server::Create
+  if (feed_allow.ok()) api.feed_allow = std::move(*feed_allow);
 }
 
 Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, ServerDeps deps) {
@@ -299,6 +307,9 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, ServerDeps
   if (!allow.ok()) return Prefixed("metrics_allow", allow.error());
   auto proxies = AddressFilter::Create(options.trusted_proxies);
   if (!proxies.ok()) return Prefixed("trusted_proxies", proxies.error());
+  if (auto feed = FeedAllowFilter(options.feed_allow); !feed.ok()) {
+    return Prefixed("feed_allow", feed.error());
+  }
   auto tls = OpenTls(options);
   if (!tls.ok()) return tls.error();
   auto server = std::make_unique<ServerImpl>(std::move(options), deps, std::move(*allow),

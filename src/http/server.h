@@ -37,6 +37,7 @@
 #include "http/cookie_secure.h"
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/ports.h"
+#include "jwtd/auth/revocation_feed.h"
 #include "jwtd/auth/revocation_sync.h"
 #include "jwtd/auth/revocation_view.h"
 #include "jwtd/auth/token_service.h"
@@ -45,7 +46,7 @@
 
 namespace jwtd::http {
 
-struct IntrospectionClient {
+struct ClientCredential {
   std::string id;
   std::string secret;
 };
@@ -78,7 +79,12 @@ struct ServerOptions {
   // (http/forwarded.h); empty: the TCP peer is the client and no such header is read.
   std::vector<std::string> trusted_proxies;
   // Clients allowed to call /oauth/revoke and /oauth/introspect (see the header comment).
-  std::vector<IntrospectionClient> introspection_clients;
+  std::vector<ClientCredential> introspection_clients;
+  // The revocation feed (GET /v1/revocations and its stream): clients authenticated by HTTP
+  // Basic, only from these CIDR blocks (empty: any address). No client: the feed answers 401.
+  std::vector<ClientCredential> feed_clients;
+  std::vector<std::string> feed_allow;
+  std::int64_t feed_heartbeat_ms = 100;  // announced in the metadata
   // CIDR blocks allowed to read /metrics (403 otherwise).
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
   // Directory of static files served at "/" (empty: none). No listing, no path traversal.
@@ -93,7 +99,8 @@ struct ServerDeps {
   auth::Store* store = nullptr;                // required (/readyz)
   const auth::RevocationView* view = nullptr;  // optional (metrics only)
   const Clock* clock = nullptr;                // required
-  const auth::RevocationSync* sync = nullptr;  // optional (many nodes: /readyz, metrics)
+  const auth::RevocationSync* sync = nullptr;  // optional (/readyz, metrics)
+  auth::RevocationFeed* feed = nullptr;        // optional: GET /v1/revocations/stream (503 without)
 };
 
 class Server {

@@ -41,6 +41,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -119,6 +120,12 @@ class RevocationSync {
   static Result<std::unique_ptr<RevocationSync>> Create(RevocationSyncOptions options,
                                                         RevocationLog* log, RevocationView* view,
                                                         const Clock* clock);
+
+  // `on_new` is called (on the calling thread, without the sync's locks held) whenever entries
+  // reach the view that were not read from the log by this sync: this node's commits and entries
+  // from the bus. The revocation feed uses it to read the log at once. Set before any input; must
+  // not block.
+  virtual void SetListener(std::function<void()> on_new) = 0;
 
   // Starts the poller thread; idempotent. Stop() (or the destructor) joins it. A process that
   // only commits and exits (the CLI) need not start it.

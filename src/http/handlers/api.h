@@ -41,6 +41,7 @@ struct Api {
   ServerDeps deps;
   Metrics* metrics = nullptr;
   AddressFilter metrics_allow;
+  AddressFilter feed_allow;  // options.feed_allow; allows all when empty
   std::function<std::size_t()> queue_depth;  // jobs waiting in the worker pool
   mutable UsernameCache usernames{100'000};
 };

@@ -33,9 +33,9 @@ struct Credentials {
 };
 
 // Checks every configured client without an early exit, so timing does not tell which id exists.
-bool Known(const Api& api, const Credentials& c) {
+bool Known(const std::vector<ClientCredential>& clients, const Credentials& c) {
   bool ok = false;
-  for (const auto& client : api.options.introspection_clients) {
+  for (const auto& client : clients) {
     const bool id = ConstantTimeEquals(client.id, c.id);
     const bool secret = ConstantTimeEquals(client.secret, c.secret);
     ok = ok || (id && secret);
@@ -107,8 +107,25 @@ std::optional<Response> CheckClient(const Api& api, const Request& request,
   } else if (in_body) {
     creds = Credentials{**id, secret->value_or("")};
   }
-  if (!creds || !Known(api, *creds)) return InvalidClient();
+  if (!creds || !Known(api.options.introspection_clients, *creds)) return InvalidClient();
   return std::nullopt;
+}
+
+std::variant<std::string, Response> CheckFeedClient(const Api& api, const Request& request) {
+  if (!api.feed_allow.Allows(request.client_address)) {
+    return JsonError(403, "forbidden", "the revocation feed is not available to this address");
+  }
+  const std::size_t headers = request.HeaderCount("authorization");
+  std::optional<Credentials> creds;
+  if (headers == 1) creds = FromBasic(*request.Header("authorization"));
+  if (headers > 1) return JsonError(400, "invalid_request", "repeated Authorization header");
+  // No anonymous access, even with no client configured (then nobody gets in).
+  if (!creds || !Known(api.options.feed_clients, *creds)) {
+    Response r = JsonError(401, "invalid_client", "feed client authentication failed");
+    r.With("WWW-Authenticate", "Basic realm=\"jwtd-feed\"");
+    return r;
+  }
+  return std::move(creds->id);
 }
 
 auth::TokenHint ParseHint(std::string_view hint) {

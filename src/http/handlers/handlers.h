@@ -19,6 +19,7 @@ Outcome HandleEndSession(const Api& api, const Request& request);    // sessions
 Outcome HandleMe(const Api& api, const Request& request);            // me.cc
 Outcome HandleRevoke(const Api& api, const Request& request);        // revoke.cc
 Outcome HandleIntrospect(const Api& api, const Request& request);    // introspect.cc
+Outcome HandleRevocationPage(const Api& api, const Request& request);  // revocations.cc
 Outcome HandleJwks(const Api& api, const Request& request);          // well_known.cc
 Outcome HandleMetadata(const Api& api, const Request& request);      // well_known.cc
 Outcome HandleHealthz(const Api& api, const Request& request);       // health.cc
@@ -29,6 +30,9 @@ Outcome HandleLab(const Api& api, const Request& request);           // lab.cc (
 // client_auth.cc: nullopt when the caller may use /oauth/revoke and /oauth/introspect (a
 // configured client authenticated, or none configured); else the 400/401 to send.
 std::optional<Response> CheckClient(const Api& api, const Request& request, const BodyFields& body);
+// The id of the feed client that authenticated the request (HTTP Basic against feed_clients, from
+// an address in feed_allow); else the 401/403/400 to send. Anonymous access is always refused.
+std::variant<std::string, Response> CheckFeedClient(const Api& api, const Request& request);
 // Decodes standard base64 (RFC 4648 §4, padding required); nullopt if malformed. For tests.
 std::optional<std::string> DecodeBase64(std::string_view text);
 

@@ -58,9 +58,9 @@ Outcome HandleListSessions(const Api& api, const Request& request) {
   auto auth = AuthenticateBearer(api, request);
   if (auto* refused = std::get_if<Response>(&auth)) return std::move(*refused);
   auto query = QueryParams::Parse(request.query);
-  if (!query.ok()) return ErrorResponse(query.error(), Surface::kGeneral);
+  if (!query.ok()) return BadInput(query.error());
   auto limit = query->GetInt("limit", 1, kMaxPage);
-  if (!limit.ok()) return ErrorResponse(limit.error(), Surface::kGeneral);
+  if (!limit.ok()) return BadInput(limit.error());
   std::optional<auth::SessionCursor> after;
   if (auto text = query->Get("after")) {
     after = ParseCursor(*text);

@@ -35,6 +35,20 @@ std::string MetadataJson(const Api& api) {
   o["revocation_endpoint_auth_methods_supported"] = client_auth;
   o["introspection_endpoint_auth_methods_supported"] = client_auth;
   o["service_documentation"] = base + "/";
+  // What a third-party verifier needs to reach jwtd's own decision (docs/verifying.md): the
+  // revocation feed, and the rules of the access check.
+  const auth::AuthOptions& auth = api.deps.tokens->options();
+  o["revocation_feed_endpoint"] = base + "/v1/revocations";
+  o["revocation_feed_stream_endpoint"] = base + "/v1/revocations/stream";
+  o["revocation_feed_auth_methods_supported"] = Strings({"client_secret_basic"});
+  o["revocation_feed_heartbeat_ms"] = api.options.feed_heartbeat_ms;
+  o["revocation_strategies"] = boost::json::array();
+  if (auth.strategies.denylist) o["revocation_strategies"].as_array().emplace_back("denylist");
+  if (auth.strategies.version) o["revocation_strategies"].as_array().emplace_back("version");
+  o["access_token_typ"] = "at+jwt";
+  o["access_token_audience"] = auth.audience;
+  o["access_token_max_lifetime"] = auth.access_ttl_seconds;
+  o["access_token_leeway"] = auth.leeway_seconds;
   return boost::json::serialize(o);
 }
 
