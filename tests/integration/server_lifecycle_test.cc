@@ -111,6 +111,32 @@ TEST_P(ServerTest, CliRevocationReachesTheRunningServer) {
   EXPECT_EQ(Refresh(t.refresh).status, 400);
 }
 
+TEST_P(ServerTest, CliRevokeTakesAUserIdOrAUsernameNeverAGuess) {
+  // A user named "1" next to the user with id 1: the operator says which one is meant.
+  StartServer();
+  Register("alice");  // id 1
+  Register("1");      // another user, whose name is digits
+  Tokens alice = Login("alice"), digits = Login("1");
+  ASSERT_EQ(ClaimOf(alice.access, "sub"), "1");
+  ProcessResult ambiguous = RunCli({"revoke", "--user", "1"});
+  EXPECT_EQ(ambiguous.exit_code, 2) << ambiguous.out;
+  EXPECT_NE(ambiguous.out.find("--user-id"), std::string::npos) << ambiguous.out;
+  ProcessResult by_name = RunCli({"revoke", "--username", "1"});
+  ASSERT_EQ(by_name.exit_code, 0) << by_name.out;
+  EXPECT_EQ(Refresh(digits.refresh).status, 400);
+  EXPECT_EQ(Refresh(alice.refresh).status, 200);  // alice untouched
+  ProcessResult by_id = RunCli({"revoke", "--user-id", "1"});
+  ASSERT_EQ(by_id.exit_code, 0) << by_id.out;
+  int status = 200;
+  for (int i = 0; i < 50 && status == 200; ++i) {
+    status = MeStatus(alice.access);
+    if (status == 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(RunCli({"revoke", "--user-id", "999"}).exit_code, 2);  // no such user
+  EXPECT_EQ(RunCli({"revoke", "--username", "nobody"}).exit_code, 2);
+}
+
 TEST_P(ServerTest, CliUsersAndAuditSeeTheSameStore) {
   StartServer();
   ProcessResult add = RunCli({"users", "add", "erin"}, "a long enough password\n");
