@@ -57,6 +57,8 @@ class RevocationFeedImpl final : public RevocationFeed {
                std::int64_t verified_at_ms);
   void SendPositions();
   void DropRefused();
+  // Takes out the subscriptions Unsubscribe named (mu_ held).
+  void DropUnsubscribed();
 
   // Immutable after construction.
   const RevocationFeedOptions options_;
@@ -82,6 +84,9 @@ class RevocationFeedImpl final : public RevocationFeed {
   std::vector<std::uint64_t> refused_;  // to drop once the delivery loop is done
   std::uint64_t next_id_ = 1;
   std::uint64_t delivered_ = 0, dropped_ = 0, read_failures_ = 0;
+
+  std::mutex unsubscribe_mu_;              // never held while taking mu_
+  std::vector<std::uint64_t> unsubscribed_;  // guarded by unsubscribe_mu_
 };
 
 Result<void> RevocationFeedImpl::Start() {
@@ -181,6 +186,7 @@ void RevocationFeedImpl::Publish(std::vector<RevocationEntry> entries, std::int6
                                  std::int64_t verified_at_ms) {
   if (confirmed > cursor_) cursor_ = confirmed;
   verified_at_ms_ = std::max(verified_at_ms_, verified_at_ms);
+  DropUnsubscribed();
   if (entries.empty()) return;
   const std::string encoded = encoder_->Entries(entries);
   ++delivered_;
@@ -208,6 +214,7 @@ void RevocationFeedImpl::Publish(std::vector<RevocationEntry> entries, std::int6
 
 void RevocationFeedImpl::SendPositions() {
   std::lock_guard lock(mu_);
+  DropUnsubscribed();
   FeedPosition p{cursor_, verified_at_ms_, WallMillis()};
   const std::string encoded = encoder_->Position(p);
   for (auto& [id, s] : subscriptions_) {
@@ -231,6 +238,7 @@ Result<std::uint64_t> RevocationFeedImpl::Subscribe(std::optional<std::int64_t> 
   if (!started_) {
     return Error(Code::kUnavailable, Reason::kStoreUnavailable, "revocation feed not started");
   }
+  DropUnsubscribed();
   if (subscriptions_.size() >= options_.max_subscribers) {
     return Error(Code::kResourceExhausted, Reason::kNone, "too many revocation streams");
   }
@@ -260,8 +268,19 @@ Result<std::uint64_t> RevocationFeedImpl::Subscribe(std::optional<std::int64_t> 
 }
 
 void RevocationFeedImpl::Unsubscribe(std::uint64_t id) {
-  std::lock_guard lock(mu_);
-  subscriptions_.erase(id);
+  // Not under mu_: a subscriber may unsubscribe from inside its own Deliver (which runs with mu_
+  // held, e.g. when its connection ends as a push overflows). Taken out by DropUnsubscribed.
+  std::lock_guard lock(unsubscribe_mu_);
+  unsubscribed_.push_back(id);
+}
+
+void RevocationFeedImpl::DropUnsubscribed() {
+  std::vector<std::uint64_t> ids;
+  {
+    std::lock_guard lock(unsubscribe_mu_);
+    ids.swap(unsubscribed_);
+  }
+  for (std::uint64_t id : ids) subscriptions_.erase(id);
 }
 
 FeedPosition RevocationFeedImpl::position() const {

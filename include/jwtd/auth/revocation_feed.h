@@ -104,6 +104,8 @@ class RevocationFeed {
   // are open; kUnavailable before Start().
   virtual Result<std::uint64_t> Subscribe(std::optional<std::int64_t> after,
                                           std::shared_ptr<FeedSubscriber> subscriber) = 0;
+  // Ends a subscription; nothing more is delivered to it after the feed's next step (a
+  // delivery already running may still reach it). Safe to call from inside Deliver.
   virtual void Unsubscribe(std::uint64_t id) = 0;
 
   virtual FeedPosition position() const = 0;
