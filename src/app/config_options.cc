@@ -273,6 +273,11 @@ std::vector<Option> BuildOptions() {
           "open client connections at most; past it a new connection is closed at once "
           "(jwtd_connections_refused_total); capped at start to the open-file limit "
           "(RLIMIT_NOFILE) minus 64"),
+      IntOpt<std::uint64_t>(
+          "server.max_stream_buffer_bytes",
+          [](Config & c) -> auto& { return c.max_stream_buffer_bytes; }, 4096, 64ull << 20,
+          "bytes a streamed response (the revocation stream) may queue for a client that reads "
+          "slowly; past it the client is dropped (it resumes with Last-Event-ID)"),
       CookieSecureOpt(),
       ListOpt(
           "server.trusted_proxies", [](Config & c) -> auto& { return c.trusted_proxies; },

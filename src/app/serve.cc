@@ -72,6 +72,7 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
   options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
   options.max_queued_jobs = config.max_queued_jobs;
   options.max_connections = config.max_connections;
+  options.max_stream_buffer_bytes = config.max_stream_buffer_bytes;
   options.cookie_secure = config.cookie_secure;
   options.trusted_proxies = config.trusted_proxies;
   options.tls_cert_file = config.tls_cert_file;

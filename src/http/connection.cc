@@ -17,6 +17,7 @@
 #include "http/error_mapping.h"
 #include "http/exchange.h"
 #include "http/forwarded.h"
+#include "http/stream_channel.h"
 #include "jwtd/random.h"
 
 namespace jwtd::http {
@@ -31,6 +32,8 @@ using TlsStream = beast::ssl_stream<Socket>;
 
 // How long a TLS connection waits for the client's close_notify after sending its own.
 constexpr std::chrono::milliseconds kTlsShutdownTimeout{2000};
+// How long a stream's last chunk may take when the server stops (it does not wait on streams).
+constexpr std::chrono::milliseconds kStreamEndTimeout{1000};
 
 }  // namespace
 
@@ -57,6 +60,7 @@ class StreamConnection final : public Connection,
     client_ = peer_;
   }
   ~StreamConnection() override {
+    if (channel_ != nullptr) channel_->Close();
     core_.registry.Remove(id_);
     core_.metrics.ConnectionClosed();
   }
@@ -76,6 +80,7 @@ class StreamConnection final : public Connection,
     asio::dispatch(stream_.get_executor(), [self = Self()] {
       self->stopping_ = true;
       if (self->state_ == State::kReading) self->Close();
+      if (self->state_ == State::kStreaming) self->EndStream();
     });
   }
 
@@ -88,7 +93,8 @@ class StreamConnection final : public Connection,
   }
 
  private:
-  enum class State { kReading, kBusy, kClosed };
+  // kStreaming: the head of a streamed response is written; the source writes the body.
+  enum class State { kReading, kBusy, kStreaming, kClosed };
 
   static Stream MakeStream(Socket socket, const TlsContextPtr& context) {
     if constexpr (kTls) {
@@ -117,6 +123,11 @@ class StreamConnection final : public Connection,
   void RunLater(Deferred job, std::size_t route, bool keep_alive);
   void Send(Response response, std::size_t route, bool keep_alive);
   void OnWrite(beast::error_code ec, bool close);
+  void StartStream(Response head, std::shared_ptr<StreamSource> source, std::size_t route);
+  void WatchStreamClosed();
+  void FlushStream();
+  void EndStream();
+  void CloseStream(bool dropped);
   void Finish();
   void Close();
   void Log(const Response& response, std::size_t route, std::int64_t nanos) const;
@@ -127,7 +138,11 @@ class StreamConnection final : public Connection,
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
-  std::string out_;  // the response being written (whole, one buffer)
+  std::string out_;  // the response being written (whole, one buffer), or a stream's chunks
+  // A streamed response: the channel its source writes into, and the source (stream.h).
+  std::shared_ptr<StreamChannel> channel_;
+  std::shared_ptr<StreamSource> source_;
+  bool writing_ = false;  // a stream write is in flight
   const std::uint64_t id_;
   const std::string id_prefix_;  // request ids: <prefix>-<n>
   std::uint64_t served_ = 0;
@@ -256,6 +271,9 @@ void StreamConnection<Stream>::Dispatch(Request request, bool keep_alive) {
   std::size_t route = 0;
   Outcome outcome = RouteRequest(core_, request, route);
   if (outcome.deferred()) return RunLater(std::move(outcome.job()), route, keep_alive);
+  if (outcome.streaming()) {
+    return StartStream(std::move(outcome.response()), std::move(outcome.stream()), route);
+  }
   Send(std::move(outcome.response()), route, keep_alive);
 }
 
@@ -295,6 +313,108 @@ void StreamConnection<Stream>::OnWrite(beast::error_code ec, bool close) {
   if (ec) return Close();
   if (close) return Finish();
   Read();
+}
+
+// A streamed response: the head now, then the source's chunks as they come, until the source ends
+// the body or the client is gone (or too slow). The connection is not reused afterwards.
+template <class Stream>
+void StreamConnection<Stream>::StartStream(Response head, std::shared_ptr<StreamSource> source,
+                                           std::size_t route) {
+  const std::int64_t nanos = core_.api.deps.clock->MonotonicNanos() - started_;
+  core_.metrics.RecordRequest(route, head.status, nanos);
+  Log(head, route, nanos);
+  core_.metrics.StreamOpened();
+  state_ = State::kStreaming;
+  // The kernel's send buffer counts toward a stream's memory too (autotuned, it may grow to
+  // megabytes per socket): capped at the stream's own bound, so a follower that stops reading is
+  // noticed within a bounded backlog, and a thousand streams cannot hold gigabytes.
+  beast::error_code ignored;
+  Lowest().set_option(asio::socket_base::send_buffer_size(
+                          static_cast<int>(core_.api.options.max_stream_buffer_bytes)),
+                      ignored);
+  source_ = std::move(source);
+  // The source's thread only posts: the connection's state stays on its own thread.
+  std::weak_ptr<StreamConnection> weak = Self();
+  channel_ = std::make_shared<StreamChannel>(core_.api.options.max_stream_buffer_bytes,
+                                             [weak, executor = stream_.get_executor()] {
+                                               asio::post(executor, [weak] {
+                                                 if (auto self = weak.lock()) self->FlushStream();
+                                               });
+                                             });
+  out_ = SerializeStreamHead(head, request_id_);
+  writing_ = true;
+  ExpiresAfter(core_.api.options.read_timeout);
+  asio::async_write(stream_, asio::buffer(out_),
+                    [self = Self()](beast::error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      self->out_.clear();
+                      self->NoDeadline();
+                      if (ec) return self->CloseStream(false);
+                      self->WatchStreamClosed();
+                      self->source_->Start(self->channel_);
+                      if (self->stopping_ || self->core_.stopping.load()) self->channel_->End();
+                      self->FlushStream();
+                    });
+}
+
+// Nothing may follow a stream's request: a read that completes means the client closed (or sent
+// what will not be served). Either way the stream ends; with no write pending this is how a
+// closed client is noticed.
+template <class Stream>
+void StreamConnection<Stream>::WatchStreamClosed() {
+  constexpr std::size_t kChunk = 512;
+  stream_.async_read_some(buffer_.prepare(kChunk), [self = Self()](beast::error_code, std::size_t) {
+    self->CloseStream(false);
+  });
+}
+
+// Writes what the source queued, one write at a time, each within the write deadline
+// (read_timeout, as for any response: a client that does not read is dropped).
+template <class Stream>
+void StreamConnection<Stream>::FlushStream() {
+  if (state_ != State::kStreaming) return;
+  if (writing_) {
+    if (channel_->overflowed()) CloseStream(true);
+    return;  // else the write's completion flushes again
+  }
+  const StreamChannel::Taken taken = channel_->Take(&out_);
+  if (taken.overflowed) return CloseStream(true);
+  if (out_.empty()) {
+    if (taken.ended) CloseStream(false);
+    return;
+  }
+  writing_ = true;
+  ExpiresAfter(stopping_ ? kStreamEndTimeout : core_.api.options.read_timeout);
+  asio::async_write(stream_, asio::buffer(out_),
+                    [self = Self(), last = taken.ended](beast::error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      self->out_.clear();
+                      self->NoDeadline();
+                      // operation_aborted: the sweeper closed the socket past the deadline.
+                      if (ec) return self->CloseStream(ec == asio::error::operation_aborted);
+                      if (last) return self->CloseStream(false);
+                      self->FlushStream();
+                    });
+}
+
+// The server stops: the body ends with its last chunk at once (graceful shutdown does not wait
+// on streams; a follower reconnects to another node with Last-Event-ID). A client stuck in a
+// write is closed now.
+template <class Stream>
+void StreamConnection<Stream>::EndStream() {
+  if (writing_) return CloseStream(false);
+  channel_->End();
+}
+
+template <class Stream>
+void StreamConnection<Stream>::CloseStream(bool dropped) {
+  if (state_ != State::kStreaming) return;
+  channel_->Close();
+  core_.metrics.StreamClosed();
+  if (dropped) core_.metrics.RecordStreamDropped();
+  std::shared_ptr<StreamSource> source = std::move(source_);
+  Close();
+  if (source != nullptr) source->Stopped();
 }
 
 // After the last response: over TLS, a close_notify first (RFC 8446 §6.1) so the client can

@@ -175,15 +175,12 @@ void AppendField(std::string& out, std::string_view name, std::string_view value
   out.append(name).append(": ").append(value).append("\r\n");
 }
 
-}  // namespace
-
-std::string SerializeResponse(Response response, std::string_view request_id, bool head,
-                              bool close) {
+// The status line and every field but the framing ones; `extra` bytes are reserved for them.
+std::string HeadWithoutFraming(const Response& response, std::string_view request_id,
+                               std::size_t extra) {
   const auto status = static_cast<unsigned>(response.status);
   const std::string_view reason = bhttp::obsolete_reason(bhttp::int_to_status(status));
-  const std::string length = std::to_string(response.body.size());
-  std::size_t size = 64 + reason.size() + request_id.size() + response.content_type.size() +
-                     length.size() + (head ? 0 : response.body.size());
+  std::size_t size = 64 + reason.size() + request_id.size() + response.content_type.size() + extra;
   for (const auto& h : response.headers) size += h.name.size() + h.value.size() + 4;
 
   std::string out;
@@ -200,11 +197,28 @@ std::string SerializeResponse(Response response, std::string_view request_id, bo
       spdlog::error("request id={} dropped a response header with a control character", request_id);
     }
   }
+  return out;
+}
+
+}  // namespace
+
+std::string SerializeResponse(Response response, std::string_view request_id, bool head,
+                              bool close) {
+  const std::string length = std::to_string(response.body.size());
+  std::string out = HeadWithoutFraming(response, request_id,
+                                       length.size() + (head ? 0 : response.body.size()) + 40);
   if (close) AppendField(out, "Connection", "close");
   // RFC 9110 §8.6: never a Content-Length on a 1xx or 204.
-  if (status >= 200 && status != 204) AppendField(out, "Content-Length", length);
+  if (response.status >= 200 && response.status != 204) AppendField(out, "Content-Length", length);
   out.append("\r\n");
   if (!head) out.append(response.body);
+  return out;
+}
+
+std::string SerializeStreamHead(const Response& head, std::string_view request_id) {
+  std::string out = HeadWithoutFraming(head, request_id, 32);
+  AppendField(out, "Transfer-Encoding", "chunked");
+  out.append("\r\n");
   return out;
 }
 

@@ -56,5 +56,8 @@ Response RunDeferred(const Deferred& job, std::string_view request_id);
 // ~10 % of a GET /v1/me in the profile (docs/benchmarks.md).
 std::string SerializeResponse(Response response, std::string_view request_id, bool head,
                               bool close);
+// The head of a streamed response (stream.h): as above, but framed by chunked transfer coding
+// (Transfer-Encoding: chunked, no Content-Length); the body follows in StreamChannel's chunks.
+std::string SerializeStreamHead(const Response& head, std::string_view request_id);
 
 }  // namespace jwtd::http

@@ -70,6 +70,7 @@ void Metrics::RecordTokenRejected(Reason reason) {
 }
 
 void Metrics::RecordConnectionRefused() { Add(refused_connections_); }
+void Metrics::RecordStreamDropped() { Add(dropped_streams_); }
 
 void Metrics::RenderConnections(std::string& out) const {
   fmt::format_to(std::back_inserter(out),
@@ -79,8 +80,16 @@ void Metrics::RenderConnections(std::string& out) const {
                  "# HELP jwtd_connections_refused_total Connections closed at once because "
                  "server.max_connections were open.\n"
                  "# TYPE jwtd_connections_refused_total counter\n"
-                 "jwtd_connections_refused_total {}\n",
-                 OpenConnections(), Load(refused_connections_));
+                 "jwtd_connections_refused_total {}\n"
+                 "# HELP jwtd_streams_open Streamed responses (the revocation stream) open now.\n"
+                 "# TYPE jwtd_streams_open gauge\n"
+                 "jwtd_streams_open {}\n"
+                 "# HELP jwtd_streams_dropped_total Streams ended because the client did not keep "
+                 "up (buffer bound or write deadline).\n"
+                 "# TYPE jwtd_streams_dropped_total counter\n"
+                 "jwtd_streams_dropped_total {}\n",
+                 OpenConnections(), Load(refused_connections_), Load(open_streams_),
+                 Load(dropped_streams_));
 }
 
 void Metrics::RenderRequests(std::string& out) const {

@@ -62,6 +62,11 @@ class Metrics {
     return open_connections_.load(std::memory_order_relaxed);
   }
   void RecordConnectionRefused();
+  // Streamed responses (SSE): open now, and those the server ended because the client did not
+  // keep up (its buffer passed server.max_stream_buffer_bytes or a write missed its deadline).
+  void StreamOpened() { open_streams_.fetch_add(1, std::memory_order_relaxed); }
+  void StreamClosed() { open_streams_.fetch_sub(1, std::memory_order_relaxed); }
+  void RecordStreamDropped();
 
   std::string Render(const Gauges& gauges) const;
 
@@ -81,6 +86,8 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, 256> rejections_{};
   std::atomic<std::uint64_t> open_connections_{0};
   std::atomic<std::uint64_t> refused_connections_{0};
+  std::atomic<std::uint64_t> open_streams_{0};
+  std::atomic<std::uint64_t> dropped_streams_{0};
 };
 
 }  // namespace jwtd::http

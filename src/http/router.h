@@ -2,8 +2,9 @@
 // segments may be "{name}" placeholders matching one non-empty segment ("/v1/sessions/{id}").
 // Unknown paths answer 404, known paths with another method 405 with an Allow header.
 //
-// A handler returns an Outcome: either a Response at once (verify-only work, run on the I/O
-// thread) or a Deferred job that may block (store, Argon2id) and runs on the worker pool.
+// A handler returns an Outcome: a Response at once (verify-only work, run on the I/O thread), a
+// Deferred job that may block (store, Argon2id) and runs on the worker pool, or a stream: a head
+// at once and a StreamSource that writes the body for as long as it lasts (stream.h).
 //
 // Find() allocates only for what it returns (captured parameters, the Allow list of a 405): it
 // runs on every request.
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "http/request.h"
+#include "http/stream.h"
 
 namespace jwtd::http {
 
@@ -32,14 +35,24 @@ class Outcome {
     o.deferred_ = std::move(job);
     return o;
   }
+  // `head`: status, content type and headers (its body is not sent); the body is `source`'s.
+  static Outcome Stream(Response head, std::shared_ptr<StreamSource> source) {
+    Outcome o(std::move(head));
+    o.stream_ = std::move(source);
+    return o;
+  }
   bool deferred() const { return static_cast<bool>(deferred_); }
+  bool streaming() const { return stream_ != nullptr; }
+  // The response, or the head of a stream.
   Response& response() { return *response_; }
   Deferred& job() { return deferred_; }
+  std::shared_ptr<StreamSource>& stream() { return stream_; }
 
  private:
   Outcome() = default;
   std::optional<Response> response_;
   Deferred deferred_;
+  std::shared_ptr<StreamSource> stream_;
 };
 
 using Handler = std::function<Outcome(const Request&)>;

@@ -74,7 +74,8 @@ Result<void> Validate(const ServerOptions& o, const ServerDeps& d) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest, "http server: missing dependency");
   }
   if (o.max_body_bytes == 0 || o.max_header_bytes < 256 || o.max_queued_jobs == 0 ||
-      o.max_connections == 0 || o.read_timeout.count() <= 0 || o.idle_timeout.count() <= 0) {
+      o.max_connections == 0 || o.max_stream_buffer_bytes < 4096 || o.read_timeout.count() <= 0 ||
+      o.idle_timeout.count() <= 0) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest, "http server: bad limits");
   }
   if (o.csrf_key.size() != kCsrfKeyBytes) {

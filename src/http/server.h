@@ -64,6 +64,9 @@ struct ServerOptions {
   // Open connections at most; past it a new connection is closed at once (and counted). Capped
   // at start to the RLIMIT_NOFILE soft limit minus a reserve (connection_limit.h).
   std::size_t max_connections = 10'000;
+  // Bytes a streamed response may queue for a slow client; past it the client is dropped
+  // (stream_channel.h). Bounds a stream's memory at about twice this (queued + in flight).
+  std::size_t max_stream_buffer_bytes = 256 * 1024;
   // The Secure attribute of the refresh and CSRF cookies (see CookieSecure); Secure cookies have
   // __Host- names (http/cookies.h).
   CookieSecure cookie_secure = CookieSecure::kAlways;

@@ -20,6 +20,7 @@ Outcome HandleMe(const Api& api, const Request& request);            // me.cc
 Outcome HandleRevoke(const Api& api, const Request& request);        // revoke.cc
 Outcome HandleIntrospect(const Api& api, const Request& request);    // introspect.cc
 Outcome HandleRevocationPage(const Api& api, const Request& request);  // revocations.cc
+Outcome HandleRevocationStream(const Api& api, const Request& request);  // revocation_stream.cc
 Outcome HandleJwks(const Api& api, const Request& request);          // well_known.cc
 Outcome HandleMetadata(const Api& api, const Request& request);      // well_known.cc
 Outcome HandleHealthz(const Api& api, const Request& request);       // health.cc

@@ -21,6 +21,7 @@ void RegisterRoutes(const Api& api, Router& router) {
   add("POST", "/oauth/revoke", HandleRevoke);
   add("POST", "/oauth/introspect", HandleIntrospect);
   add("GET", "/v1/revocations", HandleRevocationPage);
+  add("GET", "/v1/revocations/stream", HandleRevocationStream);
   add("GET", "/.well-known/jwks.json", HandleJwks);
   add("GET", "/.well-known/oauth-authorization-server", HandleMetadata);
   add("GET", "/healthz", HandleHealthz);
