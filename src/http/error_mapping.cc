@@ -23,21 +23,22 @@ bool IsRefreshFailure(Reason r) {
 // RFC 6750 §3.1: any refused access token is invalid_token; the description tells expired
 // from revoked only (api.md), never which signature, key or claim check failed.
 HttpError BearerRefusal(Reason r) {
-  std::string description = "invalid token";
-  if (r == Reason::kTokenExpired) description = "token expired";
-  if (IsRevocation(r)) description = "token revoked";
-  return {401, "invalid_token", description, std::string(kInvalidTokenChallenge), 0};
+  HttpError e{401, "invalid_token", "invalid token", std::string(kInvalidTokenChallenge), 0,
+              "invalid"};
+  if (r == Reason::kTokenExpired) e.description = "token expired", e.reason = "expired";
+  if (IsRevocation(r)) e.description = "token revoked", e.reason = "revoked";
+  return e;
 }
 
 // RFC 6749 §5.2: a refresh token that is invalid, expired or revoked is invalid_grant. A reused
 // token's family has just been revoked (RFC 9700 §4.14), so it reads as revoked.
 HttpError GrantRefusal(Reason r) {
-  std::string description = "invalid refresh token";
-  if (r == Reason::kRefreshExpired) description = "refresh token expired";
+  HttpError e{400, "invalid_grant", "invalid refresh token", {}, 0, "invalid"};
+  if (r == Reason::kRefreshExpired) e.description = "refresh token expired", e.reason = "expired";
   if (r == Reason::kRefreshRevoked || r == Reason::kRefreshReused) {
-    description = "refresh token revoked";
+    e.description = "refresh token revoked", e.reason = "revoked";
   }
-  return {400, "invalid_grant", description, {}, 0};
+  return e;
 }
 
 HttpError Unauthenticated(const Error& e, Surface surface) {
@@ -116,6 +117,13 @@ Response JsonError(int status, std::string_view code, std::string_view descripti
 
 Response ToResponse(const HttpError& error) {
   Response r = JsonError(error.status, error.code, error.description);
+  if (!error.reason.empty()) {
+    boost::json::object o;
+    o["error"] = error.code;
+    o["error_description"] = error.description;
+    o["reason"] = error.reason;
+    r.body = boost::json::serialize(o);
+  }
   if (!error.www_authenticate.empty()) r.With("WWW-Authenticate", error.www_authenticate);
   if (error.retry_after > 0) r.With("Retry-After", std::to_string(error.retry_after));
   // Errors of the token endpoint must not be cached either (RFC 6749 §5.2 refers to §5.1).

@@ -1,7 +1,7 @@
 // The one place where jwtd::Error becomes an HTTP response (style.md "Errors map to HTTP in one
 // file"). The fine Reason never reaches the client: it goes to logs and metrics. A refused
-// access token is always `invalid_token`, its description telling at most "token expired" from
-// "token revoked" (api.md, RFC 6750 §3.1).
+// access token is always `invalid_token`, its description and its `reason` member telling at most
+// expired from revoked from invalid (api.md, RFC 6750 §3.1); a refused refresh token likewise.
 //
 // The same Error means different things on different surfaces (a bad refresh token is a 400
 // invalid_grant at the token endpoint, RFC 6749 §5.2, but a bad access token is a 401), so
@@ -31,6 +31,9 @@ struct HttpError {
   std::string description;       // the "error_description" member (client-safe)
   std::string www_authenticate;  // empty: no header
   std::int64_t retry_after = 0;  // seconds; 0: no header
+  // The "reason" member of a refused token, for clients that must decide without parsing English
+  // (api.md): "expired", "revoked" or "invalid"; empty for every other error.
+  std::string reason;
 };
 
 HttpError MapError(const Error& error, Surface surface);

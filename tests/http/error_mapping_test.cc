@@ -29,6 +29,12 @@ TEST(ErrorMappingTest, EveryRefusedAccessTokenIsInvalidToken) {
                                  : IsRevocation(reason)          ? "token revoked"
                                                                  : "invalid token";
     EXPECT_EQ(e.description, expected);
+    // The same decision, machine-readable (api.md "reason").
+    const std::string reason_member = reason == Reason::kTokenExpired ? "expired"
+                                      : IsRevocation(reason)          ? "revoked"
+                                                                      : "invalid";
+    EXPECT_EQ(e.reason, reason_member);
+    EXPECT_NE(ToResponse(e).body.find("\"reason\":\"" + reason_member + "\""), std::string::npos);
   }
 }
 
@@ -39,6 +45,9 @@ TEST(ErrorMappingTest, RefreshFailuresAreInvalidGrant) {
     EXPECT_EQ(e.status, 400) << ReasonName(r);  // RFC 6749 §5.2
     EXPECT_EQ(e.code, "invalid_grant");
     EXPECT_TRUE(e.www_authenticate.empty());
+    EXPECT_EQ(e.reason, r == Reason::kRefreshExpired   ? "expired"
+                        : r == Reason::kRefreshUnknown ? "invalid"
+                                                       : "revoked");
     // Also when a refresh failure surfaces on another endpoint.
     EXPECT_EQ(MapError(Error(Code::kUnauthenticated, r), Surface::kGeneral).code, "invalid_grant");
   }
@@ -57,6 +66,7 @@ TEST(ErrorMappingTest, LoginFailuresReadAlike) {
     EXPECT_EQ(e->status, 401);
     EXPECT_EQ(e->code, "invalid_credentials");
     EXPECT_EQ(e->description, bad.description);
+    EXPECT_TRUE(e->reason.empty());
   }
 }
 

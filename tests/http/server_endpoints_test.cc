@@ -87,6 +87,7 @@ TEST_F(ServerTest, MeAnswersForValidTokenAndRefusesOthers) {
   EXPECT_EQ(garbage.Header("www-authenticate"), "Bearer error=\"invalid_token\"");
   EXPECT_EQ(garbage.Json().at("error").as_string(), "invalid_token");
   EXPECT_EQ(garbage.Json().at("error_description").as_string(), "invalid token");
+  EXPECT_EQ(garbage.Json().at("reason").as_string(), "invalid");
 }
 
 TEST_F(ServerTest, ExpiredTokenSaysExpired) {
@@ -97,6 +98,7 @@ TEST_F(ServerTest, ExpiredTokenSaysExpired) {
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.Header("www-authenticate"), "Bearer error=\"invalid_token\"");
   EXPECT_EQ(r.Json().at("error_description").as_string(), "token expired");
+  EXPECT_EQ(r.Json().at("reason").as_string(), "expired");
 }
 
 TEST_F(ServerTest, RefreshRotatesAndDetectsReuse) {
@@ -187,6 +189,7 @@ TEST_F(ServerTest, CookieLoginRefreshAndLogoutWithCsrf) {
   const Reply me = Get("/v1/me", Bearer(Str(rotated.Json().as_object(), "access_token")));
   EXPECT_EQ(me.status, 401);
   EXPECT_EQ(me.Json().at("error_description").as_string(), "token revoked");
+  EXPECT_EQ(me.Json().at("reason").as_string(), "revoked");
 }
 
 TEST_F(ServerTest, LogoutByBearerAndByRefreshBody) {

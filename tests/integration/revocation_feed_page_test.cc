@@ -104,6 +104,18 @@ TEST_P(FeedPageTest, PagesFromZeroHoldEveryLiveEntryOnceAndTheCursorSkipsNothing
   EXPECT_EQ(next.at("entries").as_array()[0].as_object().at("seq").as_int64(), after + 1);
 }
 
+// A follower whose cursor lies past the log (a new database behind the same address) must see
+// it: current_seq is the log's, not an echo of the cursor.
+TEST_P(FeedPageTest, ACursorPastTheLogGetsTheLogsOwnCurrentSeq) {
+  StartWithFeed();
+  Register("alice");
+  Revocations(2);
+  auto page = Page("?after=1000").Json().as_object();
+  EXPECT_TRUE(page.at("entries").as_array().empty());
+  EXPECT_EQ(page.at("current_seq").as_int64(), 2);
+  EXPECT_TRUE(page.at("complete").as_bool());
+}
+
 TEST_P(FeedPageTest, MetadataPublishesTheFeedAndTheAccessCheckRules) {
   StartWithFeed({"--set", "tokens.access_ttl=10m", "--set", "tokens.leeway=20"});
   auto m = client().Get("/.well-known/oauth-authorization-server").Json().as_object();

@@ -63,9 +63,12 @@ Outcome HandleRevocationPage(const Api& api, const Request& request) {
     const bool complete = static_cast<std::int64_t>(page->size()) < limit;
     const std::int64_t last = page->empty() ? after : page->back().seq;
     const std::int64_t next = complete ? std::max({after, *current, last}) : last;
+    // The log's own position, never the follower's cursor: a current_seq below `after` is how a
+    // follower learns the log is not the one it followed. (An entry committed between the two
+    // reads may lie past *current: the page's last seq counts too.)
+    const std::int64_t current_seq = page->empty() ? *current : std::max(*current, last);
     const std::int64_t now_ms = api.deps.clock->NowSeconds() * 1000;
-    Response r =
-        JsonResponse(200, PageJson(*page, next, std::max(*current, last), complete, now_ms));
+    Response r = JsonResponse(200, PageJson(*page, next, current_seq, complete, now_ms));
     r.With("Cache-Control", "no-store");
     return r;
   });
