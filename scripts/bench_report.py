@@ -3,9 +3,10 @@
 
   bench_report.py RESULTS_DIR [--doc PATH] [--svg-dir DIR] [--keep-from PATH]
 
-RESULTS_DIR holds results.jsonl (one record per measurement) and machine.json. The section
-between <!-- soak:begin --> and <!-- soak:end --> of --keep-from (default: --doc, else
-docs/benchmarks.md) is carried over verbatim. Also writes RESULTS_DIR/ratios.json (the
+RESULTS_DIR holds results.jsonl (one record per measurement) and machine.json. The sections
+between <!-- NAME:begin --> and <!-- NAME:end --> of --keep-from (default: --doc, else
+docs/benchmarks.md) are carried over verbatim, in order: the soak, and the figures of the other
+benchmark scripts (scripts/bench-feed.sh, the SDKs), which this run does not measure. Also writes RESULTS_DIR/ratios.json (the
 targets with their measured values), which tests/bench/check_results.py reads."""
 import argparse
 import json
@@ -31,7 +32,7 @@ VERIFY_IMPLS = [("raw OpenSSL", "raw OpenSSL (ceiling)"), ("jwtd", "jwtd"),
                 ("jose[CryptoKey,await-each]", "jose"), ("jsonwebtoken", "jsonwebtoken"),
                 ("pyjwt", "PyJWT")]
 JWT_CPP_HS256 = 136_000  # /work/shared/peers/README.md: a quoted figure, not measured here
-SOAK = re.compile(r"<!-- soak:begin -->.*?<!-- soak:end -->", re.S)
+KEPT = re.compile(r"<!-- ([a-z0-9-]+):begin -->.*?<!-- \1:end -->", re.S)
 
 
 class Results:
@@ -209,9 +210,9 @@ def charts(res):
 
 def soak_section(path):
     if path and os.path.exists(path):
-        m = SOAK.search(open(path).read())
-        if m:
-            return m.group(0)
+        kept = [m.group(0) for m in KEPT.finditer(open(path).read())]
+        if kept:
+            return "\n\n".join(kept)
     return "<!-- soak:begin -->\n<!-- soak:end -->"
 
 
