@@ -32,7 +32,7 @@ struct Config {
   std::int64_t idle_timeout_ms = 60'000;
   std::uint64_t max_queued_jobs = 1024;
   std::uint64_t max_connections = 10'000;  // capped at start by RLIMIT_NOFILE
-  std::uint64_t max_stream_buffer_bytes = 256 * 1024;
+  std::uint64_t max_stream_buffer_bytes = 1024 * 1024;
   http::CookieSecure cookie_secure = http::CookieSecure::kAlways;
   std::vector<std::string> trusted_proxies;  // CIDR blocks of reverse proxies
   bool core_dumps = false;                   // false: RLIMIT_CORE 0 (no key material in core files)

@@ -349,7 +349,9 @@ void StreamConnection<Stream>::StartStream(Response head, std::shared_ptr<Stream
                       self->writing_ = false;
                       self->out_.clear();
                       self->NoDeadline();
-                      if (ec) return self->CloseStream(false);
+                      // Closed meanwhile (the server stopping while the head was in flight):
+                      // there is no source to start.
+                      if (ec || self->state_ != State::kStreaming) return self->CloseStream(false);
                       self->WatchStreamClosed();
                       self->source_->Start(self->channel_);
                       if (self->stopping_ || self->core_.stopping.load()) self->channel_->End();
@@ -398,11 +400,11 @@ void StreamConnection<Stream>::FlushStream() {
 }
 
 // The server stops: the body ends with its last chunk at once (graceful shutdown does not wait
-// on streams; a follower reconnects to another node with Last-Event-ID). A client stuck in a
-// write is closed now.
+// on streams; a follower reconnects to another node with Last-Event-ID). A write in flight gets
+// kStreamEndTimeout to finish before the last chunk follows it; a client stuck in it is closed.
 template <class Stream>
 void StreamConnection<Stream>::EndStream() {
-  if (writing_) return CloseStream(false);
+  if (writing_) ExpiresAfter(kStreamEndTimeout);
   channel_->End();
 }
 

@@ -66,7 +66,7 @@ struct ServerOptions {
   std::size_t max_connections = 10'000;
   // Bytes a streamed response may queue for a slow client; past it the client is dropped
   // (stream_channel.h). Bounds a stream's memory at about twice this (queued + in flight).
-  std::size_t max_stream_buffer_bytes = 256 * 1024;
+  std::size_t max_stream_buffer_bytes = 1024 * 1024;
   // The Secure attribute of the refresh and CSRF cookies (see CookieSecure); Secure cookies have
   // __Host- names (http/cookies.h).
   CookieSecure cookie_secure = CookieSecure::kAlways;

@@ -67,7 +67,10 @@ Outcome HandleRevocationPage(const Api& api, const Request& request) {
     // follower learns the log is not the one it followed. (An entry committed between the two
     // reads may lie past *current: the page's last seq counts too.)
     const std::int64_t current_seq = page->empty() ? *current : std::max(*current, last);
-    const std::int64_t now_ms = api.deps.clock->NowSeconds() * 1000;
+    // Milliseconds from the feed's clock when this node runs one (the stream's heartbeats use it),
+    // else the wall clock's seconds.
+    const std::int64_t now_ms = api.deps.feed != nullptr ? api.deps.feed->position().server_time_ms
+                                                         : api.deps.clock->NowSeconds() * 1000;
     Response r = JsonResponse(200, PageJson(*page, next, current_seq, complete, now_ms));
     r.With("Cache-Control", "no-store");
     return r;
