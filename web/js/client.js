@@ -1,5 +1,6 @@
 // One fetch wrapper for every call the page makes. `cookies: false` sends no cookie at all
 // (credentials: 'omit'): the lab's subject sessions must never carry this tab's refresh cookie.
+// `via` sends through another fetch, the session client's (it adds this tab's access token).
 
 const STATUS_TEXT = {
   0: 'no answer', 200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request',
@@ -7,23 +8,7 @@ const STATUS_TEXT = {
   429: 'Too Many Requests', 503: 'Service Unavailable',
 };
 
-function readCookie(name) {
-  for (const part of document.cookie.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1));
-  }
-  return null;
-}
-
-// The readable CSRF cookie (api.md "Cookie mode"): __Host-jwtd_csrf when the server's cookies are
-// Secure (the usual case, https and http://localhost alike), jwtd_csrf when they are not
-// (server.cookie_secure = never, or auto on plain HTTP). The __Host- one wins: it is the one a
-// Secure deployment checks, and nobody but this origin can have set it.
-export function csrfCookie() {
-  return readCookie('__Host-jwtd_csrf') ?? readCookie('jwtd_csrf');
-}
-
-export async function call(method, path, { bearer, json, form, csrf = false, cookies = true } = {}) {
+export async function call(method, path, { bearer, json, form, cookies = true, via = fetch } = {}) {
   const headers = { Accept: 'application/json' };
   let body;
   if (json !== undefined) {
@@ -34,15 +19,9 @@ export async function call(method, path, { bearer, json, form, csrf = false, coo
     body = new URLSearchParams(form).toString();
   }
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  // api.md signed double-submit CSRF check: echo the readable CSRF cookie (bound to the refresh
-  // token, it changes with every rotation, so it is read fresh for each request).
-  if (csrf) {
-    const value = csrfCookie();
-    if (value) headers['X-CSRF-Token'] = value;
-  }
   let res;
   try {
-    res = await fetch(path, {
+    res = await via(path, {
       method, headers, body, cache: 'no-store', credentials: cookies ? 'same-origin' : 'omit',
     });
   } catch (e) {

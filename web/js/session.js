@@ -1,16 +1,17 @@
-// This tab's own session, the reference browser client of docs/api.md: the refresh token stays
-// in the HttpOnly refresh cookie (__Host-jwtd_refresh, or jwtd_refresh when the cookies are not
-// Secure), the access token only in this module's variable (never localStorage/sessionStorage,
-// never the DOM). A timer refreshes it silently at 80% of its lifetime; cookie-carried requests
-// echo the CSRF cookie in X-CSRF-Token.
-import { call, csrfCookie, describe } from './client.js';
+// This tab's own session, through the browser session client (jwtd-session.js, a copy of
+// sdk/browser/jwtd-session.js): the refresh token stays in the HttpOnly refresh cookie, the
+// access token only in that module's memory (never Web Storage, never the DOM). It refreshes
+// at 80% of the token's lifetime, one tab of this browser at a time, and a sign-out in one tab
+// signs out every tab. This file only turns its events into what the page shows.
+import { call, describe } from './client.js';
+import { createSession, csrfCookie } from './jwtd-session.js';
 import { decodeJwt, preview } from './jwt.js';
 
-const REFRESH_AT = 0.8;  // of expires_in: early enough to survive a slow network or a clock skew
-
-let current = null;  // { token, username, header, claims, expiresAt, refreshAt }
-let timer = null;
+const sdk = createSession();
+let username = '';
 let refreshes = 0;
+let trigger = 'silent';  // what asked for the refresh under way: the message depends on it
+let resuming = false;    // resume() asks who is signed in itself
 const listeners = new Set();
 
 export function onChange(fn) { listeners.add(fn); }
@@ -21,110 +22,108 @@ function emit(message) {
 
 // What the UI may show: everything but the token itself.
 export function state() {
-  if (!current) return null;
-  const { username, header, claims, expiresAt, refreshAt } = current;
-  return { username, header, claims, expiresAt, refreshAt, refreshes, preview: preview(current.token) };
-}
-
-export function signedIn() { return current !== null; }
-
-function accept(tokens, username) {
-  const { header, claims } = decodeJwt(tokens.access_token);
-  const now = Date.now();
-  const lifetime = Number(tokens.expires_in) * 1000;
-  current = {
-    token: tokens.access_token, username, header, claims,
-    expiresAt: now + lifetime, refreshAt: now + lifetime * REFRESH_AT,
+  const token = sdk.accessToken();
+  if (!token) return null;
+  const { header, claims } = decodeJwt(token);
+  return {
+    username, header, claims, expiresAt: sdk.expiresAt, refreshAt: sdk.refreshAt, refreshes,
+    preview: preview(token),
   };
-  clearTimeout(timer);
-  timer = setTimeout(() => { refresh('silent'); }, lifetime * REFRESH_AT);
 }
 
-function end(message) {
-  clearTimeout(timer);
-  timer = null;
-  current = null;
-  emit(message);
+export function signedIn() { return sdk.signedIn; }
+
+const SIGNED_OUT = {
+  'refresh-refused': (e) => `Refresh refused (${describe(e.result)}): sign in again.`,
+  revoked: (e) => `The server refused this tab's access token (${describe(e.result)}): sign in again.`,
+  'other-tab': () => 'Signed out in another tab of this browser.',
+  'no-session': () => 'The session cookie is gone: sign in again.',
+};
+
+sdk.subscribe((e) => {
+  if (e.type === 'refreshed') {
+    refreshes += 1;
+    emit(trigger === 'silent' ? 'Access token refreshed silently.' : 'Access token refreshed.');
+    trigger = 'silent';
+  } else if (e.type === 'adopted') {
+    refreshes += 1;
+    emit('Access token refreshed by another tab of this browser.');
+    if (!username && !resuming) whoAmI('Signed in by another tab of this browser');
+  } else if (e.type === 'signed-out' && e.cause !== 'logout') {
+    // This tab's own logout is shown once the server has answered (logout() below).
+    username = '';
+    emit(SIGNED_OUT[e.cause]?.(e));
+  }
+});
+
+async function whoAmI(prefix) {
+  const who = await call('GET', '/v1/me', { bearer: sdk.accessToken() });
+  if (who.ok && sdk.signedIn) {
+    username = who.data.username;
+    emit(`${prefix}: signed in as ${username}.`);
+  }
 }
 
-export async function register(username, password) {
-  const r = await call('POST', '/v1/users', { json: { username, password }, cookies: false });
+export async function register(name, password) {
+  const r = await call('POST', '/v1/users', { json: { username: name, password }, cookies: false });
   if (!r.ok) return r;
-  return login(username, password);
+  return login(name, password);
 }
 
-export async function login(username, password) {
-  const r = await call('POST', '/v1/login', { json: { username, password, cookie: true } });
+export async function login(name, password) {
+  const r = await sdk.login(name, password);
   if (r.ok) {
-    accept(r.data, username);
-    emit(`Signed in as ${username}.`);
+    username = name;
+    emit(`Signed in as ${name}.`);
   }
   return r;
 }
 
-// Rotates the refresh token in the cookie. The Web Lock keeps two tabs of this browser from
-// presenting the same cookie at once (the second would look like a stolen, replayed token).
-export async function refresh(trigger = 'manual') {
-  const run = async () => {
-    const r = await call('POST', '/oauth/token', { form: { grant_type: 'refresh_token' }, csrf: true });
-    if (r.ok) {
-      const username = current?.username ?? '';
-      accept(r.data, username);
-      refreshes += 1;
-      emit(trigger === 'silent' ? 'Access token refreshed silently.' : 'Access token refreshed.');
-    } else {
-      end(`Refresh refused (${describe(r)}): sign in again.`);
-    }
-    return r;
-  };
-  return navigator.locks ? navigator.locks.request('jwtd-refresh', run) : run();
+export async function refresh(why = 'manual') {
+  trigger = why;
+  return sdk.refresh();
 }
 
-// On reload the cookie may still hold a live session: get an access token from it (the readable
-// CSRF cookie, set with the refresh cookie, tells whether there is one to try).
+// On reload the cookie may still hold a live session (the readable CSRF cookie, set with the
+// refresh cookie, tells whether there is one to try): another tab's token, or a refresh.
 export async function resume() {
   if (!csrfCookie()) return null;
-  const r = await refresh('resume');
-  if (!r.ok || !current) return r;
-  const who = await call('GET', '/v1/me', { bearer: current.token });
-  if (who.ok) {
-    current.username = who.data.username;
-    emit(`Session resumed from the cookie: signed in as ${current.username}.`);
+  trigger = 'resume';
+  resuming = true;
+  try {
+    const r = await sdk.resume();
+    if (r?.ok && sdk.signedIn && !username) await whoAmI('Session resumed from the cookie');
+    return r;
+  } finally {
+    resuming = false;
   }
-  return r;
 }
 
-// GET /v1/me with this tab's token. An expired token is refreshed once and the call retried;
-// a revoked one means the session is over (RFC 6750 §3.1 invalid_token).
+// GET /v1/me through the client's fetch: an expired token is refreshed once and the call
+// retried; a revoked one signs every tab out (the subscriber above says so).
 export async function me() {
-  if (!current) return { status: 0, ok: false, error: 'not_signed_in', description: 'sign in first' };
-  let r = await call('GET', '/v1/me', { bearer: current.token });
-  if (r.status === 401 && /expired/.test(r.description)) {
-    const refreshed = await refresh('expired');
-    if (refreshed.ok) r = await call('GET', '/v1/me', { bearer: current.token });
-  } else if (r.status === 401) {
-    end(`The server refused this tab's access token (${describe(r)}): sign in again.`);
-  }
-  return r;
+  if (!sdk.signedIn) return { status: 0, ok: false, error: 'not_signed_in', description: 'sign in first' };
+  return call('GET', '/v1/me', { via: (req, init) => sdk.fetch(req, init) });
 }
 
 export async function sessions() {
-  if (!current) return { status: 0, ok: false, data: null };
-  return call('GET', '/v1/sessions', { bearer: current.token });
+  if (!sdk.signedIn) return { status: 0, ok: false, data: null };
+  return call('GET', '/v1/sessions', { via: (req, init) => sdk.fetch(req, init) });
 }
 
 export async function endSession(id) {
-  return call('DELETE', `/v1/sessions/${encodeURIComponent(id)}`, { bearer: current?.token });
+  return call('DELETE', `/v1/sessions/${encodeURIComponent(id)}`, { via: (req, init) => sdk.fetch(req, init) });
 }
 
 export async function logout() {
-  const r = await call('POST', '/v1/logout', { bearer: current?.token, csrf: true });
-  end(r.ok ? 'Signed out: this session is over on the server.' : `Sign-out failed: ${describe(r)}`);
+  const r = await sdk.logout();
+  username = '';
+  emit(r.ok ? 'Signed out: this session is over on the server.' : `Sign-out failed: ${describe(r)}`);
   return r;
 }
 
 // Another actor (the lab's logout-everywhere) may have ended this session: ask the server.
 export async function check() {
-  if (!current) return null;
+  if (!sdk.signedIn) return null;
   return me();
 }
