@@ -14,7 +14,7 @@ py=${JWTD_VERIFIER_TEST_PYTHON:-/usr/bin/python3}
 missing=()
 for pair in cryptography:python3-cryptography jwt:python3-jwt pytest:python3-pytest \
             starlette:python3-starlette fastapi:python3-fastapi httpx:python3-httpx \
-            flask:python3-flask pip:python3-pip \
+            flask:python3-flask uvicorn:python3-uvicorn pip:python3-pip \
             setuptools:python3-setuptools; do
   "$py" -c "import ${pair%%:*}" 2>/dev/null || missing+=("${pair#*:}")
 done
