@@ -3,6 +3,7 @@
 // insufficient_scope, every method, and no-store on every answer.
 #include <boost/json.hpp>
 
+#include "http/cookies.h"
 #include "server_fixture.h"
 
 namespace jwtd::http::testing {
@@ -175,6 +176,28 @@ TEST_F(AuthzTest, MalformedQueryIsRefusedNotIgnored) {
     EXPECT_EQ(r.Json().at("error").as_string(), "invalid_request");
     ExpectNoStore(r);
   }
+}
+
+// Forward auth takes bearer tokens only: cookie mode's refresh cookie (even with its CSRF
+// header) is not an access credential.
+TEST_F(AuthzTest, RefreshCookieIsNotAnAccessCredential) {
+  Register("ann");
+  Reply raw;
+  Login("ann", /*cookie=*/true, &raw);
+  const CookieNames names = CookieNamesFor(true);  // cookie_secure defaults to always
+  const std::string refresh = raw.SetCookieValue(names.refresh);
+  const std::string csrf = raw.SetCookieValue(names.csrf);
+  ASSERT_FALSE(refresh.empty());
+  const Reply r = Get("/v1/authz", {{"Cookie", std::string(names.refresh) + "=" + refresh + "; " +
+                                                   std::string(names.csrf) + "=" + csrf},
+                                    {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Header("www-authenticate"), "Bearer");
+  EXPECT_TRUE(r.Headers("x-jwtd-sub").empty());
+  // Nor is a refresh token sent as a bearer token.
+  const Reply as_bearer = Get("/v1/authz", Bearer(refresh));
+  EXPECT_EQ(as_bearer.status, 401);
+  EXPECT_TRUE(as_bearer.Headers("x-jwtd-sub").empty());
 }
 
 TEST_F(AuthzTest, MetricsHaveOneSeriesForEveryMethod) {
