@@ -26,6 +26,8 @@ class QueryParams {
   // present but not such an integer.
   Result<std::optional<std::int64_t>> GetInt(std::string_view name, std::int64_t min,
                                              std::int64_t max) const;
+  // How many parameters the query has.
+  std::size_t size() const { return params_.size(); }
 
  private:
   std::vector<std::pair<std::string, std::string>> params_;

@@ -57,9 +57,14 @@ Router BuildRouter(const Api& api) {
   return router;
 }
 
+// One metrics label per pattern: a path routed for several methods (/v1/authz) is one series.
 std::vector<std::string> RouteNames(const Router& router) {
   std::vector<std::string> names;
-  for (const auto& r : router.routes()) names.push_back(r.pattern);
+  for (const auto& r : router.routes()) {
+    if (std::find(names.begin(), names.end(), r.pattern) == names.end()) {
+      names.push_back(r.pattern);
+    }
+  }
   return names;
 }
 

@@ -17,6 +17,7 @@ Outcome HandleLogoutAll(const Api& api, const Request& request);     // logout.c
 Outcome HandleListSessions(const Api& api, const Request& request);  // sessions.cc
 Outcome HandleEndSession(const Api& api, const Request& request);    // sessions.cc
 Outcome HandleMe(const Api& api, const Request& request);            // me.cc
+Outcome HandleAuthz(const Api& api, const Request& request);         // authz.cc
 Outcome HandleRevoke(const Api& api, const Request& request);        // revoke.cc
 Outcome HandleIntrospect(const Api& api, const Request& request);    // introspect.cc
 Outcome HandleRevocationPage(const Api& api, const Request& request);  // revocations.cc

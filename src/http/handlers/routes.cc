@@ -18,6 +18,10 @@ void RegisterRoutes(const Api& api, Router& router) {
   add("GET", "/v1/sessions", HandleListSessions);
   add("DELETE", "/v1/sessions/{id}", HandleEndSession);
   add("GET", "/v1/me", HandleMe);
+  // Every method: Traefik's ForwardAuth sends the check with the original request's method.
+  for (const char* method : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    add(method, "/v1/authz", HandleAuthz);
+  }
   add("POST", "/oauth/revoke", HandleRevoke);
   add("POST", "/oauth/introspect", HandleIntrospect);
   add("GET", "/v1/revocations", HandleRevocationPage);

@@ -1,0 +1,214 @@
+// /v1/authz, the forward-auth check of docs/gateways.md, over loopback against the real
+// TokenService, SQLite store and key ring: identity headers on 200, the RFC 6750 refusals,
+// insufficient_scope, every method, and no-store on every answer.
+#include <boost/json.hpp>
+
+#include "http/cookies.h"
+#include "server_fixture.h"
+
+namespace jwtd::http::testing {
+namespace {
+
+std::string AccessToken(const boost::json::object& o) {
+  const auto* v = o.if_contains("access_token");
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+void ExpectNoStore(const Reply& r) {
+  EXPECT_EQ(r.Header("cache-control"), "no-store") << r.status << " " << r.body;
+  EXPECT_EQ(r.Headers("cache-control").size(), 1U);
+}
+
+class AuthzTest : public ServerTest {
+ protected:
+  Reply Authz(std::string_view method, std::string_view target, Headers headers = {}) {
+    return Send(port(), method, target, {}, std::move(headers));
+  }
+  // A session with `scope` ("" for none); its access token.
+  std::string LoginWithScope(const std::string& user, const std::string& scope) {
+    std::string json = R"({"username":")" + user + R"(","password":")" + kPassword + R"(")";
+    if (!scope.empty()) json += R"(,"scope":")" + scope + R"(")";
+    json += "}";
+    const Reply r = PostJson("/v1/login", json);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? AccessToken(r.Json().as_object()) : std::string();
+  }
+};
+
+TEST_F(AuthzTest, ValidTokenGetsEmptyOkWithIdentityHeaders) {
+  Register("ann");
+  const std::string token = LoginWithScope("ann", "read write");
+  const Reply me = Get("/v1/me", Bearer(token));
+  ASSERT_EQ(me.status, 200) << me.body;
+  const auto who = me.Json().as_object();
+
+  const Reply r = Get("/v1/authz", Bearer(token));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_EQ(r.Header("x-jwtd-sub"), std::string(who.at("sub").as_string()));
+  EXPECT_EQ(r.Header("x-jwtd-sid"), std::string(who.at("sid").as_string()));
+  EXPECT_EQ(r.Header("x-jwtd-scope"), "read write");
+  ExpectNoStore(r);
+}
+
+TEST_F(AuthzTest, TokenWithoutScopeGetsNoScopeHeader) {
+  Register("ann");
+  const Reply r = Get("/v1/authz", Bearer(LoginWithScope("ann", "")));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.Header("x-jwtd-sub").empty());
+  EXPECT_TRUE(r.Headers("x-jwtd-scope").empty());
+}
+
+TEST_F(AuthzTest, EveryMethodIsChecked) {
+  Register("ann");
+  const std::string token = LoginWithScope("ann", "");
+  for (const char* method : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    SCOPED_TRACE(method);
+    const Reply ok = Authz(method, "/v1/authz", Bearer(token));
+    EXPECT_EQ(ok.status, 200) << ok.body;
+    EXPECT_FALSE(ok.Header("x-jwtd-sub").empty());
+    ExpectNoStore(ok);
+    const Reply refused = Authz(method, "/v1/authz");
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_EQ(refused.Header("www-authenticate"), "Bearer");
+    ExpectNoStore(refused);
+  }
+  // A body is never read: a POST with one is answered like a GET.
+  const Reply with_body =
+      Send(port(), "POST", "/v1/authz", "{\"not\": \"parsed\"",
+           {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+  EXPECT_EQ(with_body.status, 200) << with_body.body;
+}
+
+TEST_F(AuthzTest, OriginalMethodAndUriHeadersDoNotChangeTheAnswer) {
+  Register("ann");
+  const std::string token = LoginWithScope("ann", "");
+  Headers h = Bearer(token);
+  h.emplace_back("X-Original-Method", "DELETE");
+  h.emplace_back("X-Original-URI", "/admin?x=1");
+  h.emplace_back("X-Forwarded-Method", "PUT");
+  h.emplace_back("X-Forwarded-Uri", "/other");
+  EXPECT_EQ(Get("/v1/authz", h).status, 200);
+  EXPECT_EQ(Get("/v1/authz", {{"X-Original-URI", "/admin"}}).status, 401);
+}
+
+TEST_F(AuthzTest, RefusalsMatchMe) {
+  const Reply missing = Get("/v1/authz");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(missing.Header("www-authenticate"), "Bearer");
+  EXPECT_EQ(missing.body, Get("/v1/me").body);
+  ExpectNoStore(missing);
+
+  const Reply basic = Get("/v1/authz", {{"Authorization", "Basic YTpi"}});
+  EXPECT_EQ(basic.status, 401);
+  EXPECT_EQ(basic.Header("www-authenticate"), "Bearer");
+
+  const Reply garbage = Get("/v1/authz", Bearer("not.a.jwt"));
+  EXPECT_EQ(garbage.status, 401);
+  EXPECT_EQ(garbage.Header("www-authenticate"), "Bearer error=\"invalid_token\"");
+  EXPECT_EQ(garbage.Json().at("reason").as_string(), "invalid");
+  EXPECT_EQ(garbage.body, Get("/v1/me", Bearer("not.a.jwt")).body);
+  EXPECT_TRUE(garbage.Headers("x-jwtd-sub").empty());
+  ExpectNoStore(garbage);
+
+  const Reply twice =
+      Get("/v1/authz", {{"Authorization", "Bearer a.b.c"}, {"Authorization", "Bearer a.b.c"}});
+  EXPECT_EQ(twice.status, 400);
+  ExpectNoStore(twice);
+}
+
+TEST_F(AuthzTest, ExpiredTokenSaysExpired) {
+  Register("ann");
+  const std::string token = LoginWithScope("ann", "");
+  clock_.Advance(16 * 60 + 31);  // past the 15-minute lifetime and the 30 s leeway
+  const Reply r = Get("/v1/authz", Bearer(token));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Json().at("reason").as_string(), "expired");
+}
+
+TEST_F(AuthzTest, LogoutRefusesTheTokenAtOnce) {
+  Register("ann");
+  const std::string token = LoginWithScope("ann", "");
+  ASSERT_EQ(Get("/v1/authz", Bearer(token)).status, 200);
+  ASSERT_EQ(Send(port(), "POST", "/v1/logout", {}, Bearer(token)).status, 204);
+  const Reply r = Get("/v1/authz", Bearer(token));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Header("www-authenticate"), "Bearer error=\"invalid_token\"");
+  EXPECT_EQ(r.Json().at("reason").as_string(), "revoked");
+  EXPECT_TRUE(r.Headers("x-jwtd-sub").empty());
+}
+
+TEST_F(AuthzTest, MissingScopeIsInsufficientScope) {
+  Register("ann");
+  const std::string token = LoginWithScope("ann", "read write");
+  EXPECT_EQ(Get("/v1/authz?scope=read", Bearer(token)).status, 200);
+  EXPECT_EQ(Get("/v1/authz?scope=write%20read", Bearer(token)).status, 200);
+  EXPECT_EQ(Get("/v1/authz?scope=read+write", Bearer(token)).status, 200);
+
+  const Reply r = Get("/v1/authz?scope=read+admin", Bearer(token));
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(r.Header("www-authenticate"),
+            R"(Bearer error="insufficient_scope", scope="read admin")");
+  EXPECT_EQ(r.Json().at("error").as_string(), "insufficient_scope");
+  EXPECT_EQ(r.Json().at("scope").as_string(), "read admin");
+  EXPECT_TRUE(r.Headers("x-jwtd-sub").empty());
+  ExpectNoStore(r);
+
+  // A token without any scope lacks every scope; no token at all is still a 401.
+  Register("bob");
+  EXPECT_EQ(Get("/v1/authz?scope=read", Bearer(LoginWithScope("bob", ""))).status, 403);
+  EXPECT_EQ(Get("/v1/authz?scope=read").status, 401);
+  // A prefix of a granted scope is not that scope.
+  EXPECT_EQ(Get("/v1/authz?scope=rea", Bearer(token)).status, 403);
+}
+
+TEST_F(AuthzTest, MalformedQueryIsRefusedNotIgnored) {
+  Register("ann");
+  const std::string token = LoginWithScope("ann", "read");
+  // A misspelt parameter must not turn the scope check off.
+  for (const char* target :
+       {"/v1/authz?scopes=admin", "/v1/authz?scope=read&scope=read",
+        "/v1/authz?scope=", "/v1/authz?scope=%20read", "/v1/authz?scope=a%20%20b",
+        "/v1/authz?scope=a%22b", "/v1/authz?scope=a%5Cb", "/v1/authz?scope=%ZZ"}) {
+    SCOPED_TRACE(target);
+    const Reply r = Get(target, Bearer(token));
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.Json().at("error").as_string(), "invalid_request");
+    ExpectNoStore(r);
+  }
+}
+
+// Forward auth takes bearer tokens only: cookie mode's refresh cookie (even with its CSRF
+// header) is not an access credential.
+TEST_F(AuthzTest, RefreshCookieIsNotAnAccessCredential) {
+  Register("ann");
+  Reply raw;
+  Login("ann", /*cookie=*/true, &raw);
+  const CookieNames names = CookieNamesFor(true);  // cookie_secure defaults to always
+  const std::string refresh = raw.SetCookieValue(names.refresh);
+  const std::string csrf = raw.SetCookieValue(names.csrf);
+  ASSERT_FALSE(refresh.empty());
+  const Reply r = Get("/v1/authz", {{"Cookie", std::string(names.refresh) + "=" + refresh + "; " +
+                                                   std::string(names.csrf) + "=" + csrf},
+                                    {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Header("www-authenticate"), "Bearer");
+  EXPECT_TRUE(r.Headers("x-jwtd-sub").empty());
+  // Nor is a refresh token sent as a bearer token.
+  const Reply as_bearer = Get("/v1/authz", Bearer(refresh));
+  EXPECT_EQ(as_bearer.status, 401);
+  EXPECT_TRUE(as_bearer.Headers("x-jwtd-sub").empty());
+}
+
+TEST_F(AuthzTest, MetricsHaveOneSeriesForEveryMethod) {
+  Register("ann");
+  const std::string token = LoginWithScope("ann", "");
+  EXPECT_EQ(Authz("POST", "/v1/authz", Bearer(token)).status, 200);
+  EXPECT_EQ(Authz("GET", "/v1/authz", Bearer(token)).status, 200);
+  const std::string metrics = Get("/metrics").body;
+  const std::string series = R"(jwtd_http_requests_total{route="/v1/authz",status="200"} 2)";
+  EXPECT_NE(metrics.find(series), std::string::npos) << metrics;
+}
+
+}  // namespace
+}  // namespace jwtd::http::testing
