@@ -161,6 +161,17 @@ TEST_F(StreamTest, AFollowerResumesAcrossAKillNineWithNoEntryMissedOrReordered) 
 TEST_F(StreamTest, ACursorBeforeTheReplayWindowIsToldToRepage) {
   StartWithFeed({"--set", "feed.replay_entries=2"});
   for (int i = 0; i < 5; ++i) Revoke();
+  // The node's feed has read all five (its position trails the store's by up to a heartbeat).
+  {
+    auto watcher = Follow();
+    std::int64_t position = 0;
+    for (int i = 0; i < 50 && position < 5; ++i) {
+      auto beat = watcher->NextOf("heartbeat", 2000);
+      ASSERT_TRUE(beat);
+      position = SeqOf(*beat);
+    }
+    ASSERT_EQ(position, 5);
+  }
   auto behind = Follow({{"Last-Event-ID", "1"}});
   ASSERT_EQ(behind->status(), 200);
   auto e = behind->Next(2000);
