@@ -188,7 +188,7 @@ TEST_F(SqliteStoreTest, UsesWalAndRecordsMigrations) {
   RawDb raw(path_);
   EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"),
-            "3");  // v2: the bus key; v3: the security-event outbox
+            "4");  // v2: the bus key; v3: the security-event outbox; v4: SSF streams
   EXPECT_EQ(raw.Text("SELECT applied_at FROM schema_migrations WHERE version = 1"),
             std::to_string(kNow));
   EXPECT_EQ(raw.Text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
@@ -202,12 +202,12 @@ TEST_F(SqliteStoreTest, MigrateAgainIsANoOp) {
   clock_.Advance(500);
   auto again = store->Migrate();
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, 3);
+  EXPECT_EQ(*again, 4);
   store.reset();
   store = OpenOk();  // reopening migrates again
   ASSERT_NE(store, nullptr);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
   EXPECT_EQ(raw.Text("SELECT max(applied_at) FROM schema_migrations"), std::to_string(kNow));
 }
 
@@ -226,7 +226,7 @@ TEST_F(SqliteStoreTest, ThreadsOpeningOneNewFileAtOnceAllSucceed) {
     JWTD_EXPECT_OK(AppendJti(**r, "from-thread"));
   }
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
   EXPECT_EQ(raw.Text("SELECT count(*) FROM revocations"), std::to_string(kThreads));
 }
 
@@ -244,7 +244,7 @@ TEST_F(SqliteStoreTest, ProcessesMigratingAndWritingAtOnceAreSerialised) {
   });
   EXPECT_EQ(ok, kProcesses);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
   EXPECT_EQ(raw.Text("SELECT count(DISTINCT seq) FROM revocations"),
             std::to_string(kProcesses * kAppendsEach));
   EXPECT_EQ(raw.Text("SELECT max(seq) FROM revocations"),
