@@ -47,6 +47,10 @@ struct Config {
   std::int64_t feed_heartbeat_ms = 100;
   std::uint64_t feed_max_subscribers = 2000;
   std::uint64_t feed_replay_entries = 100'000;
+  // [ssf] (the Shared Signals transmitter; docs/api.md "Shared Signals")
+  std::int64_t ssf_poll_wait_ms = 2000;     // long poll without returnImmediately
+  std::int64_t ssf_push_timeout_ms = 5000;  // one push: connect, send, answer
+  std::int64_t ssf_retry_max_ms = 60'000;   // the backoff of a failing push stream, capped
   // [web]
   bool web_enabled = true;
   std::string web_root;  // empty: the page installed with jwtd

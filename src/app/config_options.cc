@@ -322,6 +322,17 @@ std::vector<Option> BuildOptions() {
           10'000'000,
           "recent log entries kept in memory so a stream resumed with Last-Event-ID replays "
           "them; a follower further behind is told to re-page (event repage)"),
+      IntOpt<std::int64_t>(
+          "ssf.poll_wait_ms", [](Config & c) -> auto& { return c.ssf_poll_wait_ms; }, 0, 30'000,
+          "how long POST /ssf/poll without returnImmediately waits for a first SET (it holds a "
+          "worker thread meanwhile)"),
+      IntOpt<std::int64_t>(
+          "ssf.push_timeout_ms", [](Config & c) -> auto& { return c.ssf_push_timeout_ms; }, 100,
+          120'000, "deadline of one push delivery (connect, send the SET, read the answer)"),
+      IntOpt<std::int64_t>(
+          "ssf.retry_max_ms", [](Config & c) -> auto& { return c.ssf_retry_max_ms; }, 10, 3'600'000,
+          "the longest wait between push attempts to a failing receiver (the backoff doubles "
+          "from 100 ms up to this)"),
       BoolOpt(
           "web.enabled", [](Config & c) -> auto& { return c.web_enabled; },
           "serve the logout lab page at /"),

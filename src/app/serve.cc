@@ -20,6 +20,7 @@
 
 #include "app/maintenance.h"
 #include "app/runtime.h"
+#include "app/ssf_pusher.h"
 #include "http/csrf.h"
 #include "http/server.h"
 #include "jwtd/jose/alg.h"
@@ -86,6 +87,7 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
   }
   options.feed_allow = config.feed_allow;
   options.feed_heartbeat_ms = config.feed_heartbeat_ms;
+  options.ssf_poll_wait_ms = config.ssf_poll_wait_ms;
   if (config.web_enabled) {
     options.web_root = config.web_root.empty() ? DefaultWebRoot() : config.web_root;
   }
@@ -234,9 +236,10 @@ int Serve(const Config& config) {
     return 1;
   }
   options.csrf_key = std::move(*csrf_key);
-  http::ServerDeps deps{runtime->tokens.get(),   runtime->keys.get(), runtime->store.get(),
-                        runtime->view.get(),     SystemClock(),       runtime->sync.sync.get(),
-                        runtime->sync.feed.get()};
+  auth::SsfStats ssf_stats;
+  http::ServerDeps deps{runtime->tokens.get(),    runtime->keys.get(), runtime->store.get(),
+                        runtime->view.get(),      SystemClock(),       runtime->sync.sync.get(),
+                        runtime->sync.feed.get(), &ssf_stats};
   auto server = http::Server::Create(options, deps);
   if (!server.ok()) {
     spdlog::error("cannot listen on {}: {}", config.listen, server.error().message());
@@ -254,8 +257,16 @@ int Serve(const Config& config) {
     return 1;
   }
   Maintenance maintenance(config, *runtime);
+  // Push delivery of Shared Signals: its own threads, so no request ever waits on a receiver.
+  SsfPushOptions push;
+  push.issuer = config.auth.issuer;
+  push.timeout = std::chrono::milliseconds(config.ssf_push_timeout_ms);
+  push.retry_max = std::chrono::milliseconds(config.ssf_retry_max_ms);
+  SsfPusher pusher(push, runtime->store.get(), runtime->keys.get(), SystemClock(), &ssf_stats);
+  pusher.Start();
   std::thread signals = StartSignalWaiter(server->get());
   (*server)->Run();
+  pusher.Stop();
   maintenance.Stop();
   runtime->sync.feed->Stop();
   runtime->sync.sync->Stop();

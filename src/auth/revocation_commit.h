@@ -13,10 +13,12 @@
 
 #include <cstddef>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "jwtd/auth/model.h"
 #include "jwtd/auth/ports.h"
+#include "jwtd/random.h"
 #include "jwtd/result.h"
 
 namespace jwtd::auth {
@@ -37,8 +39,11 @@ class RevocationBatch {
   // Appends `entry` to the log inside the transaction.
   [[nodiscard]] Result<void> Append(RevocationEntry entry);
   // Writes `event` to the security-event outbox inside the transaction: delivered to relying
-  // parties (Shared Signals) once committed, and only then.
-  [[nodiscard]] Result<void> Emit(const SecurityEvent& event) {
+  // parties (Shared Signals) once committed, and only then. Every event of one transaction
+  // carries the same txn (RFC 8417 §2.2), so a receiver can tell they came from one change.
+  [[nodiscard]] Result<void> Emit(SecurityEvent event) {
+    if (txn_.empty()) txn_ = RandomToken(12);
+    event.txn = txn_;
     return tx_.AppendSecurityEvent(event);
   }
 
@@ -50,6 +55,7 @@ class RevocationBatch {
 
  private:
   StoreTx& tx_;
+  std::string txn_;                    // made at the first Emit
   std::vector<RevocationEntry> kept_;  // at most kKeepAtMost - 1 first entries
   RevocationEntry last_;
   std::size_t appended_ = 0;

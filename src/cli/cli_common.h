@@ -61,6 +61,7 @@ void RegisterUsersCommand(CLI::App& app, int* exit_code);
 void RegisterRevokeCommand(CLI::App& app, int* exit_code);
 void RegisterMigrateCommand(CLI::App& app, int* exit_code);
 void RegisterAuditCommand(CLI::App& app, int* exit_code);
+void RegisterSsfCommand(CLI::App& app, int* exit_code);
 void RegisterKeysRingCommands(CLI::App* keys, int* exit_code);
 
 }  // namespace jwtd::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   jwtd::cli::RegisterRevokeCommand(app, &exit_code);
   jwtd::cli::RegisterMigrateCommand(app, &exit_code);
   jwtd::cli::RegisterAuditCommand(app, &exit_code);
+  jwtd::cli::RegisterSsfCommand(app, &exit_code);
   jwtd::cli::RegisterConfigCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

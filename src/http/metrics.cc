@@ -188,6 +188,25 @@ void Metrics::RenderGauges(const Gauges& g, std::string& out) const {
                  "# TYPE jwtd_worker_queue_depth gauge\n"
                  "jwtd_worker_queue_depth {}\n",
                  g.keys, g.worker_queue);
+  if (g.ssf != nullptr) {
+    const auto relaxed = std::memory_order_relaxed;
+    fmt::format_to(
+        it,
+        "# HELP jwtd_ssf_events_queued Security events not yet acknowledged, over all streams.\n"
+        "# TYPE jwtd_ssf_events_queued gauge\n"
+        "jwtd_ssf_events_queued {}\n"
+        "# HELP jwtd_ssf_delivered_total SETs acknowledged by receivers (poll ack, push 202).\n"
+        "# TYPE jwtd_ssf_delivered_total counter\n"
+        "jwtd_ssf_delivered_total {}\n"
+        "# HELP jwtd_ssf_failed_total Push attempts that failed (retried with backoff).\n"
+        "# TYPE jwtd_ssf_failed_total counter\n"
+        "jwtd_ssf_failed_total {}\n"
+        "# HELP jwtd_ssf_oldest_undelivered_seconds Age of the oldest unacknowledged event.\n"
+        "# TYPE jwtd_ssf_oldest_undelivered_seconds gauge\n"
+        "jwtd_ssf_oldest_undelivered_seconds {}\n",
+        g.ssf->queued.load(relaxed), g.ssf->delivered.load(relaxed), g.ssf->failed.load(relaxed),
+        g.ssf->oldest_undelivered.load(relaxed));
+  }
 }
 
 void Metrics::RenderSync(const auth::Freshness& f, std::string& out) {

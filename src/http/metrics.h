@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "jwtd/auth/revocation_sync.h"
+#include "jwtd/auth/ssf_stats.h"
 #include "jwtd/error.h"
 
 namespace jwtd::http {
@@ -32,6 +33,7 @@ struct Gauges {
   std::size_t keys = 0;
   std::size_t worker_queue = 0;
   std::optional<auth::Freshness> sync;  // the view's freshness and sync counters
+  const auth::SsfStats* ssf = nullptr;  // the Shared Signals transmitter, when it runs
 };
 
 class Metrics {

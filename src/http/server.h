@@ -40,6 +40,7 @@
 #include "jwtd/auth/revocation_feed.h"
 #include "jwtd/auth/revocation_sync.h"
 #include "jwtd/auth/revocation_view.h"
+#include "jwtd/auth/ssf_stats.h"
 #include "jwtd/auth/token_service.h"
 #include "jwtd/clock.h"
 #include "jwtd/result.h"
@@ -88,6 +89,8 @@ struct ServerOptions {
   std::vector<ClientCredential> feed_clients;
   std::vector<std::string> feed_allow;
   std::int64_t feed_heartbeat_ms = 100;  // announced in the metadata
+  // POST /ssf/poll without returnImmediately waits at most this long for a first event.
+  std::int64_t ssf_poll_wait_ms = 2000;
   // CIDR blocks allowed to read /metrics (403 otherwise).
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
   // Directory of static files served at "/" (empty: none). No listing, no path traversal.
@@ -104,6 +107,7 @@ struct ServerDeps {
   const Clock* clock = nullptr;                // required
   const auth::RevocationSync* sync = nullptr;  // optional (/readyz, metrics)
   auth::RevocationFeed* feed = nullptr;        // optional: GET /v1/revocations/stream (503 without)
+  auth::SsfStats* ssf_stats = nullptr;         // optional: Shared Signals counters (metrics)
 };
 
 class Server {

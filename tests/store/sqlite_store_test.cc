@@ -188,7 +188,7 @@ TEST_F(SqliteStoreTest, UsesWalAndRecordsMigrations) {
   RawDb raw(path_);
   EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"),
-            "3");  // v2: the bus key; v3: the security-event outbox
+            "4");  // v2: the bus key; v3: the security-event outbox; v4: SSF streams
   EXPECT_EQ(raw.Text("SELECT applied_at FROM schema_migrations WHERE version = 1"),
             std::to_string(kNow));
   EXPECT_EQ(raw.Text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
@@ -202,13 +202,78 @@ TEST_F(SqliteStoreTest, MigrateAgainIsANoOp) {
   clock_.Advance(500);
   auto again = store->Migrate();
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, 3);
+  EXPECT_EQ(*again, 4);
   store.reset();
   store = OpenOk();  // reopening migrates again
   ASSERT_NE(store, nullptr);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
   EXPECT_EQ(raw.Text("SELECT max(applied_at) FROM schema_migrations"), std::to_string(kNow));
+}
+
+// v3 -> v4 on a file that already holds outbox rows: they stay, addressed to every stream, and a
+// stream created after the upgrade delivers only what comes after it; acknowledged stays done.
+TEST_F(SqliteStoreTest, UpgradeToV4KeepsTheOutboxAndStreamsDeliverOnlyNewEvents) {
+  auto store = OpenOk();
+  ASSERT_NE(store, nullptr);
+  store.reset();
+  {
+    RawDb raw(path_);  // back to v3 as released
+    ASSERT_EQ(raw.Exec("DROP TABLE ssf_streams; DROP TABLE ssf_acks;"
+                       " ALTER TABLE security_events DROP COLUMN stream_id;"
+                       " ALTER TABLE security_events DROP COLUMN txn;"
+                       " DELETE FROM schema_migrations WHERE version = 4;"
+                       " INSERT INTO security_events(kind, user_id, session_id, reason, at)"
+                       " VALUES (1, 7, 'old-sid', 'logout', 1);"),
+              SQLITE_OK);
+  }
+  store = OpenOk();
+  ASSERT_NE(store, nullptr);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Text("SELECT max(version) FROM schema_migrations"), "4");
+  EXPECT_EQ(raw.Text("SELECT session_id || '/' || stream_id || '/' || txn FROM security_events"),
+            "old-sid//");
+  auth::SsfStream stream;
+  stream.id = "s1";
+  stream.client = "rs1";
+  stream.audience = "rs1";
+  stream.kinds = 0b1010;  // session-revoked and verification
+  stream.delivery_method = "urn:ietf:rfc:8936";
+  std::vector<auth::SecurityEvent> pending;
+  auto pending_now = [&]() {
+    return store->Transact([&](auth::StoreTx& tx) -> Result<void> {
+      auto p = tx.ssf()->Pending(stream, 10);
+      if (!p.ok()) return p.error();
+      pending = *p;
+      return Ok();
+    });
+  };
+  JWTD_ASSERT_OK(store->Transact([&](auth::StoreTx& tx) -> Result<void> {
+    JWTD_RETURN_IF_ERROR(tx.ssf()->InsertStream(stream));
+    auth::SecurityEvent e;
+    e.kind = auth::SecurityEventKind::kSessionRevoked;
+    e.user_id = 7;
+    e.session_id = "new-sid";
+    e.at = kNow;
+    JWTD_RETURN_IF_ERROR(tx.AppendSecurityEvent(e));
+    e.kind = auth::SecurityEventKind::kCredentialChange;  // a kind this stream does not take
+    return tx.AppendSecurityEvent(e);
+  }));
+  JWTD_ASSERT_OK(pending_now());
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].session_id, "new-sid");
+  const std::int64_t id = pending[0].id;
+  JWTD_ASSERT_OK(store->Transact([&](auth::StoreTx& tx) -> Result<void> {
+    auto acked = tx.ssf()->Acknowledge("s1", {id, id, 999}, kNow + 60);
+    if (!acked.ok()) return acked.error();
+    EXPECT_EQ(*acked, 1);  // a repeat and an unknown id acknowledge nothing
+    return Ok();
+  }));
+  JWTD_ASSERT_OK(pending_now());
+  EXPECT_TRUE(pending.empty());
+  EXPECT_EQ(raw.Text("SELECT acked_through || '/' || delivered FROM ssf_streams"),
+            std::to_string(id) + "/1");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM ssf_acks"), "0");
 }
 
 TEST_F(SqliteStoreTest, ThreadsOpeningOneNewFileAtOnceAllSucceed) {
@@ -226,7 +291,7 @@ TEST_F(SqliteStoreTest, ThreadsOpeningOneNewFileAtOnceAllSucceed) {
     JWTD_EXPECT_OK(AppendJti(**r, "from-thread"));
   }
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
   EXPECT_EQ(raw.Text("SELECT count(*) FROM revocations"), std::to_string(kThreads));
 }
 
@@ -244,7 +309,7 @@ TEST_F(SqliteStoreTest, ProcessesMigratingAndWritingAtOnceAreSerialised) {
   });
   EXPECT_EQ(ok, kProcesses);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "3");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
   EXPECT_EQ(raw.Text("SELECT count(DISTINCT seq) FROM revocations"),
             std::to_string(kProcesses * kAppendsEach));
   EXPECT_EQ(raw.Text("SELECT max(seq) FROM revocations"),

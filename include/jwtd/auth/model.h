@@ -80,6 +80,7 @@ struct RevocationEntry {
 enum class SecurityEventKind : std::uint8_t {
   kSessionRevoked = 1,    // CAEP session-revoked: one session (session_id) or all of the user's
   kCredentialChange = 2,  // CAEP credential-change: the user's password changed
+  kVerification = 3,      // SSF verification: asked for by one stream's receiver (stream_id)
 };
 
 struct SecurityEvent {
@@ -87,8 +88,11 @@ struct SecurityEvent {
   SecurityEventKind kind = SecurityEventKind::kSessionRevoked;
   std::int64_t user_id = 0;
   std::string session_id;  // kSessionRevoked: the session; empty: every session of the user
-  std::string reason;      // machine-readable (EndReason names; "password" for a credential)
+  std::string reason;      // machine-readable (EndReason names; "password" for a credential;
+                           // kVerification: the receiver's opaque state)
   std::int64_t at = 0;     // when it happened (Unix seconds)
+  std::string stream_id;   // kVerification: the one stream it is for; empty: every stream
+  std::string txn;         // the transaction that wrote it (the SET's txn claim); may be empty
 };
 
 struct AuditEvent {

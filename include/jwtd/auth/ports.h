@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "jwtd/auth/model.h"
+#include "jwtd/auth/ssf_store.h"
 #include "jwtd/result.h"
 
 namespace jwtd::auth {
@@ -50,6 +51,9 @@ class StoreReadTx {
   virtual Result<std::optional<Session>> FindSession(std::string_view id) = 0;
   virtual Result<std::vector<Session>> ListSessions(const SessionPage& page) = 0;
   virtual Result<std::optional<RefreshRecord>> FindRefresh(std::string_view token_hash) = 0;
+  // The Shared Signals streams of this store, in this transaction; nullptr where a store has
+  // none (the in-memory test store).
+  virtual SsfTx* ssf() { return nullptr; }
 };
 
 // One open write transaction. Every method acts inside it; nothing is visible to others before

@@ -9,25 +9,30 @@
 
 namespace jwtd::http {
 
-Outcome HandleRegister(const Api& api, const Request& request);      // users.cc
-Outcome HandleLogin(const Api& api, const Request& request);         // login.cc
-Outcome HandleToken(const Api& api, const Request& request);         // token.cc
-Outcome HandleLogout(const Api& api, const Request& request);        // logout.cc
-Outcome HandleLogoutAll(const Api& api, const Request& request);     // logout.cc
-Outcome HandleListSessions(const Api& api, const Request& request);  // sessions.cc
-Outcome HandleEndSession(const Api& api, const Request& request);    // sessions.cc
-Outcome HandleMe(const Api& api, const Request& request);            // me.cc
-Outcome HandleAuthz(const Api& api, const Request& request);         // authz.cc
-Outcome HandleRevoke(const Api& api, const Request& request);        // revoke.cc
-Outcome HandleIntrospect(const Api& api, const Request& request);    // introspect.cc
-Outcome HandleRevocationPage(const Api& api, const Request& request);  // revocations.cc
+Outcome HandleRegister(const Api& api, const Request& request);          // users.cc
+Outcome HandleLogin(const Api& api, const Request& request);             // login.cc
+Outcome HandleToken(const Api& api, const Request& request);             // token.cc
+Outcome HandleLogout(const Api& api, const Request& request);            // logout.cc
+Outcome HandleLogoutAll(const Api& api, const Request& request);         // logout.cc
+Outcome HandleListSessions(const Api& api, const Request& request);      // sessions.cc
+Outcome HandleEndSession(const Api& api, const Request& request);        // sessions.cc
+Outcome HandleMe(const Api& api, const Request& request);                // me.cc
+Outcome HandleAuthz(const Api& api, const Request& request);             // authz.cc
+Outcome HandleRevoke(const Api& api, const Request& request);            // revoke.cc
+Outcome HandleIntrospect(const Api& api, const Request& request);        // introspect.cc
+Outcome HandleRevocationPage(const Api& api, const Request& request);    // revocations.cc
 Outcome HandleRevocationStream(const Api& api, const Request& request);  // revocation_stream.cc
-Outcome HandleJwks(const Api& api, const Request& request);          // well_known.cc
-Outcome HandleMetadata(const Api& api, const Request& request);      // well_known.cc
-Outcome HandleHealthz(const Api& api, const Request& request);       // health.cc
-Outcome HandleReadyz(const Api& api, const Request& request);        // health.cc
-Outcome HandleMetrics(const Api& api, const Request& request);       // metrics_endpoint.cc
-Outcome HandleLab(const Api& api, const Request& request);           // lab.cc (web page only)
+Outcome HandleJwks(const Api& api, const Request& request);              // well_known.cc
+Outcome HandleMetadata(const Api& api, const Request& request);          // well_known.cc
+Outcome HandleHealthz(const Api& api, const Request& request);           // health.cc
+Outcome HandleReadyz(const Api& api, const Request& request);            // health.cc
+Outcome HandleMetrics(const Api& api, const Request& request);           // metrics_endpoint.cc
+Outcome HandleLab(const Api& api, const Request& request);               // lab.cc (web page only)
+Outcome HandleSsfConfiguration(const Api& api, const Request& request);  // ssf_configuration.cc
+Outcome HandleSsfStreams(const Api& api, const Request& request);        // ssf_streams.cc
+Outcome HandleSsfStatus(const Api& api, const Request& request);         // ssf_status.cc
+Outcome HandleSsfVerify(const Api& api, const Request& request);         // ssf_status.cc
+Outcome HandleSsfPoll(const Api& api, const Request& request);           // ssf_poll.cc
 
 // client_auth.cc: nullopt when the caller may use /oauth/revoke and /oauth/introspect (a
 // configured client authenticated, or none configured); else the 400/401 to send.

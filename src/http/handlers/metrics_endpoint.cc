@@ -22,6 +22,7 @@ Outcome HandleMetrics(const Api& api, const Request& request) {
   if (api.deps.sync != nullptr) g.sync = api.deps.sync->freshness();
   g.keys = api.deps.keys->List().size();
   if (api.queue_depth) g.worker_queue = api.queue_depth();
+  g.ssf = api.deps.ssf_stats;
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = api.metrics->Render(g);

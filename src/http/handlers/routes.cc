@@ -28,6 +28,14 @@ void RegisterRoutes(const Api& api, Router& router) {
   add("GET", "/v1/revocations/stream", HandleRevocationStream);
   add("GET", "/.well-known/jwks.json", HandleJwks);
   add("GET", "/.well-known/oauth-authorization-server", HandleMetadata);
+  add("GET", "/.well-known/ssf-configuration", HandleSsfConfiguration);
+  for (const char* method : {"POST", "GET", "PATCH", "PUT", "DELETE"}) {
+    add(method, "/ssf/streams", HandleSsfStreams);
+  }
+  add("GET", "/ssf/status", HandleSsfStatus);
+  add("POST", "/ssf/status", HandleSsfStatus);
+  add("POST", "/ssf/verify", HandleSsfVerify);
+  add("POST", "/ssf/poll/{stream_id}", HandleSsfPoll);
   add("GET", "/healthz", HandleHealthz);
   add("GET", "/readyz", HandleReadyz);
   add("GET", "/metrics", HandleMetrics);

@@ -117,10 +117,41 @@ CREATE TABLE security_events (
 );
 )sql";
 
+// v4: the Shared Signals streams (auth::SsfStream) and what each has acknowledged above its
+// watermark; security events addressed to one stream (verification) and the txn of each event.
+constexpr const char kV4[] = R"sql(
+ALTER TABLE security_events ADD COLUMN stream_id TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE security_events ADD COLUMN txn TEXT COLLATE "C" NOT NULL DEFAULT '';
+CREATE TABLE ssf_streams (
+  id               TEXT COLLATE "C" PRIMARY KEY,
+  client           TEXT COLLATE "C" NOT NULL,
+  audience         TEXT COLLATE "C" NOT NULL,
+  events_requested TEXT COLLATE "C" NOT NULL,
+  kinds            BIGINT NOT NULL,
+  delivery_method  TEXT COLLATE "C" NOT NULL,
+  endpoint_url     TEXT COLLATE "C" NOT NULL,
+  description      TEXT NOT NULL,
+  status           TEXT COLLATE "C" NOT NULL,
+  status_reason    TEXT NOT NULL,
+  acked_through    BIGINT NOT NULL,
+  delivered        BIGINT NOT NULL DEFAULT 0,
+  failures         BIGINT NOT NULL DEFAULT 0,
+  last_error       TEXT NOT NULL DEFAULT '',
+  created_at       BIGINT NOT NULL,
+  updated_at       BIGINT NOT NULL
+);
+CREATE TABLE ssf_acks (
+  stream_id TEXT COLLATE "C" NOT NULL,
+  event_id  BIGINT NOT NULL,
+  PRIMARY KEY (stream_id, event_id)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kV1},
     Migration{2, kV2},
     Migration{3, kV3},
+    Migration{4, kV4},
 };
 
 // pg_advisory_xact_lock key: "jwtdmigr" as a big-endian int64. Shared by every jwtd database

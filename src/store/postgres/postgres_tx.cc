@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "jwtd/store/limits.h"
+#include "store/postgres/postgres_ssf.h"
 #include "store/postgres/rows.h"
 
 namespace jwtd::store::postgres {
@@ -93,8 +94,8 @@ constexpr Sql kAppendRevocation{
     " RETURNING seq"};
 constexpr Sql kAppendSecurityEvent{
     "append_security_event",
-    "INSERT INTO security_events(kind, user_id, session_id, reason, at)"
-    " VALUES ($1::smallint, $2::bigint, $3::text, $4::text, $5::bigint)"};
+    "INSERT INTO security_events(kind, user_id, session_id, reason, at, stream_id, txn)"
+    " VALUES ($1::smallint, $2::bigint, $3::text, $4::text, $5::bigint, $6::text, $7::text)"};
 constexpr Sql kAppendAudit{
     "append_audit",
     "INSERT INTO audit(at, event, reason, user_id, session_id, client_ip, detail)"
@@ -134,6 +135,12 @@ template <class Base>
 class PostgresReads : public Base {
  public:
   explicit PostgresReads(Connection& conn) : conn_(conn) {}
+
+  // Made on first use: most transactions never touch the streams.
+  auth::SsfTx* ssf() override {
+    if (!ssf_) ssf_ = NewPostgresSsf(conn_);
+    return ssf_.get();
+  }
 
   Result<std::optional<User>> FindUserByName(std::string_view username) override {
     if (!StorableText(username)) return std::optional<User>();
@@ -191,6 +198,7 @@ class PostgresReads : public Base {
   }
 
   Connection& conn_;
+  std::unique_ptr<auth::SsfTx> ssf_;
 };
 
 class PostgresReadTx final : public PostgresReads<auth::StoreReadTx> {
@@ -298,7 +306,9 @@ class PostgresTx final : public PostgresReads<auth::StoreTx> {
                       .Int(e.user_id)
                       .Text(e.session_id)
                       .Text(e.reason)
-                      .Int(e.at),
+                      .Int(e.at)
+                      .Text(e.stream_id)
+                      .Text(e.txn),
                   {});
   }
 

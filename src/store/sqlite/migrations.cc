@@ -103,10 +103,41 @@ CREATE TABLE security_events (
 );
 )sql";
 
+// v4: the Shared Signals streams (auth::SsfStream) and what each has acknowledged above its
+// watermark; security events addressed to one stream (verification) and the txn of each event.
+constexpr const char kV4[] = R"sql(
+ALTER TABLE security_events ADD COLUMN stream_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE security_events ADD COLUMN txn TEXT NOT NULL DEFAULT '';
+CREATE TABLE ssf_streams (
+  id               TEXT PRIMARY KEY,
+  client           TEXT NOT NULL,
+  audience         TEXT NOT NULL,
+  events_requested TEXT NOT NULL,
+  kinds            INTEGER NOT NULL,
+  delivery_method  TEXT NOT NULL,
+  endpoint_url     TEXT NOT NULL,
+  description      TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  status_reason    TEXT NOT NULL,
+  acked_through    INTEGER NOT NULL,
+  delivered        INTEGER NOT NULL DEFAULT 0,
+  failures         INTEGER NOT NULL DEFAULT 0,
+  last_error       TEXT NOT NULL DEFAULT '',
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+CREATE TABLE ssf_acks (
+  stream_id TEXT NOT NULL,
+  event_id  INTEGER NOT NULL,
+  PRIMARY KEY (stream_id, event_id)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kV1},
     Migration{2, kV2},
     Migration{3, kV3},
+    Migration{4, kV4},
 };
 
 constexpr const char kCreateLedger[] =

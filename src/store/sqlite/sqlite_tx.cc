@@ -6,6 +6,7 @@
 
 #include "jwtd/store/limits.h"
 #include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_ssf.h"
 
 namespace jwtd::store::sqlite {
 namespace {
@@ -62,8 +63,8 @@ constexpr std::string_view kAppendRevocation =
     "INSERT INTO revocations(kind, key, value, expires_at, created_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5) RETURNING seq";
 constexpr std::string_view kAppendSecurityEvent =
-    "INSERT INTO security_events(kind, user_id, session_id, reason, at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO security_events(kind, user_id, session_id, reason, at, stream_id, txn)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 constexpr std::string_view kAppendAudit =
     "INSERT INTO audit(at, event, reason, user_id, session_id, client_ip, detail)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -82,6 +83,12 @@ template <class Base>
 class SqliteReads : public Base {
  public:
   explicit SqliteReads(Connection& conn) : conn_(conn) {}
+
+  // Made on first use: most transactions never touch the streams.
+  auth::SsfTx* ssf() override {
+    if (!ssf_) ssf_ = NewSqliteSsf(conn_);
+    return ssf_.get();
+  }
 
   Result<std::optional<User>> FindUserByName(std::string_view username) override {
     return One<User>(kUserByName, ReadUser, [&](Stmt& s) { s.BindText(1, username); });
@@ -150,6 +157,7 @@ class SqliteReads : public Base {
   }
 
   Connection& conn_;
+  std::unique_ptr<auth::SsfTx> ssf_;
 };
 
 class SqliteReadTx final : public SqliteReads<auth::StoreReadTx> {
@@ -251,7 +259,9 @@ class SqliteTx final : public SqliteReads<auth::StoreTx> {
           .Bind(2, e.user_id)
           .BindText(3, e.session_id)
           .BindText(4, e.reason)
-          .Bind(5, e.at);
+          .Bind(5, e.at)
+          .BindText(6, e.stream_id)
+          .BindText(7, e.txn);
     });
   }
 
