@@ -4,6 +4,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace jwtd {
@@ -12,13 +13,20 @@ namespace jwtd {
 // where the contents differ (CRYPTO_memcmp); lengths are not treated as secret.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
-// True when a and b are equal with ASCII letters folded to lower case. Bytes outside A-Z are
-// compared as they are (no locale, no UTF-8 folding).
-bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b);
-
 // `c` with A-Z folded to a-z; every other byte as it is.
 constexpr char ToLowerAscii(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// True when a and b are equal with ASCII letters folded to lower case. Bytes outside A-Z are
+// compared as they are (no locale, no UTF-8 folding). Inline: the JWS header check and the
+// HTTP layer call it on every request.
+constexpr bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ToLowerAscii(a[i]) != ToLowerAscii(b[i])) return false;
+  }
+  return true;
 }
 
 }  // namespace jwtd
