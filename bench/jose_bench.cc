@@ -6,7 +6,7 @@
 //                               with a NULL key; RSA/ECDSA via a prepared EVP_PKEY_CTX over a
 //                               SHA digest; Ed25519 via EVP_DigestVerify.
 //   verify/libjwt/<alg>         Debian's libjwt 1.10 (jwt_decode + alg/exp/nbf/iss/aud checks,
-//                               as /work/shared/peers/c/bench_libjwt.c does), same key and
+//                               as the peers' own libjwt benchmark does), same key and
 //                               claims; header typ "JWT" because libjwt 1.10 refuses any other
 //                               typ (so its token is 4 characters shorter).
 // The token is the standard access token of api.md: header {"alg","typ":"at+jwt","kid"};

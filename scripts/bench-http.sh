@@ -12,7 +12,7 @@
 # 4. Refresh (POST /oauth/token grant_type=refresh_token): a pool of sessions created by logins
 #    (bench/http/login_pool.lua), sized from a warm-up run's rate; every request spends a
 #    distinct refresh token (bench/http/refresh.lua); non-200 answers are counted.
-# 5. Peers (/work/shared/peers/node): express 5 + jsonwebtoken / fast-jwt, with and without a
+# 5. Peers (bench/peers/node): express 5 + jsonwebtoken / fast-jwt, with and without a
 #    Redis GET per request, on a redis-server started here; same wrk parameters.
 # Prints a markdown table plus JSON lines (kept in $OUT). wrk runs on one thread and nothing is
 # pinned: server and wrk share the 2 cores. Every process started here is stopped by its PID.
@@ -41,7 +41,7 @@ CONNS=${CONNS:-64}
 REFRESH_RUNS=${REFRESH_RUNS:-$RUNS}
 REFRESH_DURATION=${REFRESH_DURATION:-$DURATION}
 REFRESH_POOL_MAX=${REFRESH_POOL_MAX:-600000}
-PEERS_SRC=${PEERS_SRC:-/work/shared/peers/node}
+PEERS_SRC=${PEERS_SRC:-$top/bench/peers/node}
 WRK=(wrk -t1 -c"$CONNS" --latency)
 lua=$top/bench/http
 

@@ -36,7 +36,7 @@ for b in data["benchmarks"]:
         reps = b.get("repetitions", reps)
 
 ALGS = ["EdDSA", "ES256", "ES384", "RS256", "PS256", "HS256", "HS384", "HS512"]
-# /work/shared/peers/README.md, measured 2026-11-23 in another run (not comparable 1:1).
+# the peers' README (jwt-cpp, quoted), measured 2026-11-23 in another run (not comparable 1:1).
 REF = {"HS256": "jwt-cpp ~136k, fast-jwt 140k, libjwt 140k",
        "RS256": "jwt-cpp ~31.9k, fast-jwt 34.2k, libjwt 2.9k",
        "ES256": "jwt-cpp ~13.1k, fast-jwt 11.9k, libjwt 2.5k",

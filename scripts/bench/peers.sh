@@ -1,11 +1,11 @@
-# Peers (sourced by scripts/bench.sh): the Node libraries of /work/shared/peers/node
+# Peers (sourced by scripts/bench.sh): the Node libraries of bench/peers/node
 # (fast-jwt, jose, jsonwebtoken; npm ci into a cached copy under build/bench-peers when
 # node_modules is missing there) and PyJWT (Debian, /usr/bin/python3): verify ops/s per alg;
 # then the express servers under wrk through scripts/bench-http.sh (PEERS_ONLY=1).
 
 # peers_setup: prints the directory of a runnable copy of the Node peers.
 peers_setup() {
-  local src=${PEERS_SRC:-/work/shared/peers/node} dst=$TOP/build/bench-peers/node
+  local src=${PEERS_SRC:-$TOP/bench/peers/node} dst=$TOP/build/bench-peers/node
   if [[ ! -d $dst/node_modules ]] || ! cmp -s "$src/package-lock.json" "$dst/package-lock.json"; then
     rm -rf "$dst"
     mkdir -p "$(dirname "$dst")"
@@ -25,7 +25,7 @@ peers_verify() {
   (cd "$node_dir" && node bench-verify.mjs --alg all --lib all --op verify --seconds "$secs" \
     --runs "$runs" --warmup "$warm") >"$OUT_DIR/peers_node.jsonl" 2>"$WORK/peers_node.err"
   progress "JWT verify: PyJWT ($(/usr/bin/python3 --version 2>&1))"
-  /usr/bin/python3 "${PEERS_PY:-/work/shared/peers/python/bench_verify.py}" --lib pyjwt \
+  /usr/bin/python3 "${PEERS_PY:-$TOP/bench/peers/python/bench_verify.py}" --lib pyjwt \
     --alg HS256,RS256,ES256,EdDSA --seconds "$secs" --runs "$runs" --warmup "$warm" \
     >"$OUT_DIR/peers_python.jsonl" 2>"$WORK/peers_python.err"
   "$PY" - "$RESULTS" "$OUT_DIR/peers_node.jsonl" "$OUT_DIR/peers_python.jsonl" <<'PY'

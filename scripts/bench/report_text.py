@@ -211,11 +211,11 @@ the writer lock: `src/store/sqlite/group_commit.h`), PostgreSQL with `fsync=on` 
 ## JWT verify: jwtd vs peers (ops/s, one thread)
 
 `bench/jose_bench` (jwtd, raw OpenSSL 3.0 on the same signing input prepared as `openssl
-speed` does, Debian's libjwt), `/work/shared/peers/node/bench-verify.mjs` (fast-jwt with its
+speed` does, Debian's libjwt), `bench/peers/node/bench-verify.mjs` (fast-jwt with its
 cache off, jose awaiting each verify, jsonwebtoken with a key object; npm versions pinned in
-its package-lock) and `/work/shared/peers/python/bench_verify.py` (PyJWT from Debian), all in
+its package-lock) and `bench/peers/python/bench_verify.py` (PyJWT from Debian), all in
 this run. jwtd's token carries `typ: at+jwt` and a `sid`; the peers' tokens are the standard
-token of `/work/shared/peers/README.md`. libjwt's API takes PEM bytes, so it re-parses the
+token of `bench/peers/README.md`. libjwt's API takes PEM bytes, so it re-parses the
 public key on every RSA/ECDSA verify — inherent to that library.
 
 {_verify(res, cell, algs, impls)}
@@ -224,7 +224,7 @@ public key on every RSA/ECDSA verify — inherent to that library.
 
 ## HTTP: jwtd vs the Node servers
 
-`GET /v1/me` on jwtd against express 5 `GET /api/me` (`/work/shared/peers/node/server.mjs`)
+`GET /v1/me` on jwtd against express 5 `GET /api/me` (`bench/peers/node/server.mjs`)
 with jsonwebtoken or fast-jwt, with and without a Redis `GET deny:<jti>` per request (a
 redis-server started by the run; scripts/bench-http.sh). Same `wrk -t1 -c64 --latency`; nothing
 is pinned: server and wrk share the cores. jwtd verifies an ES256 token (its verified-token
