@@ -28,26 +28,11 @@ lua=$top/bench/http/bearer.lua
 work=$(mktemp -d /tmp/jwtd-bench-gateway.XXXXXX)
 mkdir -p "$top/build/bench-gateway"
 OUT=${OUT:-$top/build/bench-gateway/$(date -u +%Y%m%dT%H%M%SZ).jsonl}
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [[ ${KEEP:-0} != 1 ]]; then rm -rf "$work"; fi
-}
-trap cleanup EXIT
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_port() {
-  for _ in $(seq 1 150); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "port $1 did not open" >&2
-  return 1
-}
+# Processes by PID, free ports: the helpers scripts/bench.sh uses.
+TOP=$top
+# shellcheck source=scripts/bench/lib.sh
+source "$top/scripts/bench/lib.sh"
+trap 'stop_all; [[ ${KEEP:-0} == 1 ]] || rm -rf "$work"' EXIT
 emit() { echo "$1" | tee -a "$OUT"; }
 
 if [[ -z ${JWTD:-} ]]; then
@@ -62,11 +47,9 @@ emit "$(printf '{"machine":{"nproc":%s,"load_at_start":"%s","date":"%s","git":"%
 # --- jwtd -------------------------------------------------------------------------------------
 jport=$(free_port)
 mkdir -p "$work/data"
-env $(env | grep -o '^JWTD_[A-Za-z0-9_]*' | sed 's/^/-u /') \
+spawn "$work/jwtd.out" env $(env | grep -o '^JWTD_[A-Za-z0-9_]*' | sed 's/^/-u /') \
   "$JWTD" serve --data-dir "$work/data" --listen "127.0.0.1:$jport" \
-  --set password.ops_limit=1 --set password.mem_limit_kib=64 --set log.level=warn \
-  >"$work/jwtd.out" 2>&1 &
-pids+=($!)
+  --set password.ops_limit=1 --set password.mem_limit_kib=64 --set log.level=warn
 wait_port "$jport"
 base=http://127.0.0.1:$jport
 pass=bench-password-$RANDOM$RANDOM
@@ -81,9 +64,8 @@ export TOKEN
 nport=$(free_port); uport=$(free_port)
 sed -e "s|@DIR@|$work|g" -e "s|@JWTD@|$jport|g" -e "s|@PORT@|$nport|g" -e "s|@UPSTREAM@|$uport|g" \
   "$top/bench/gateway/nginx.conf.in" >"$work/nginx.conf"
-/usr/sbin/nginx -e stderr -p "$work" -c "$work/nginx.conf" -g 'daemon off; error_log stderr warn;' \
-  >"$work/nginx.log" 2>&1 &
-pids+=($!)
+spawn "$work/nginx.log" /usr/sbin/nginx -e stderr -p "$work" -c "$work/nginx.conf" \
+  -g 'daemon off; error_log stderr warn;'
 wait_port "$nport"
 gw=http://127.0.0.1:$nport
 for probe in "$base/v1/me" "$base/v1/authz" "$gw/api/x" "$gw/open/x"; do
