@@ -39,13 +39,22 @@ Result<std::optional<std::int64_t>> QueryParams::GetInt(std::string_view name, s
                                                         std::int64_t max) const {
   auto text = Get(name);
   if (!text) return std::optional<std::int64_t>();
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size() || value < min || value > max) {
+  const std::optional<std::int64_t> value = ParseDecimal(*text, min, max);
+  if (!value) {
     return Bad("query parameter \"" + std::string(name) + "\" must be an integer from " +
                std::to_string(min) + " to " + std::to_string(max));
   }
-  return std::optional<std::int64_t>(value);
+  return value;
+}
+
+std::optional<std::int64_t> ParseDecimal(std::string_view text, std::int64_t min,
+                                         std::int64_t max) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 }  // namespace jwtd::http

@@ -33,4 +33,8 @@ class QueryParams {
   std::vector<std::pair<std::string, std::string>> params_;
 };
 
+// `text` as a decimal integer in [min, max] (digits, an optional '-', nothing else), or nullopt.
+// Also for header values that carry a number (Last-Event-ID).
+std::optional<std::int64_t> ParseDecimal(std::string_view text, std::int64_t min, std::int64_t max);
+
 }  // namespace jwtd::http

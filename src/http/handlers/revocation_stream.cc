@@ -9,7 +9,7 @@
 // written (the replay, the first heartbeat) is held by the stream under the same byte bound as the
 // connection's buffer, and past it the follower is told to re-page rather than being sent an
 // unbounded backlog (which would drop it, and its reconnect again, forever).
-#include <charconv>
+#include <cstdint>
 #include <mutex>
 
 #include "http/error_mapping.h"
@@ -106,15 +106,12 @@ Result<std::optional<std::int64_t>> CursorOf(const Request& request) {
   if (!after.ok()) return after.error();
   const auto last = request.Header("last-event-id");
   if (!last) return *after;
-  std::int64_t seq = 0;
-  const std::string_view text = TrimOws(*last);
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || seq < 0 ||
-      text.front() == '+' || text.front() == '-') {
+  const std::optional<std::int64_t> seq = ParseDecimal(TrimOws(*last), 0, INT64_MAX);
+  if (!seq) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest,
                  "Last-Event-ID must be a seq: decimal digits");
   }
-  return std::optional<std::int64_t>(seq);
+  return seq;
 }
 
 }  // namespace
