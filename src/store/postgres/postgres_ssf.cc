@@ -5,9 +5,9 @@
 #include "store/postgres/postgres_ssf.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "jwtd/store/limits.h"
+#include "store/word_list.h"
 
 namespace jwtd::store::postgres {
 namespace {
@@ -82,22 +82,6 @@ constexpr Sql kDropAcksBelow{
 constexpr Sql kFailure{"ssf_failure",
                        "UPDATE ssf_streams SET failures = failures + 1, last_error = $2::text"
                        " WHERE id = $1::text"};
-
-std::string JoinWords(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out.push_back(' ');
-    out += w;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitWords(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
 
 SsfStream ReadStream(const Row& r) {
   SsfStream out;

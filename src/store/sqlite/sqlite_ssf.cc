@@ -4,9 +4,9 @@
 #include "store/sqlite/sqlite_ssf.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "jwtd/store/limits.h"
+#include "store/word_list.h"
 
 namespace jwtd::store::sqlite {
 namespace {
@@ -72,22 +72,6 @@ constexpr std::string_view kFailure =
 Result<void> Void(const Result<std::int64_t>& changed) {
   if (!changed.ok()) return changed.error();
   return Ok();
-}
-
-std::string JoinWords(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out.push_back(' ');
-    out += w;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitWords(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
 }
 
 SsfStream ReadStream(const Stmt& s) {
