@@ -189,12 +189,7 @@ class PostgresReads : public Base {
 
   template <typename T, typename Read>
   Result<std::vector<T>> Many(const Sql& sql, const Params& params, Read read) {
-    Result<Rows> rows = conn_.Query(sql, params);
-    if (!rows.ok()) return rows.error();
-    std::vector<T> out;
-    out.reserve(static_cast<std::size_t>(rows->size()));
-    for (int i = 0; i < rows->size(); ++i) out.push_back(read((*rows)[i]));
-    return out;
+    return QueryRows<T>(conn_, sql, params, read);
   }
 
   Connection& conn_;

@@ -2,6 +2,9 @@
 // of the matching JWTD_PG_*_COLUMNS list; each Bind* appends the record's fields in that order.
 #pragma once
 
+#include <cstddef>
+#include <vector>
+
 #include "jwtd/auth/model.h"
 #include "store/postgres/connection.h"
 
@@ -15,6 +18,18 @@ namespace jwtd::store::postgres {
   "token_hash, session_id, generation, state, created_at, rotated_at, sealed_successor"
 #define JWTD_PG_REVOCATION_COLUMNS "seq, kind, key, value, expires_at, created_at"
 #define JWTD_PG_AUDIT_COLUMNS "id, at, event, reason, user_id, session_id, client_ip, detail"
+
+// Runs a query and reads every row with `read`.
+template <typename T, typename Read>
+Result<std::vector<T>> QueryRows(Connection& conn, const Sql& sql, const Params& params,
+                                 Read read) {
+  Result<Rows> rows = conn.Query(sql, params);
+  if (!rows.ok()) return rows.error();
+  std::vector<T> out;
+  out.reserve(static_cast<std::size_t>(rows->size()));
+  for (int i = 0; i < rows->size(); ++i) out.push_back(read((*rows)[i]));
+  return out;
+}
 
 auth::User ReadUser(const Row& row);
 auth::Session ReadSession(const Row& row);

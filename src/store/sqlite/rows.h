@@ -2,6 +2,9 @@
 // matching k*Columns list; each Bind* binds the record's fields from the given index on.
 #pragma once
 
+#include <string_view>
+#include <vector>
+
 #include "jwtd/auth/model.h"
 #include "store/sqlite/connection.h"
 
@@ -23,6 +26,21 @@ auth::RevocationEntry ReadRevocation(const Stmt& stmt);
 auth::AuditEvent ReadAudit(const Stmt& stmt);
 
 // Binds the 12 session columns at ?1..?12, in JWTD_SQLITE_SESSION_COLUMNS order.
+// Runs a query (`bind` sets its parameters) and reads every row with `read`.
+template <typename T, typename Read, typename BindFn>
+Result<std::vector<T>> QueryRows(Connection& conn, std::string_view sql, Read read, BindFn bind) {
+  Result<Stmt> stmt = conn.Prepare(sql);
+  if (!stmt.ok()) return stmt.error();
+  bind(*stmt);
+  std::vector<T> out;
+  for (;;) {
+    Result<bool> row = stmt->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return out;
+    out.push_back(read(*stmt));
+  }
+}
+
 void BindSession(Stmt& stmt, const auth::Session& s);
 // Binds the 7 refresh columns at ?1..?7, in JWTD_SQLITE_REFRESH_COLUMNS order.
 void BindRefresh(Stmt& stmt, const auth::RefreshRecord& r);

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "jwtd/store/limits.h"
+#include "store/sqlite/rows.h"
 #include "store/word_list.h"
 
 namespace jwtd::store::sqlite {
@@ -248,16 +249,7 @@ class SqliteSsf final : public auth::SsfTx {
 
   template <typename T, typename Read, typename BindFn>
   Result<std::vector<T>> Many(std::string_view sql, Read read, BindFn bind) {
-    Result<Stmt> stmt = conn_.Prepare(sql);
-    if (!stmt.ok()) return stmt.error();
-    bind(*stmt);
-    std::vector<T> out;
-    for (;;) {
-      Result<bool> row = stmt->Step();
-      if (!row.ok()) return row.error();
-      if (!*row) return out;
-      out.push_back(read(*stmt));
-    }
+    return QueryRows<T>(conn_, sql, read, bind);
   }
 
   Connection& conn_;

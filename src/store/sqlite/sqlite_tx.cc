@@ -144,16 +144,7 @@ class SqliteReads : public Base {
 
   template <typename T, typename Read, typename BindFn>
   Result<std::vector<T>> Many(std::string_view sql, Read read, BindFn bind) {
-    Result<Stmt> stmt = conn_.Prepare(sql);
-    if (!stmt.ok()) return stmt.error();
-    bind(*stmt);
-    std::vector<T> out;
-    for (;;) {
-      Result<bool> row = stmt->Step();
-      if (!row.ok()) return row.error();
-      if (!*row) return out;
-      out.push_back(read(*stmt));
-    }
+    return QueryRows<T>(conn_, sql, read, bind);
   }
 
   Connection& conn_;
