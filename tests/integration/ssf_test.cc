@@ -408,6 +408,31 @@ TEST_P(SsfTest, PasswordChangesDeliverCredentialChange) {
             "admin");
 }
 
+// The credential-change SET as a receiver sees it: pushed, and verified by PyJWT against the JWKS.
+TEST_P(SsfTest, PushedCredentialChangeVerifiesAtAReceiver) {
+  StartSsf();
+  Register("alice");
+  Receiver receiver(FreeLoopbackPort(), dir_.path());
+  receiver.Start(server_->port(), Issuer(), "rs1");
+  Create({{"delivery", {{"method", kPush}, {"endpoint_url", receiver.url()}}},
+          {"events_requested", {kCredentialChange}}});
+  std::this_thread::sleep_for(300ms);  // the pusher's scan picks the stream up
+  Tokens t = Login("alice");
+  HttpResponse changed = client().PostJson(
+      "/v1/password",
+      {{"current_password", "correct horse"}, {"new_password", "a brand new passphrase"}},
+      t.access);
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(receiver.WaitFor(1).size(), 1u) << receiver.Rejected();
+  EXPECT_TRUE(receiver.Rejected().empty()) << receiver.Rejected();
+  auto sets = receiver.Sets();
+  ASSERT_FALSE(sets.empty());
+  const auto& events = sets.front().at("events").as_object();
+  ASSERT_TRUE(events.contains(kCredentialChange)) << json::serialize(sets.front());
+  EXPECT_EQ(events.at(kCredentialChange).as_object().at("credential_type").as_string(), "password");
+  EXPECT_EQ(sets.front().at("sub_id").as_object().at("sub").as_string(), ClaimOf(t.access, "sub"));
+}
+
 TEST_P(SsfTest, StatusPausesHoldsAndDisablingDropsAndVerificationIsDelivered) {
   StartSsf();
   Register("alice");
