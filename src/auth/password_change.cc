@@ -47,22 +47,29 @@ Result<TokenResponse> PasswordChange::Change(const Principal& principal,
   if (!matched.ok()) return matched.error();
   auto hash = hasher_->Hash(new_password);  // Argon2id outside the write transaction
   if (!hash.ok()) return hash.error();
+  return Commit(principal, *matched, *hash, client);
+}
+
+Result<TokenResponse> PasswordChange::Commit(const Principal& principal,
+                                             const std::string& checked_hash,
+                                             const std::string& new_hash,
+                                             const ClientInfo& client) const {
   const std::int64_t now = clock_->NowSeconds();
   const std::int64_t id = principal.user_id;
+  const EndReason reason = EndReason::kPasswordChanged;
   std::optional<TokenResponse> fresh;
   auto committed = committer_->Commit([&](RevocationBatch& batch) -> Result<void> {
     fresh.reset();
     auto locked = batch.tx().LockUser(id);
     if (!locked.ok()) return locked.error();
     // Another change landed during the Argon2id work: the password checked is no longer current.
-    if (!locked->has_value() || (*locked)->password_hash != *matched) return BadCredentials();
+    if (!locked->has_value() || (*locked)->password_hash != checked_hash) return BadCredentials();
     if ((*locked)->disabled) {
       return Error(Code::kUnauthenticated, Reason::kUserDisabled, "account disabled");
     }
-    const EndReason reason = EndReason::kPasswordChanged;
     auto version = families_->EndEverySession(batch, id, principal.sid, reason, now);
     if (!version.ok()) return version.error();
-    JWTD_RETURN_IF_ERROR(batch.tx().SetPasswordHash(id, *hash));
+    JWTD_RETURN_IF_ERROR(batch.tx().SetPasswordHash(id, new_hash));
     JWTD_RETURN_IF_ERROR(batch.Emit(CredentialChanged(id, reason, now)));
     auto renewed = families_->RenewKept(batch, principal, *version, reason, now);
     if (!renewed.ok()) return renewed.error();

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "jwtd/auth/options.h"
@@ -59,6 +60,9 @@ class PasswordChange {
   Result<std::string> CheckCurrent(const User& user, std::string_view password,
                                    const ClientInfo& client);
   Result<void> RecordFailure(std::int64_t user_id, const ClientInfo& client);
+  // The change itself, one transaction: refused if the hash checked is no longer the user's.
+  Result<TokenResponse> Commit(const Principal& principal, const std::string& checked_hash,
+                               const std::string& new_hash, const ClientInfo& client) const;
 
   const AuthOptions& options_;
   Store* const store_;
