@@ -187,8 +187,9 @@ TEST_F(SqliteStoreTest, UsesWalAndRecordsMigrations) {
   ASSERT_NE(store, nullptr);
   RawDb raw(path_);
   EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"),
-            "4");  // v2: the bus key; v3: the security-event outbox; v4: SSF streams
+  EXPECT_EQ(
+      raw.Text("SELECT count(*) FROM schema_migrations"),
+      "5");  // v2: the bus key; v3: the security-event outbox; v4: SSF streams; v5: their kinds
   EXPECT_EQ(raw.Text("SELECT applied_at FROM schema_migrations WHERE version = 1"),
             std::to_string(kNow));
   EXPECT_EQ(raw.Text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
@@ -202,13 +203,44 @@ TEST_F(SqliteStoreTest, MigrateAgainIsANoOp) {
   clock_.Advance(500);
   auto again = store->Migrate();
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, 4);
+  EXPECT_EQ(*again, 5);
   store.reset();
   store = OpenOk();  // reopening migrates again
   ASSERT_NE(store, nullptr);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "5");
   EXPECT_EQ(raw.Text("SELECT max(applied_at) FROM schema_migrations"), std::to_string(kNow));
+}
+
+// v4 -> v5: streams that asked for every event, or named credential-change before jwtd emitted
+// it, now take it (the kinds bit 1 << 2); a stream that named only other events does not.
+TEST_F(SqliteStoreTest, UpgradeToV5GivesCredentialChangeToStreamsThatAskedForIt) {
+  auto store = OpenOk();
+  ASSERT_NE(store, nullptr);
+  store.reset();
+  {
+    RawDb raw(path_);  // back to v4 as released, with three streams made then
+    ASSERT_EQ(raw.Exec("DELETE FROM schema_migrations WHERE version = 5;"
+                       " INSERT INTO ssf_streams(id, client, audience, events_requested, kinds,"
+                       " delivery_method, endpoint_url, description, status, status_reason,"
+                       " acked_through, created_at, updated_at) VALUES"
+                       " ('all', 'rs1', 'rs1', '', 10, 'urn:ietf:rfc:8936', '', '', 'enabled',"
+                       " '', 0, 1, 1),"
+                       " ('named', 'rs1', 'rs1', 'https://schemas.openid.net/secevent/caep/"
+                       "event-type/session-revoked https://schemas.openid.net/secevent/caep/"
+                       "event-type/credential-change', 10, 'urn:ietf:rfc:8936', '', '', 'enabled',"
+                       " '', 0, 1, 1),"
+                       " ('other', 'rs1', 'rs1', 'https://schemas.openid.net/secevent/caep/"
+                       "event-type/session-revoked', 10, 'urn:ietf:rfc:8936', '', '', 'enabled',"
+                       " '', 0, 1, 1);"),
+              SQLITE_OK);
+  }
+  store = OpenOk();
+  ASSERT_NE(store, nullptr);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Text("SELECT group_concat(id || '=' || kinds, ',') FROM"
+                     " (SELECT id, kinds FROM ssf_streams ORDER BY id)"),
+            "all=14,named=14,other=10");
 }
 
 TEST_F(SqliteStoreTest, ThreadsOpeningOneNewFileAtOnceAllSucceed) {
@@ -226,7 +258,7 @@ TEST_F(SqliteStoreTest, ThreadsOpeningOneNewFileAtOnceAllSucceed) {
     JWTD_EXPECT_OK(AppendJti(**r, "from-thread"));
   }
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "5");
   EXPECT_EQ(raw.Text("SELECT count(*) FROM revocations"), std::to_string(kThreads));
 }
 
@@ -244,7 +276,7 @@ TEST_F(SqliteStoreTest, ProcessesMigratingAndWritingAtOnceAreSerialised) {
   });
   EXPECT_EQ(ok, kProcesses);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "5");
   EXPECT_EQ(raw.Text("SELECT count(DISTINCT seq) FROM revocations"),
             std::to_string(kProcesses * kAppendsEach));
   EXPECT_EQ(raw.Text("SELECT max(seq) FROM revocations"),

@@ -68,6 +68,8 @@ class StoreTx : public StoreReadTx {
   // the lock), so no session can be created beside it and survive it.
   virtual Result<std::optional<User>> LockUser(std::int64_t id) = 0;
   virtual Result<void> SetUserDisabled(std::int64_t id, bool disabled) = 0;
+  // Replaces the user's password hash (a crypto_pwhash_str encoding). kNotFound if no such user.
+  virtual Result<void> SetPasswordHash(std::int64_t id, std::string_view password_hash) = 0;
   // Increments the user's token_version and returns the new value.
   virtual Result<std::int64_t> BumpTokenVersion(std::int64_t user_id) = 0;
 

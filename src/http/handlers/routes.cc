@@ -15,6 +15,7 @@ void RegisterRoutes(const Api& api, Router& router) {
   add("POST", "/oauth/token", HandleToken);
   add("POST", "/v1/logout", HandleLogout);
   add("POST", "/v1/logout-all", HandleLogoutAll);
+  add("POST", "/v1/password", HandleChangePassword);
   add("GET", "/v1/sessions", HandleListSessions);
   add("DELETE", "/v1/sessions/{id}", HandleEndSession);
   add("GET", "/v1/me", HandleMe);
