@@ -17,7 +17,7 @@ void RegisterServeCommand(CLI::App& app, int* exit_code) {
       *exit_code = kExitUsage;
       return;
     }
-    if (auto logging = app::SetupLogging(config->log_level); !logging.ok()) {
+    if (auto logging = app::SetupLogging(config->log_level, config->log_format); !logging.ok()) {
       *exit_code = PrintError("serve", logging.error(), kExitUsage);
       return;
     }
