@@ -69,6 +69,7 @@ verify_unit() {
   out=$(systemd-analyze security --offline=yes --threshold=25 --root="$root" "$unit" 2>&1) ||
     fail "systemd-analyze security: exposure above 2.5: $out"
   grep 'Overall exposure level' <<<"$out"
+  # shellcheck disable=SC2016  # $MAINPID is the unit's, literally
   for key in 'User=jwtd' 'StateDirectory=jwtd' 'ProtectSystem=strict' 'NoNewPrivileges=yes' \
     'Restart=on-failure' 'ExecReload=/bin/kill -HUP $MAINPID' 'LimitNOFILE='; do
     grep -qF "$key" "$root$unit" || fail "the unit lacks $key"
@@ -151,6 +152,14 @@ install_and_run() {
   [[ $(stat -c '%U:%G %a' /var/lib/jwtd) == "jwtd:jwtd 700" ]] ||
     fail "/var/lib/jwtd is $(stat -c '%U:%G %a' /var/lib/jwtd), not jwtd:jwtd 700"
 
+  # Where systemd runs, the postinst has started jwtd.service: it must be up, then it is stopped so
+  # the instance below is the only one on /var/lib/jwtd. (In a container without systemd as
+  # PID 1 the postinst starts nothing.)
+  if [[ -d /run/systemd/system ]]; then
+    systemctl is-active --quiet jwtd.service || fail "jwtd.service did not start: $(systemctl status jwtd.service 2>&1)"
+    systemctl stop jwtd.service
+  fi
+
   # The installed unit against the installed system.
   local out
   out=$(systemd-analyze verify /usr/lib/systemd/system/jwtd.service 2>&1) ||
@@ -182,8 +191,9 @@ install_and_run() {
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")
   [[ $code == 200 ]] || fail "/healthz answered $code"
   code=$(curl -s -o "$workdir/index.html" -w '%{http_code}' "http://127.0.0.1:$port/")
-  [[ $code == 200 ]] && cmp -s "$workdir/index.html" /usr/share/jwtd/web/index.html ||
+  if [[ $code != 200 ]] || ! cmp -s "$workdir/index.html" /usr/share/jwtd/web/index.html; then
     fail "/ answered $code, not the packaged index.html"
+  fi
   echo "healthz: 200, lab: 200 on port $port"
 
   # State in the state directory, the jwtd user's own: the database and a generated signing key.
