@@ -146,6 +146,10 @@ class TokenServiceImpl final : public TokenService {
   Result<Introspection> Introspect(std::string_view token, TokenHint hint) override {
     return introspector_.Introspect(token, hint);
   }
+  std::optional<Introspection> IntrospectWithoutStore(std::string_view token,
+                                                      TokenHint hint) override {
+    return introspector_.AnswerWithoutStore(token, hint);
+  }
   Result<void> RevokeJti(std::string_view jti, std::int64_t exp, std::string_view actor) override {
     return operator_.RevokeJti(jti, exp, actor);
   }

@@ -69,14 +69,25 @@ class Receiver {
   Receiver(int port, const std::string& dir)
       : port_(port), out_(dir + "/sets-" + std::to_string(port)) {}
   ~Receiver() { Stop(); }
-  void Start(std::uint16_t jwtd_port, const std::string& issuer, const std::string& audience) {
+  void Start(std::uint16_t jwtd_port, const std::string& issuer, const std::string& audience,
+             std::vector<std::string> extra = {}) {
     std::string error;
     log_ = out_ + ".log";
-    pid_ = Spawn(
-        {"/usr/bin/python3", JWTD_SSF_RECEIVER, "--jwks-url",
-         "http://127.0.0.1:" + std::to_string(jwtd_port) + "/.well-known/jwks.json", "--issuer",
-         issuer, "--audience", audience, "--out", out_, "--port", std::to_string(port_)},
-        log_, RunAs{}, &error);
+    std::vector<std::string> argv = {
+        "/usr/bin/python3",
+        JWTD_SSF_RECEIVER,
+        "--jwks-url",
+        "http://127.0.0.1:" + std::to_string(jwtd_port) + "/.well-known/jwks.json",
+        "--issuer",
+        issuer,
+        "--audience",
+        audience,
+        "--out",
+        out_,
+        "--port",
+        std::to_string(port_)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    pid_ = Spawn(argv, log_, RunAs{}, &error);
     ASSERT_GT(pid_, 0) << error;
     for (int i = 0; i < 100; ++i) {
       std::ifstream in(log_);
@@ -101,6 +112,13 @@ class Receiver {
       if (!line.empty()) out.push_back(json::parse(line).as_object());
     }
     return out;
+  }
+  // How many connections it accepted.
+  std::size_t Connections() const {
+    std::ifstream in(out_ + ".connections");
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) n += line.empty() ? 0 : 1;
+    return n;
   }
   std::string Rejected() const {
     std::ifstream in(out_ + ".rejected");
@@ -387,6 +405,8 @@ TEST_P(SsfTest, PushDeliversEverySetVerifiedByAReceiver) {
   for (const auto& s : receiver.Sets()) {
     EXPECT_TRUE(s.at("events").as_object().contains(kSessionRevoked));
   }
+  // One kept-open connection carried them all (a handshake per SET caps a stream's rate).
+  EXPECT_EQ(receiver.Connections(), 1u);
   // Delivered means acknowledged: the operator's view and the metrics agree.
   ProcessResult listed = RunCli({"ssf", "streams"});
   EXPECT_EQ(listed.exit_code, 0) << listed.out;
@@ -395,6 +415,24 @@ TEST_P(SsfTest, PushDeliversEverySetVerifiedByAReceiver) {
   const std::string metrics = client().Get("/metrics").body;
   EXPECT_NE(metrics.find("jwtd_ssf_delivered_total 10"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("jwtd_ssf_events_queued 0"), std::string::npos);
+}
+
+TEST_P(SsfTest, AConnectionTheReceiverClosedWhileIdleIsReplacedWithoutAFailure) {
+  StartSsf();
+  Register("alice");
+  Receiver receiver(FreeLoopbackPort(), dir_.path());
+  receiver.Start(server_->port(), Issuer(), "rs1", {"--idle-timeout", "0.3"});
+  Create({{"delivery", {{"method", kPush}, {"endpoint_url", receiver.url()}}}});
+  std::this_thread::sleep_for(300ms);  // the pusher's scan picks the stream up
+  for (int i = 0; i < 3; ++i) LoginLogout();
+  ASSERT_EQ(receiver.WaitFor(3).size(), 3u) << receiver.Rejected();
+  std::this_thread::sleep_for(800ms);  // the receiver closes the idle connection
+  for (int i = 0; i < 3; ++i) LoginLogout();
+  EXPECT_EQ(receiver.WaitFor(6).size(), 6u) << receiver.Rejected();
+  EXPECT_EQ(receiver.Connections(), 2u);
+  // The closed connection was noticed and the SET sent again on a new one: not a failed push.
+  const std::string metrics = client().Get("/metrics").body;
+  EXPECT_NE(metrics.find("jwtd_ssf_failed_total 0"), std::string::npos) << metrics;
 }
 
 TEST_P(SsfTest, QueuedSetsAreAllDeliveredAfterAKillNine) {

@@ -143,6 +143,10 @@ class TokenService {
   // Unknown, expired and foreign tokens: ok.
   virtual Result<void> Revoke(std::string_view token, TokenHint hint, const ClientInfo& client) = 0;
   virtual Result<Introspection> Introspect(std::string_view token, TokenHint hint) = 0;
+  // Introspect's answer when it is known without a store read (no blocking: fit for the I/O
+  // thread); nullopt: call Introspect.
+  virtual std::optional<Introspection> IntrospectWithoutStore(std::string_view token,
+                                                              TokenHint hint) = 0;
 
   // Operator actions (CLI): by jti (until `exp`), by session, by user (every session ended,
   // version bumped). kNotFound for an unknown session or user.
