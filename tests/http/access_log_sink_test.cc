@@ -164,5 +164,35 @@ TEST(AccessLogTest, JsonLayoutLinesAreObjects) {
   EXPECT_EQ(lines[2].at("message").as_string(), "end");
 }
 
+// In the JSON layout the line reporting dropped lines is an object too: every line still parses.
+TEST(BufferedFdSinkTest, DroppedLinesReportIsJsonInTheJsonLayout) {
+  Pipe pipe;
+  auto sink = std::make_shared<BufferedFdSink>(pipe.write_end(), 256);
+  sink->set_formatter(std::make_unique<JsonFormatter>());
+  sink->set_layout(SinkLayout::kJson);
+  auto logger = std::make_shared<spdlog::logger>("access", sink);
+  for (int i = 0; i < 1000; ++i) logger->info("line {:04}", i);
+  ASSERT_GT(sink->dropped(), 0U);
+  logger->flush();
+  const std::string text = pipe.ReadUntil("dropped");
+  bool reported = false;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t newline = text.find('\n', at);
+    ASSERT_NE(newline, std::string::npos) << text;
+    boost::system::error_code ec;
+    auto value = boost::json::parse(text.substr(at, newline - at), ec);
+    ASSERT_FALSE(ec) << text.substr(at, newline - at);
+    const auto& o = value.as_object();
+    if (std::string(o.at("message").as_string()).find("lines dropped") != std::string::npos) {
+      reported = true;
+      EXPECT_EQ(o.at("level").as_string(), "warning");
+      EXPECT_EQ(o.at("logger").as_string(), "access");
+    }
+    at = newline + 1;
+  }
+  EXPECT_TRUE(reported) << text;
+}
+
 }  // namespace
 }  // namespace jwtd::http
