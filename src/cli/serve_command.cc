@@ -4,12 +4,42 @@
 #include "cli_common.h"
 
 namespace jwtd::cli {
+namespace {
+
+constexpr const char* kServeFooter = R"(DESCRIPTION
+  Listens on server.listen (plain HTTP, or TLS 1.2+ with tls.cert_file and tls.key_file),
+  opens the store (SQLite in store.data_dir, or store.url: PostgreSQL), applies pending
+  migrations, creates a signing key on first start, and prints a banner: the address, the
+  issuer, the keys and the configuration in effect (secrets masked). Logs go to stderr, one
+  line per event: log.level (info), log.format ("text", or "json": one JSON object per line).
+  Tokens, cookies, passwords and key material are never logged.
+
+SIGNALS
+  SIGTERM, SIGINT   finish in-flight requests, then exit 0
+  SIGHUP            re-read tls.cert_file and tls.key_file (systemctl reload jwtd)
+
+FILES
+  /etc/jwtd/jwtd.toml    the packaged service's configuration (--config)
+  DATA_DIR/jwtd.db       the SQLite database (store.data_dir; /var/lib/jwtd for the service)
+  DATA_DIR/keys/         the signing keys, created 0600
+  /usr/share/jwtd/web/   the logout lab served at / (web.root, web.enabled)
+
+EXAMPLES
+  jwtd serve                                   # 127.0.0.1:8080, database and keys in ./var
+  jwtd serve --config /etc/jwtd/jwtd.toml
+  jwtd serve --listen 127.0.0.1:0              # a free port, printed in the banner
+  jwtd serve --set log.format=json --set tokens.access_ttl=5m
+  JWTD_STORE_URL=postgres://jwtd@db/jwtd JWTD_BUS_URL=redis://cache:6379 jwtd serve
+)";
+
+}  // namespace
 
 void RegisterServeCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<ConfigFlags>();
   CLI::App* serve = app.add_subcommand(
       "serve", "run the server (default: 127.0.0.1:8080, SQLite in ./var, keys generated)");
   AddConfigFlags(serve, flags.get());
+  serve->footer(kServeFooter);
   serve->callback([flags, exit_code] {
     app::BlockStopSignals();
     auto config = LoadConfigOrPrint(*flags);
@@ -17,7 +47,7 @@ void RegisterServeCommand(CLI::App& app, int* exit_code) {
       *exit_code = kExitUsage;
       return;
     }
-    if (auto logging = app::SetupLogging(config->log_level); !logging.ok()) {
+    if (auto logging = app::SetupLogging(config->log_level, config->log_format); !logging.ok()) {
       *exit_code = PrintError("serve", logging.error(), kExitUsage);
       return;
     }
