@@ -105,7 +105,7 @@ class TokenServiceImpl final : public TokenService {
                   deps.clock),
         rotation_(options_, &committer_, &families_, deps.clock),
         session_logout_(&committer_, &families_, deps.clock),
-        user_logout_(options_, &committer_, &families_, deps.clock),
+        user_logout_(&committer_, &families_, deps.clock),
         token_revocation_(options_, deps.keys, &committer_, &families_, deps.clock),
         operator_(options_, deps.keys, &committer_, &families_, deps.clock),
         introspector_(checker_.get(), deps.store, deps.clock),

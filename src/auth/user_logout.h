@@ -10,7 +10,6 @@
 #include <optional>
 #include <string_view>
 
-#include "jwtd/auth/options.h"
 #include "jwtd/auth/token_service.h"
 #include "jwtd/clock.h"
 #include "revocation_commit.h"
@@ -21,9 +20,9 @@ namespace jwtd::auth {
 class UserLogout {
  public:
   // Every pointer must outlive this.
-  UserLogout(const AuthOptions& options, const RevocationCommitter* committer,
-             const SessionFamilies* families, const Clock* clock)
-      : options_(options), committer_(committer), families_(families), clock_(clock) {}
+  UserLogout(const RevocationCommitter* committer, const SessionFamilies* families,
+             const Clock* clock)
+      : committer_(committer), families_(families), clock_(clock) {}
 
   // With except_current, the calling session survives (if still live) and gets a new access
   // token carrying the new ver: no refresh token (a stolen access token must not become a
@@ -38,7 +37,6 @@ class UserLogout {
                                          std::string_view actor) const;
 
  private:
-  const AuthOptions& options_;
   const RevocationCommitter* const committer_;
   const SessionFamilies* const families_;
   const Clock* const clock_;
