@@ -9,6 +9,7 @@
 
 #include "config_options.h"
 #include "http/address_filter.h"
+#include "http/scope_list.h"
 
 extern char** environ;
 
@@ -144,6 +145,10 @@ void Finalize(Config& config, std::vector<std::string>& errors) {
     if (auto filter = http::AddressFilter::Create(*cidrs); !filter.ok()) {
       errors.push_back(std::string(key) + ": " + filter.error().message());
     }
+  }
+  if (!config.authz_scope.empty() && !http::WellFormedScopeList(config.authz_scope)) {
+    errors.push_back(
+        "authz.scope: expected scope tokens separated by single spaces (RFC 6749 §3.3)");
   }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     errors.push_back("tls.cert_file and tls.key_file: set both (TLS) or neither (plain HTTP)");

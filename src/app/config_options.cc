@@ -302,6 +302,11 @@ std::vector<Option> BuildOptions() {
                  "clients allowed to call /oauth/introspect and /oauth/revoke, as \"id:secret\" "
                  "entries; empty: both need no client authentication (keep them unreachable from "
                  "outside your services)"),
+      StringOpt(
+          "authz.scope", [](Config & c) -> auto& { return c.authz_scope; },
+          "the scopes (space-separated) a forward-auth check on a path under /v1/authz/ requires "
+          "(Envoy ext_authz, whose query string is the original request's); checks on /v1/authz "
+          "itself take ?scope= instead; empty: any valid token"),
       ClientsOpt("feed.clients", &Config::feed_clients,
                  "resource servers allowed to read the revocation feed (/v1/revocations and its "
                  "stream) and to manage Shared Signals streams, as \"id:secret\" entries (HTTP "

@@ -86,6 +86,7 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
     options.feed_clients.push_back({client.id, client.secret});
   }
   options.feed_allow = config.feed_allow;
+  options.authz_scope = config.authz_scope;
   options.feed_heartbeat_ms = config.feed_heartbeat_ms;
   options.ssf_poll_wait_ms = config.ssf_poll_wait_ms;
   if (config.web_enabled) {

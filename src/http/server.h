@@ -91,6 +91,10 @@ struct ServerOptions {
   std::int64_t feed_heartbeat_ms = 100;  // announced in the metadata
   // POST /ssf/poll without returnImmediately waits at most this long for a first event.
   std::int64_t ssf_poll_wait_ms = 2000;
+  // The scopes a forward-auth check on a path under /v1/authz (Envoy ext_authz) requires, a
+  // space-separated scope list (RFC 6749 §3.3); empty: any valid token. Such a check's query
+  // string is the original request's, so it cannot carry ?scope=.
+  std::string authz_scope;
   // CIDR blocks allowed to read /metrics (403 otherwise).
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
   // Directory of static files served at "/" (empty: none). No listing, no path traversal.

@@ -18,9 +18,11 @@ void RegisterRoutes(const Api& api, Router& router) {
   add("GET", "/v1/sessions", HandleListSessions);
   add("DELETE", "/v1/sessions/{id}", HandleEndSession);
   add("GET", "/v1/me", HandleMe);
-  // Every method: Traefik's ForwardAuth sends the check with the original request's method.
+  // Every method: Traefik's ForwardAuth and Envoy's ext_authz send the check with the original
+  // request's method; Envoy's goes to /v1/authz followed by the original path.
   for (const char* method : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
     add(method, "/v1/authz", HandleAuthz);
+    add(method, "/v1/authz/{path...}", HandleAuthz);
   }
   add("POST", "/oauth/revoke", HandleRevoke);
   add("POST", "/oauth/introspect", HandleIntrospect);
