@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http/cookie_secure.h"
+#include "http/server_role.h"
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/options.h"
 #include "jwtd/auth/revocation_sync.h"
@@ -36,6 +37,7 @@ struct Config {
   http::CookieSecure cookie_secure = http::CookieSecure::kAlways;
   std::vector<std::string> trusted_proxies;  // CIDR blocks of reverse proxies
   bool core_dumps = false;                   // false: RLIMIT_CORE 0 (no key material in core files)
+  http::ServerRole role = http::ServerRole::kFull;  // kVerifier: read-only, verifying routes only
   // [tls] (both set: the listener speaks only TLS)
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -208,6 +208,27 @@ Option CookieSecureOpt() {
           }};
 }
 
+Option RoleOpt() {
+  return {"server.role", OptionType::kString,
+          "\"full\": every endpoint; \"verifier\": a node that only verifies access tokens "
+          "(/v1/me, /v1/authz, /oauth/introspect, /.well-known/*, /healthz, /readyz, /metrics; the "
+          "rest is 404), opening the store and the keys read-only: no migration, no key "
+          "generation, no sweep (docs/gateways.md)",
+          [](Config& c, const std::string& v) {
+            if (v == "full") {
+              c.role = http::ServerRole::kFull;
+            } else if (v == "verifier") {
+              c.role = http::ServerRole::kVerifier;
+            } else {
+              return std::string("expected full or verifier");
+            }
+            return std::string();
+          },
+          [](const Config& c) {
+            return Quote(c.role == http::ServerRole::kVerifier ? "verifier" : "full");
+          }};
+}
+
 Option StaleModeOpt() {
   return {"bus.stale_mode", OptionType::kString,
           "while the revocation view is stale (bus down, a gap, no heartbeat within the bound): "
@@ -279,6 +300,7 @@ std::vector<Option> BuildOptions() {
           "bytes a streamed response (the revocation stream) may queue for a client that reads "
           "slowly; past it the client is dropped (it resumes with Last-Event-ID)"),
       CookieSecureOpt(),
+      RoleOpt(),
       ListOpt(
           "server.trusted_proxies", [](Config & c) -> auto& { return c.trusted_proxies; },
           "CIDR blocks of reverse proxies whose X-Forwarded-For (client address for rate limits, "

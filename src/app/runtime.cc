@@ -42,7 +42,13 @@ std::string_view StoreKind(const Config& config) {
 Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config) {
   const std::string url = config.ResolvedStoreUrl();
   constexpr std::string_view kSqlite = "sqlite://";
+  const bool read_only = config.role == http::ServerRole::kVerifier;
   if (IsPostgresUrl(url)) {
+    if (read_only) {
+      return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                   "server.role = verifier: a PostgreSQL store cannot be opened read-only yet "
+                   "(use an SQLite store on a shared data directory)");
+    }
     // The whole URL goes to libpq (user, password, host, port, database, ?sslmode=...).
     store::PostgresOptions options;
     options.url = url;
@@ -58,9 +64,10 @@ Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest, "store.url: the path is empty");
   }
   auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) JWTD_RETURN_IF_ERROR(EnsurePrivateDir(parent.string()));
+  if (!parent.empty() && !read_only) JWTD_RETURN_IF_ERROR(EnsurePrivateDir(parent.string()));
   store::SqliteOptions options;
   options.path = path;
+  options.read_only = read_only;
   return store::OpenSqliteStore(options, SystemClock());
 }
 
@@ -70,8 +77,10 @@ Result<Runtime> OpenRuntime(const Config& config) {
   if (!store.ok()) return store.error();
   runtime.store = std::move(*store);
 
-  JWTD_RETURN_IF_ERROR(EnsurePrivateDir(config.ResolvedKeyDir()));
-  auto keys = auth::KeyRing::Open(config.keys, SystemClock());
+  auth::KeyRingOptions key_options = config.keys;
+  key_options.read_only = config.role == http::ServerRole::kVerifier;
+  if (!key_options.read_only) JWTD_RETURN_IF_ERROR(EnsurePrivateDir(config.ResolvedKeyDir()));
+  auto keys = auth::KeyRing::Open(key_options, SystemClock());
   if (!keys.ok()) return keys.error();
   runtime.keys = std::move(*keys);
 

@@ -87,9 +87,11 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
   }
   options.feed_allow = config.feed_allow;
   options.authz_scope = config.authz_scope;
+  options.role = config.role;
   options.feed_heartbeat_ms = config.feed_heartbeat_ms;
   options.ssf_poll_wait_ms = config.ssf_poll_wait_ms;
-  if (config.web_enabled) {
+  // A verifier serves no page: the lab logs in, which a verifier cannot do.
+  if (config.web_enabled && config.role == http::ServerRole::kFull) {
     options.web_root = config.web_root.empty() ? DefaultWebRoot() : config.web_root;
   }
   return options;
@@ -119,6 +121,9 @@ void PrintBanner(const Config& config, const Runtime& runtime, const std::string
   for (const auto& key : runtime.keys->List()) {
     fmt::print("key: {} {} {}\n", key.kid, jose::AlgName(key.alg), auth::KeyStateName(key.state));
   }
+  fmt::print("role: {}\n", config.role == http::ServerRole::kVerifier
+                               ? "verifier (read-only: verifying endpoints only)"
+                               : "full");
   fmt::print("store: {}\n", StoreKind(config));
   fmt::print("revocation bus: {}\n",
              runtime.sync.bus ? "redis" : "none (single node: the store's log is polled)");
@@ -247,12 +252,14 @@ int Serve(const Config& config) {
     return 1;
   }
   PrintBanner(config, *runtime, address, (*server)->port(), options.web_root, (*server)->tls());
-  if (config.web_enabled && options.web_root.empty()) {
+  if (config.web_enabled && config.role == http::ServerRole::kFull && options.web_root.empty()) {
     spdlog::warn("web.enabled but no page found (set web.root): / serves nothing");
   }
 
   runtime->sync.sync->Start();  // follows the store's log from now on
-  if (auto fed = runtime->sync.feed->Start(); !fed.ok()) {
+  const bool full = config.role == http::ServerRole::kFull;
+  // A verifier serves no feed (not routed) and pushes no Shared Signals (it cannot sign).
+  if (auto fed = full ? runtime->sync.feed->Start() : Ok(); !fed.ok()) {
     spdlog::error("cannot start: the revocation feed cannot read the log: {}",
                   fed.error().message());
     return 1;
@@ -264,7 +271,7 @@ int Serve(const Config& config) {
   push.timeout = std::chrono::milliseconds(config.ssf_push_timeout_ms);
   push.retry_max = std::chrono::milliseconds(config.ssf_retry_max_ms);
   SsfPusher pusher(push, runtime->store.get(), runtime->keys.get(), SystemClock(), &ssf_stats);
-  pusher.Start();
+  if (full) pusher.Start();
   std::thread signals = StartSignalWaiter(server->get());
   (*server)->Run();
   pusher.Stop();

@@ -10,6 +10,8 @@ void RegisterServeCommand(CLI::App& app, int* exit_code) {
   CLI::App* serve = app.add_subcommand(
       "serve", "run the server (default: 127.0.0.1:8080, SQLite in ./var, keys generated)");
   AddConfigFlags(serve, flags.get());
+  serve->add_option("--role", flags->role,
+                    "full (default) or verifier: shortcut for --set server.role=ROLE");
   serve->callback([flags, exit_code] {
     app::BlockStopSignals();
     auto config = LoadConfigOrPrint(*flags);

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "http/cookie_secure.h"
+#include "http/server_role.h"
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/ports.h"
 #include "jwtd/auth/revocation_feed.h"
@@ -95,6 +96,8 @@ struct ServerOptions {
   // space-separated scope list (RFC 6749 §3.3); empty: any valid token. Such a check's query
   // string is the original request's, so it cannot carry ?scope=.
   std::string authz_scope;
+  // Which routes are served (server_role.h).
+  ServerRole role = ServerRole::kFull;
   // CIDR blocks allowed to read /metrics (403 otherwise).
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
   // Directory of static files served at "/" (empty: none). No listing, no path traversal.
