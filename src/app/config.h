@@ -55,6 +55,9 @@ struct Config {
   std::int64_t ssf_poll_wait_ms = 2000;     // long poll without returnImmediately
   std::int64_t ssf_push_timeout_ms = 5000;  // one push: connect, send, answer
   std::int64_t ssf_retry_max_ms = 60'000;   // the backoff of a failing push stream, capped
+  // [verifier] (server.role = "verifier" following another node instead of a store)
+  std::string verifier_feed_url;     // empty: follow the store's log
+  std::string verifier_feed_client;  // "id:secret", a feed client of that node; secret
   // [web]
   bool web_enabled = true;
   std::string web_root;  // empty: the page installed with jwtd

@@ -360,6 +360,15 @@ std::vector<Option> BuildOptions() {
           "ssf.retry_max_ms", [](Config & c) -> auto& { return c.ssf_retry_max_ms; }, 10, 3'600'000,
           "the longest wait between push attempts to a failing receiver (the backoff doubles "
           "from 100 ms up to this)"),
+      StringOpt(
+          "verifier.feed_url", [](Config & c) -> auto& { return c.verifier_feed_url; },
+          "with server.role = \"verifier\": the base URL of a full node (https://issuer.example/) "
+          "whose revocation feed and JWKS this verifier follows instead of a store: no database "
+          "at all; empty: follow the store's log (store.url, read-only)"),
+      StringOpt(
+          "verifier.feed_client", [](Config & c) -> auto& { return c.verifier_feed_client; },
+          "\"id:secret\": this verifier's credentials among that node's feed.clients (HTTP Basic)",
+          true),
       BoolOpt(
           "web.enabled", [](Config & c) -> auto& { return c.web_enabled; },
           "serve the logout lab page at /"),

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "app/remote_key_ring.h"
+#include "app/remote_store.h"
 #include "jwtd/clock.h"
 #include "jwtd/store/postgres_store.h"
 #include "jwtd/store/sqlite_store.h"
@@ -32,6 +34,8 @@ Result<void> EnsurePrivateDir(const std::string& dir) {
 bool IsPostgresUrl(const std::string& url) {
   return url.starts_with("postgres://") || url.starts_with("postgresql://");
 }
+
+Result<Runtime> OpenTokens(const Config& config, Runtime runtime);
 
 }  // namespace
 
@@ -71,8 +75,35 @@ Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config) {
   return store::OpenSqliteStore(options, SystemClock());
 }
 
+namespace {
+
+// A verifier following another node: that node's log and JWKS (app/remote_store.h,
+// app/remote_key_ring.h) in place of a store and a key directory.
+Result<void> OpenFeedSources(const Config& config, Runtime* runtime) {
+  auto origin = ParseFeedOrigin(config.verifier_feed_url, config.verifier_feed_client);
+  if (!origin.ok()) return origin.error();
+  const auto timeout =
+      std::chrono::milliseconds(std::clamp<std::int64_t>(config.bus_staleness_bound_ms, 500, 5000));
+  runtime->store = RemoteStore(*origin, timeout);
+  RemoteKeyRingOptions key_options;
+  key_options.timeout = timeout;
+  auto keys = OpenRemoteKeyRing(std::move(*origin), config.keys.verify, key_options, SystemClock());
+  if (!keys.ok()) {
+    return Error(keys.error().code(), keys.error().reason(),
+                 "verifier.feed_url: cannot read the node's JWKS: " + keys.error().message());
+  }
+  runtime->keys = std::move(*keys);
+  return Ok();
+}
+
+}  // namespace
+
 Result<Runtime> OpenRuntime(const Config& config) {
   Runtime runtime;
+  if (!config.verifier_feed_url.empty()) {
+    JWTD_RETURN_IF_ERROR(OpenFeedSources(config, &runtime));
+    return OpenTokens(config, std::move(runtime));
+  }
   auto store = OpenStore(config);
   if (!store.ok()) return store.error();
   runtime.store = std::move(*store);
@@ -83,7 +114,12 @@ Result<Runtime> OpenRuntime(const Config& config) {
   auto keys = auth::KeyRing::Open(key_options, SystemClock());
   if (!keys.ok()) return keys.error();
   runtime.keys = std::move(*keys);
+  return OpenTokens(config, std::move(runtime));
+}
 
+namespace {
+
+Result<Runtime> OpenTokens(const Config& config, Runtime runtime) {
   runtime.view = auth::RevocationView::Create(config.auth.strategies);
   auto sync = OpenRevocationSync(config, runtime.store.get(), runtime.view.get());
   if (!sync.ok()) return sync.error();
@@ -100,5 +136,7 @@ Result<Runtime> OpenRuntime(const Config& config) {
   runtime.tokens = std::move(*tokens);
   return runtime;
 }
+
+}  // namespace
 
 }  // namespace jwtd::app

@@ -88,6 +88,7 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
   options.feed_allow = config.feed_allow;
   options.authz_scope = config.authz_scope;
   options.role = config.role;
+  options.has_database = config.verifier_feed_url.empty();
   options.feed_heartbeat_ms = config.feed_heartbeat_ms;
   options.ssf_poll_wait_ms = config.ssf_poll_wait_ms;
   // A verifier serves no page: the lab logs in, which a verifier cannot do.
@@ -124,9 +125,16 @@ void PrintBanner(const Config& config, const Runtime& runtime, const std::string
   fmt::print("role: {}\n", config.role == http::ServerRole::kVerifier
                                ? "verifier (read-only: verifying endpoints only)"
                                : "full");
-  fmt::print("store: {}\n", StoreKind(config));
-  fmt::print("revocation bus: {}\n",
-             runtime.sync.bus ? "redis" : "none (single node: the store's log is polled)");
+  if (config.verifier_feed_url.empty()) {
+    fmt::print("store: {}\n", StoreKind(config));
+  } else {
+    fmt::print("store: none (follows the revocation feed and JWKS of {})\n",
+               config.verifier_feed_url);
+  }
+  fmt::print("revocation bus: {}\n", runtime.sync.bus ? "redis"
+                                     : runtime.sync.follower
+                                         ? "the feed node's stream"
+                                         : "none (single node: the store's log is polled)");
   if (!web_root.empty()) {
     fmt::print("logout lab: {}://{}:{}/ (files in {})\n", scheme, host, port, web_root);
   }
@@ -257,6 +265,7 @@ int Serve(const Config& config) {
   }
 
   runtime->sync.sync->Start();  // follows the store's log from now on
+  if (runtime->sync.follower) runtime->sync.follower->Start();
   const bool full = config.role == http::ServerRole::kFull;
   // A verifier serves no feed (not routed) and pushes no Shared Signals (it cannot sign).
   if (auto fed = full ? runtime->sync.feed->Start() : Ok(); !fed.ok()) {
@@ -276,6 +285,7 @@ int Serve(const Config& config) {
   (*server)->Run();
   pusher.Stop();
   maintenance.Stop();
+  if (runtime->sync.follower) runtime->sync.follower->Stop();
   runtime->sync.feed->Stop();
   runtime->sync.sync->Stop();
   ::kill(::getpid(), SIGUSR1);  // ends the signal waiter if the stop came from elsewhere

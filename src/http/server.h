@@ -98,6 +98,9 @@ struct ServerOptions {
   std::string authz_scope;
   // Which routes are served (server_role.h).
   ServerRole role = ServerRole::kFull;
+  // False for a verifier that follows another node's feed (no database): GET /v1/me answers
+  // without "username" and /oauth/introspect is not routed (both would read users).
+  bool has_database = true;
   // CIDR blocks allowed to read /metrics (403 otherwise).
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
   // Directory of static files served at "/" (empty: none). No listing, no path traversal.

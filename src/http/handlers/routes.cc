@@ -15,13 +15,13 @@ constexpr const char* kAuthzMethods[] = {"GET",   "HEAD",   "POST",   "PUT",
 
 // The routes of a verifier (server_role.h): verifying access tokens reads only the view and the
 // keys; introspection and /v1/me read the store.
-void RegisterVerifying(const auto& add) {
+void RegisterVerifying(const Api& api, const auto& add) {
   add("GET", "/v1/me", HandleMe);
   for (const char* method : kAuthzMethods) {
     add(method, "/v1/authz", HandleAuthz);
     add(method, "/v1/authz/{path...}", HandleAuthz);
   }
-  add("POST", "/oauth/introspect", HandleIntrospect);
+  if (api.options.has_database) add("POST", "/oauth/introspect", HandleIntrospect);
   add("GET", "/.well-known/jwks.json", HandleJwks);
   add("GET", "/.well-known/oauth-authorization-server", HandleMetadata);
   add("GET", "/healthz", HandleHealthz);
@@ -59,7 +59,7 @@ void RegisterRoutes(const Api& api, Router& router) {
     router.Add(std::move(method), std::move(pattern),
                [&api, fn](const Request& request) { return fn(api, request); });
   };
-  RegisterVerifying(add);
+  RegisterVerifying(api, add);
   if (api.options.role == ServerRole::kFull) RegisterIssuing(api, add);
 }
 
