@@ -7,6 +7,7 @@
 // revoked meanwhile.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -114,6 +115,10 @@ TEST_F(VerifierFeedTest, VerifiesWithoutADatabase) {
   EXPECT_EQ(v.Get("/.well-known/jwks.json").body,
             HttpClient(full_->port()).Get("/.well-known/jwks.json").body);
   EXPECT_EQ(v.Get("/readyz").status, 200);
+  EXPECT_EQ(v.Get("/healthz").status, 200);
+  const auto metrics = v.Get("/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("jwtd_revocation_sync_state"), std::string::npos);
   EXPECT_EQ(v.PostJson("/v1/login", {{"username", "ann"}, {"password", kPassword}}).status, 404);
   EXPECT_EQ(v.PostForm("/oauth/introspect", "token=" + ann.access).status, 404);
   EXPECT_EQ(v.Get("/v1/revocations").status, 404);
@@ -177,6 +182,44 @@ TEST_F(VerifierFeedTest, FailsClosedWhileTheNodeIsDownAndResumesWithoutAGap) {
   ASSERT_EQ(HttpClient(full_->port()).PostJson("/v1/logout", {}, kept.access).status, 204);
   Until([&] { return Check(kept.access) == 401; }, 4 * kBound);
   EXPECT_EQ(Check(kept.access), 401);
+}
+
+// A node that stops answering without closing anything (SIGSTOP: a partition, a hung host):
+// no heartbeat for the staleness bound makes the view stale, and checks fail closed; the node's
+// return (SIGCONT) brings the verifier back in step.
+TEST_F(VerifierFeedTest, SilentNodeMakesTheViewStaleAfterTheBound) {
+  const Login ann = LogIn();
+  ASSERT_EQ(Check(ann.access), 200);
+  const HttpClient v(verifier_->port());
+  ASSERT_EQ(::kill(full_->pid(), SIGSTOP), 0);
+  const auto stopped = Clock::now();
+  // When the last check that was admitted started, and when the first refusal came back.
+  std::chrono::duration<double, std::milli> last_admitted{0}, refused{0};
+  int status = 200;
+  while (Clock::now() - stopped < 8 * kBound) {
+    const auto sent = Clock::now();
+    status = Check(ann.access);
+    if (status == 200) last_admitted = sent - stopped;
+    if (status != 200) {
+      refused = Clock::now() - stopped;
+      break;
+    }
+    std::this_thread::sleep_for(2ms);
+  }
+  const int ready = v.Get("/readyz").status;
+  ASSERT_EQ(::kill(full_->pid(), SIGCONT), 0);
+  EXPECT_EQ(status, 503) << "a stale verifier must not admit";
+  EXPECT_EQ(ready, 503);
+  std::printf(
+      "verifier (feed) with the node stopped: last admitted check sent at %.0f ms, first refusal "
+      "answered at %.0f ms (bound %lld ms)\n",
+      last_admitted.count(), refused.count(), static_cast<long long>(kBound.count()));
+  // Trusted only while heartbeats were recent: nothing admitted past the bound (plus one
+  // heartbeat interval of slack, 100 ms), and the refusal within a read timeout after it.
+  EXPECT_LT(last_admitted.count(), kBound.count() + 150.0);
+  EXPECT_LT(refused.count(), 4.0 * kBound.count());
+  Until([&] { return v.Get("/readyz").status == 200 && Check(ann.access) == 200; }, 10 * kBound);
+  EXPECT_EQ(Check(ann.access), 200);
 }
 
 TEST_F(VerifierFeedTest, ConfigurationMistakesAreRefused) {
