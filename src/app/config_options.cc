@@ -362,7 +362,8 @@ std::vector<Option> BuildOptions() {
           "from 100 ms up to this)"),
       StringOpt(
           "verifier.feed_url", [](Config & c) -> auto& { return c.verifier_feed_url; },
-          "with server.role = \"verifier\": the base URL of a full node (https://issuer.example/) "
+          "for a verifier (server.role \"verifier\"): the base URL of a full node "
+          "(https://issuer.example/) "
           "whose revocation feed and JWKS this verifier follows instead of a store: no database "
           "at all; empty: follow the store's log (store.url, read-only)"),
       StringOpt(
