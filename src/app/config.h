@@ -58,6 +58,7 @@ struct Config {
   // [verifier] (server.role = "verifier" following another node instead of a store)
   std::string verifier_feed_url;     // empty: follow the store's log
   std::string verifier_feed_client;  // "id:secret", a feed client of that node; secret
+  std::int64_t verifier_jwks_refetch_ms = 10'000;  // between JWKS fetches for an unknown kid
   // [web]
   bool web_enabled = true;
   std::string web_root;  // empty: the page installed with jwtd

@@ -370,6 +370,12 @@ std::vector<Option> BuildOptions() {
           "verifier.feed_client", [](Config & c) -> auto& { return c.verifier_feed_client; },
           "\"id:secret\": this verifier's credentials among that node's feed.clients (HTTP Basic)",
           true),
+      IntOpt<std::int64_t>(
+          "verifier.jwks_refetch_ms",
+          [](Config & c) -> auto& { return c.verifier_jwks_refetch_ms; }, 100, 3'600'000,
+          "with verifier.feed_url: the shortest wait between two fetches of the node's JWKS "
+          "prompted by tokens with an unknown kid (such a token is refused; it passes once the "
+          "JWKS holds its key)"),
       BoolOpt(
           "web.enabled", [](Config & c) -> auto& { return c.web_enabled; },
           "serve the logout lab page at /"),

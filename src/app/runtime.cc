@@ -87,6 +87,7 @@ Result<void> OpenFeedSources(const Config& config, Runtime* runtime) {
   runtime->store = RemoteStore(*origin, timeout);
   RemoteKeyRingOptions key_options;
   key_options.timeout = timeout;
+  key_options.min_refetch = std::chrono::milliseconds(config.verifier_jwks_refetch_ms);
   auto keys = OpenRemoteKeyRing(std::move(*origin), config.keys.verify, key_options, SystemClock());
   if (!keys.ok()) {
     return Error(keys.error().code(), keys.error().reason(),

@@ -68,7 +68,8 @@ class VerifierFeedTest : public ::testing::Test {
                                  "verifier.feed_url=http://127.0.0.1:" + std::to_string(port) + "/",
                                  "--set", "verifier.feed_client=edge:edge-secret-0123456789",
                                  "--set", "bus.staleness_bound_ms=500", "--set",
-                                 "revocation.poll_interval_ms=400"});
+                                 "revocation.poll_interval_ms=400", "--set",
+                                 "verifier.jwks_refetch_ms=300"});
     const auto r = HttpClient(full_->port())
                        .PostJson("/v1/users", {{"username", "ann"}, {"password", kPassword}});
     ASSERT_EQ(r.status, 201) << r.body;
@@ -220,6 +221,30 @@ TEST_F(VerifierFeedTest, SilentNodeMakesTheViewStaleAfterTheBound) {
   EXPECT_LT(refused.count(), 4.0 * kBound.count());
   Until([&] { return v.Get("/readyz").status == 200 && Check(ann.access) == 200; }, 10 * kBound);
   EXPECT_EQ(Check(ann.access), 200);
+}
+
+// A key the verifier has not seen (an immediate `jwtd keys rotate` on the full node, skipping
+// publish_ahead): the first token is refused and prompts a JWKS fetch; soon after, it passes.
+TEST_F(VerifierFeedTest, UnknownKidFetchesTheJwksAgain) {
+  const Login before = LogIn();
+  ASSERT_EQ(Check(before.access), 200);
+  const auto rotate = RunJwtd({"keys", "rotate", "--data-dir", full_dir(), "--set", kIssuer});
+  ASSERT_EQ(rotate.exit_code, 0) << rotate.out;
+  // The encoded header names the kid; the full node reloads its keys within a tick (200 ms).
+  const auto header = [](const std::string& jwt) { return jwt.substr(0, jwt.find('.')); };
+  std::string token;
+  Until(
+      [&] {
+        token = LogIn().access;
+        return header(token) != header(before.access);
+      },
+      10 * kBound);
+  ASSERT_NE(header(token), header(before.access)) << "the full node did not rotate";
+  EXPECT_EQ(Check(token), 401);  // unknown kid: refused, and the JWKS is fetched again
+  const auto took = Until([&] { return Check(token) == 200; }, 10 * kBound);
+  EXPECT_EQ(Check(token), 200);
+  std::printf("verifier (feed) accepted a new kid %.0f ms after its first refusal\n", took.count());
+  EXPECT_EQ(Check(before.access), 200);  // the retiring key still verifies
 }
 
 TEST_F(VerifierFeedTest, ConfigurationMistakesAreRefused) {
