@@ -48,14 +48,10 @@ Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config) {
   constexpr std::string_view kSqlite = "sqlite://";
   const bool read_only = config.role == http::ServerRole::kVerifier;
   if (IsPostgresUrl(url)) {
-    if (read_only) {
-      return Error(Code::kInvalidArgument, Reason::kBadRequest,
-                   "server.role = verifier: a PostgreSQL store cannot be opened read-only yet "
-                   "(use an SQLite store on a shared data directory)");
-    }
     // The whole URL goes to libpq (user, password, host, port, database, ?sslmode=...).
     store::PostgresOptions options;
     options.url = url;
+    options.read_only = read_only;
     return store::OpenPostgresStore(options, SystemClock());
   }
   if (!url.starts_with(kSqlite)) {

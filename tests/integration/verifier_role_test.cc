@@ -19,12 +19,15 @@
 
 #include "http_client.h"
 #include "jwtd_process.h"
+#include "support/postgres_environment.h"
 
 namespace jwtd::testing {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+static auto* const pg_env = PostgresEnvironment::Register();
 
 constexpr char kPassword[] = "correct horse";
 constexpr char kIssuer[] = "tokens.issuer=https://issuer.verifier.test";
@@ -195,6 +198,44 @@ TEST_F(VerifierRoleTest, RefusesToStartWithoutSchemaOrKeys) {
   const auto bad_role = RunJwtd({"serve", "--role", "reader", "--data-dir", empty});
   EXPECT_EQ(bad_role.exit_code, 2);
   EXPECT_NE(bad_role.out.find("expected full or verifier"), std::string::npos) << bad_role.out;
+}
+
+// On PostgreSQL: the verifier never migrates (a database without the schema is refused, and
+// stays without it) and follows the full node's log read-only.
+TEST_F(VerifierRoleTest, PostgresVerifierIsReadOnlyToo) {
+  const std::string empty_url = PostgresEnvironment::FreshDatabaseUrl();
+  ASSERT_FALSE(empty_url.empty());
+  const auto refused =
+      RunJwtd({"serve", "--role", "verifier", "--data-dir", dir_.path() + "/pg-empty", "--listen",
+               "127.0.0.1:0", "--set", "store.url=" + empty_url});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.out.find("no jwtd schema"), std::string::npos) << refused.out;
+  // Still without a schema: a second refusal says the same.
+  EXPECT_NE(RunJwtd({"serve", "--role", "verifier", "--data-dir", dir_.path() + "/pg-empty",
+                     "--listen", "127.0.0.1:0", "--set", "store.url=" + empty_url})
+                .out.find("no jwtd schema"),
+            std::string::npos);
+
+  const std::string url = PostgresEnvironment::FreshDatabaseUrl();
+  full_ = std::make_unique<JwtdServer>(
+      full_dir(), std::vector<std::string>{"--set", kIssuer, "--set", "store.url=" + url});
+  verifier_ = std::make_unique<JwtdServer>(
+      dir_.path() + "/verifier",
+      std::vector<std::string>{"--role", "verifier", "--set", kIssuer, "--set", "store.url=" + url,
+                               "--set", "keys.dir=" + full_dir() + "/keys", "--set",
+                               "revocation.poll_interval_ms=20"});
+  Register("ann");
+  const std::string token = Login("ann");
+  const HttpClient v(verifier_->port());
+  EXPECT_EQ(v.Get("/v1/me", token).status, 200);
+  EXPECT_EQ(v.PostJson("/v1/login", {{"username", "ann"}, {"password", kPassword}}).status, 404);
+  ASSERT_EQ(HttpClient(full_->port()).PostJson("/v1/logout", {}, token).status, 204);
+  const auto deadline = Clock::now() + 2 * kStalenessBound;
+  while (v.Get("/v1/authz", token).status == 200 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(2ms);
+  }
+  EXPECT_EQ(v.Get("/v1/authz", token).status, 401);
+  EXPECT_EQ(v.Get("/readyz").status, 200);
 }
 
 }  // namespace
