@@ -89,7 +89,7 @@ Response Exchange(ServerCore& core, std::string_view bytes, std::uint64_t n) {
                           : std::move(outcome.response());
   core.metrics.RecordRequest(route, response.status, 1000);
   core.access_log.Write(request.request_id, request.client_address, request.method,
-                        core.metrics.RouteName(route), response.status, 1);
+                        core.metrics.RouteName(route), response.status, 1, response.body.size());
   std::string wire =
       jwtd::http::SerializeResponse(std::move(response), request.request_id, false, false);
   benchmark::DoNotOptimize(wire);
@@ -121,7 +121,7 @@ struct World {
     ::dup2(null_fd, STDERR_FILENO);  // the access sink writes to fd 2
     spdlog::set_level(spdlog::level::warn);
     spdlog::register_logger(
-        jwtd::http::MakeAccessLogger(jwtd::http::kAccessPattern, spdlog::level::info));
+        jwtd::http::MakeAccessLogger(jwtd::http::LogFormat::kText, spdlog::level::info));
     char templ[] = "/tmp/jwtd-exchange-bench.XXXXXX";
     if (mkdtemp(templ) == nullptr) Fail("mkdtemp");
     dir = templ;
@@ -206,6 +206,25 @@ void BM_ParseOnly(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ParseOnly);
+
+// One access-log line in each layout of log.format (0: text, 1: json), into the production sink
+// on /dev/null: the cost a request pays for its line.
+void BM_AccessLogLine(benchmark::State& state) {
+  const int null_fd = ::open("/dev/null", O_WRONLY);
+  if (null_fd < 0) Fail("open /dev/null");
+  const auto format =
+      state.range(0) == 0 ? jwtd::http::LogFormat::kText : jwtd::http::LogFormat::kJson;
+  {
+    const jwtd::http::AccessLog log(
+        jwtd::http::MakeAccessLogger(format, spdlog::level::info, null_fd));
+    for (auto _ : state) {
+      log.Write("Xq3vT9aB-17", "192.0.2.7", "GET", "/v1/sessions/{id}", 200, 42, 187);
+    }
+  }  // the sink's writer has finished before the descriptor closes
+  ::close(null_fd);
+  state.SetLabel(format == jwtd::http::LogFormat::kText ? "text" : "json");
+}
+BENCHMARK(BM_AccessLogLine)->Arg(0)->Arg(1);
 
 }  // namespace
 

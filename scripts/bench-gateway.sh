@@ -3,15 +3,19 @@
 # same run hold, absolute figures drift):
 #   - jwtd GET /v1/me and GET /v1/authz directly (the same bearer check; /v1/authz has no body);
 #   - nginx in front of a trivial upstream, without auth (/open/) and with auth_request to
-#     jwtd's /v1/authz (/api/, bench/gateway/nginx.conf.in): req/s ratio and p99 added.
+#     jwtd's /v1/authz (/api/, bench/gateway/nginx.conf.in): req/s ratio and p99 added, both at
+#     saturation (every connection sends its next request at once) and paced below it (each
+#     connection waits PACE_MS between requests: the latency a gateway adds when it is not
+#     the bottleneck; at saturation the added latency is the lost throughput, 64 / req/s).
 #
 #   scripts/bench-gateway.sh [--quick]
 #
 # wrk -t1 -c$CONNS --latency (bench/http/bearer.lua), warm-up then RUNS x DURATION per target,
 # medians. Nothing is pinned: nginx (1 worker), jwtd and wrk share the cores. Every process
 # started here is stopped by its PID.
-# Env: RUNS (3; quick 1) DURATION (10s; quick 3s) CONNS (64) WARMUP (2s) JWTD (path; else
-#      scripts/build.sh release jwtd) OUT (build/bench-gateway/<time>.jsonl) KEEP=1
+# Env: RUNS (3; quick 1) DURATION (10s; quick 3s) CONNS (64) WARMUP (2s) PACE_MS (10)
+#      JWTD (path; else scripts/build.sh release jwtd) OUT (build/bench-gateway/<time>.jsonl)
+#      KEEP=1
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 quick=0
@@ -91,6 +95,9 @@ emit "$(measure jwtd-me "$base/v1/me")"
 emit "$(measure jwtd-authz "$base/v1/authz")"
 emit "$(measure nginx-open "$gw/open/x")"
 emit "$(measure nginx-auth "$gw/api/x")"
+export PACE_MS=${PACE_MS:-10}
+emit "$(measure nginx-open-paced "$gw/open/x")"
+emit "$(measure nginx-auth-paced "$gw/api/x")"
 
 /usr/bin/python3 - "$OUT" <<'PY'
 import json, sys
@@ -102,5 +109,9 @@ me, az, op, au = (rows[n] for n in ("jwtd-me", "jwtd-authz", "nginx-open", "ngin
 print(f"\n/v1/authz vs /v1/me req/s: {az['median_req_s'] / me['median_req_s']:.2f}x")
 print(f"nginx with auth_request vs without: req/s {au['median_req_s'] / op['median_req_s']:.2f}x, "
       f"p99 added {au['median_p99_ms'] - op['median_p99_ms']:.3f} ms, "
-      f"p50 added {au['median_p50_ms'] - op['median_p50_ms']:.3f} ms")
+      f"p50 added {au['median_p50_ms'] - op['median_p50_ms']:.3f} ms (saturated)")
+po, pa = rows["nginx-open-paced"], rows["nginx-auth-paced"]
+print(f"paced ({po['median_req_s']:,} vs {pa['median_req_s']:,} req/s offered alike): "
+      f"p99 added {pa['median_p99_ms'] - po['median_p99_ms']:.3f} ms, "
+      f"p50 added {pa['median_p50_ms'] - po['median_p50_ms']:.3f} ms")
 PY

@@ -5,6 +5,14 @@ if token == nil or token == "" then error("TOKEN is not set") end
 wrk.method = "GET"
 wrk.headers["Authorization"] = "Bearer " .. token
 
+-- PACE_MS set: each connection waits that long before its next request, so the offered load is
+-- connections / PACE_MS (a latency measurement below saturation; wrk times each request from
+-- its send, not the wait).
+local pace = tonumber(os.getenv("PACE_MS") or "")
+if pace ~= nil then
+  function delay() return pace end
+end
+
 function done(summary, latency, requests)
   local secs = summary.duration / 1e6
   local e = summary.errors

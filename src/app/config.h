@@ -79,7 +79,8 @@ struct Config {
   std::int64_t bus_heartbeat_interval_ms = 100;
   auth::StaleMode bus_stale_mode = auth::StaleMode::kCheck;
   // [log]
-  std::string log_level = "info";  // trace, debug, info, warn, error or off (checked at load)
+  std::string log_level = "info";   // trace, debug, info, warn, error or off (checked at load)
+  std::string log_format = "text";  // text or json (checked at load)
   // [keys], [tokens], [revocation], [users], [password], [login_limits]
   auth::KeyRingOptions keys;
   auth::AuthOptions auth;

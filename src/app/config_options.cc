@@ -262,6 +262,19 @@ Option LogLevelOpt() {
           [](const Config& c) { return Quote(c.log_level); }};
 }
 
+Option LogFormatOpt() {
+  return {"log.format", OptionType::kString,
+          "\"text\": one line per event with key=value fields; \"json\": one JSON object per "
+          "line (time, level, logger, message; the access log adds request_id, client, method, "
+          "route, status, latency_us and bytes)",
+          [](Config& c, const std::string& v) {
+            if (v != "text" && v != "json") return "expected text or json, not \"" + v + "\"";
+            c.log_format = v;
+            return std::string();
+          },
+          [](const Config& c) { return Quote(c.log_format); }};
+}
+
 std::vector<Option> BuildOptions() {
   return {
       StringOpt(
@@ -420,6 +433,7 @@ std::vector<Option> BuildOptions() {
           "how often this node publishes the store's max revocation seq"),
       StaleModeOpt(),
       LogLevelOpt(),
+      LogFormatOpt(),
       StringOpt(
           "keys.dir", [](Config & c) -> auto& { return c.keys.directory; },
           "key directory; empty: <data_dir>/keys"),

@@ -12,6 +12,9 @@ namespace {
 constexpr auto kTickInterval = std::chrono::milliseconds(200);
 // Ended sessions stay listed (and audit-visible) this long before the sweep deletes them.
 constexpr std::int64_t kRetainEndedSessions = 7 * 24 * 3600;
+// Delivered security events stay an hour (an operator looking into a delivery still finds
+// them); far longer than the outbox's settle bound (app/ssf_pusher.cc).
+constexpr std::int64_t kRetainDeliveredEvents = 3600;
 // Sealed grace successors are kept this long past the window, so a node whose clock runs a
 // little behind still finds the successor its grace check accepts (no false reuse).
 constexpr std::int64_t kSuccessorForgetMargin = 60;
@@ -98,6 +101,11 @@ void Maintenance::Sweep() {
       forget_now - config_.auth.refresh_grace_seconds - kSuccessorForgetMargin;
   if (!Reported("successor forget", store.ForgetSealedSuccessors(closed),
                 "sealed successors forgotten")) {
+    return;
+  }
+  // The SSF outbox: events every stream has acknowledged (or that no stream will ever read).
+  if (!Reported("outbox sweep", store.SweepDeliveredEvents(forget_now - kRetainDeliveredEvents),
+                "delivered security events deleted")) {
     return;
   }
   if (config_.audit_retention_seconds == 0) return;  // audit.retention = 0: kept forever

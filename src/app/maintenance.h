@@ -1,7 +1,8 @@
 // The server's background upkeep, on one thread: apply the key-rotation policy and pick up key
-// changes made by `jwtd keys`, and sweep expired rows and audit rows past audit.retention. (The
-// revocation log is followed by the sync's own poller thread, app/bus_wiring.h.) Each step logs
-// failures and carries on: a failed step is retried on the next tick, never fatal.
+// changes made by `jwtd keys`, and sweep expired rows, security events every stream is done
+// with, and audit rows past audit.retention. (The revocation log is followed by the sync's own
+// poller thread, app/bus_wiring.h.) Each step logs failures and carries on: a failed step is
+// retried on the next tick, never fatal.
 #pragma once
 
 #include <atomic>

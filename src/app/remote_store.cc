@@ -123,6 +123,7 @@ class NoDatabaseStore final : public auth::Store {
   Result<std::int64_t> SweepExpired(std::int64_t, std::int64_t) override { return NoDatabase(); }
   Result<std::int64_t> ForgetSealedSuccessors(std::int64_t) override { return NoDatabase(); }
   Result<std::int64_t> SweepAudit(std::int64_t) override { return NoDatabase(); }
+  Result<std::int64_t> SweepDeliveredEvents(std::int64_t) override { return NoDatabase(); }
   Result<std::vector<auth::AuditEvent>> ListAudit(const auth::AuditFilter&) override {
     return NoDatabase();
   }

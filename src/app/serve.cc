@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -22,6 +23,7 @@
 #include "app/runtime.h"
 #include "app/ssf_pusher.h"
 #include "http/csrf.h"
+#include "http/log_line.h"
 #include "http/server.h"
 #include "jwtd/jose/alg.h"
 #include "jwtd/random.h"
@@ -113,11 +115,13 @@ Result<std::string> CsrfKeyOf(auth::RevocationLog& log) {
   return key;
 }
 
-void PrintBanner(const Config& config, const Runtime& runtime, const std::string& address,
-                 std::uint16_t port, const std::string& web_root, bool tls) {
-  std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
-  const char* scheme = tls ? "https" : "http";
-  fmt::print("jwtd listening on {}://{}:{}\n", scheme, host, port);
+struct Banner {
+  std::string url;  // http://127.0.0.1:8080
+  std::string web_root;
+};
+
+void PrintTextBanner(const Config& config, const Runtime& runtime, const Banner& banner) {
+  fmt::print("jwtd listening on {}\n", banner.url);
   fmt::print("issuer: {}\n", config.auth.issuer);
   for (const auto& key : runtime.keys->List()) {
     fmt::print("key: {} {} {}\n", key.kid, jose::AlgName(key.alg), auth::KeyStateName(key.state));
@@ -135,10 +139,57 @@ void PrintBanner(const Config& config, const Runtime& runtime, const std::string
                                      : runtime.sync.follower
                                          ? "the feed node's stream"
                                          : "none (single node: the store's log is polled)");
-  if (!web_root.empty()) {
-    fmt::print("logout lab: {}://{}:{}/ (files in {})\n", scheme, host, port, web_root);
+  if (!banner.web_root.empty()) {
+    fmt::print("logout lab: {}/ (files in {})\n", banner.url, banner.web_root);
   }
   fmt::print("configuration in effect:\n{}\n", DescribeConfig(config));
+}
+
+// log.format = "json": the same facts as one JSON object, so every line jwtd writes parses.
+void PrintJsonBanner(const Config& config, const Runtime& runtime, const Banner& banner) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now);
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now - seconds);
+  std::string line;
+  http::AppendJsonHead(line, seconds.count(), nanos.count(), "info", "jwtd",
+                       "jwtd listening on " + banner.url);
+  const auto field = [&line](std::string_view name, std::string_view value) {
+    line.append(",\"").append(name).append("\":");
+    http::AppendJsonString(line, value);
+  };
+  field("listen", banner.url);
+  field("issuer", config.auth.issuer);
+  line.append(",\"keys\":[");
+  bool first = true;
+  for (const auto& key : runtime.keys->List()) {
+    line.append(first ? "{\"kid\":" : ",{\"kid\":");
+    first = false;
+    http::AppendJsonString(line, key.kid);
+    line.append(",\"alg\":");
+    http::AppendJsonString(line, jose::AlgName(key.alg));
+    line.append(",\"state\":");
+    http::AppendJsonString(line, auth::KeyStateName(key.state));
+    line.push_back('}');
+  }
+  line.push_back(']');
+  field("role", config.role == http::ServerRole::kVerifier ? "verifier" : "full");
+  field("store", config.verifier_feed_url.empty() ? StoreKind(config) : "none");
+  field("revocation_bus", runtime.sync.bus ? "redis" : runtime.sync.follower ? "feed" : "none");
+  field("web_root", banner.web_root);
+  field("config", DescribeConfig(config));  // secrets masked
+  line.append("}\n");
+  fmt::print("{}", line);
+}
+
+void PrintBanner(const Config& config, const Runtime& runtime, const std::string& address,
+                 std::uint16_t port, const std::string& web_root, bool tls) {
+  std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  const Banner banner{fmt::format("{}://{}:{}", tls ? "https" : "http", host, port), web_root};
+  if (config.log_format == "json") {
+    PrintJsonBanner(config, runtime, banner);
+  } else {
+    PrintTextBanner(config, runtime, banner);
+  }
   std::fflush(stdout);
 }
 

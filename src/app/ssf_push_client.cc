@@ -14,6 +14,7 @@
 #include <boost/url/parse.hpp>
 #include <exception>
 #include <memory>
+#include <optional>
 
 namespace jwtd::app {
 namespace {
@@ -51,82 +52,164 @@ bhttp::request<bhttp::string_body> MakeRequest(const Target& t, std::string_view
   req.set(bhttp::field::user_agent, "jwtd-ssf");
   req.set(bhttp::field::content_type, "application/secevent+jwt");
   req.set(bhttp::field::accept, "application/json");
-  req.set(bhttp::field::connection, "close");
   req.body() = std::string(set);
   req.prepare_payload();
   return req;
 }
 
-// Sends `req` on `stream` and reads the answer's status; throws boost::system::system_error.
-template <class Stream>
-asio::awaitable<void> Exchange(Stream& stream, bhttp::request<bhttp::string_body>& req,
-                               int* status) {
-  beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(kMaxAnswerBytes);
-  co_await bhttp::async_write(stream, req, asio::use_awaitable);
-  co_await bhttp::async_read(stream, buffer, parser, asio::use_awaitable);
-  *status = static_cast<int>(parser.get().result_int());
-}
+}  // namespace
 
-asio::awaitable<void> Deliver(asio::io_context& ioc, const Target& t,
-                              bhttp::request<bhttp::string_body>& req,
-                              std::chrono::milliseconds timeout, int* status) {
-  tcp::resolver resolver(ioc);
-  auto endpoints = co_await resolver.async_resolve(t.host, t.port, asio::use_awaitable);
-  if (!t.tls) {
-    beast::tcp_stream stream(ioc);
-    stream.expires_after(timeout);
-    co_await stream.async_connect(endpoints, asio::use_awaitable);
-    co_await Exchange(stream, req, status);
-    co_return;
+struct SsfPushClient::Connection {
+  std::string url;
+  Target target;
+  asio::io_context ioc;
+  std::optional<asio::ssl::context> tls_context;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  bool open = false;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  asio::awaitable<void> Connect(std::chrono::milliseconds timeout) {
+    tcp::resolver resolver(ioc);
+    auto endpoints = co_await resolver.async_resolve(target.host, target.port, asio::use_awaitable);
+    buffer.clear();
+    if (!target.tls) {
+      plain.emplace(ioc);
+      plain->expires_after(timeout);
+      co_await plain->async_connect(endpoints, asio::use_awaitable);
+      co_return;
+    }
+    if (!tls_context) {
+      tls_context.emplace(asio::ssl::context::tls_client);
+      tls_context->set_default_verify_paths();
+      tls_context->set_verify_mode(asio::ssl::verify_peer);
+    }
+    tls.emplace(ioc, *tls_context);
+    tls->set_verify_callback(asio::ssl::host_name_verification(target.host));
+    // SNI (SSL_set_tlsext_host_name is a macro with an old-style cast).
+    SSL_ctrl(tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(target.host.c_str()));
+    beast::get_lowest_layer(*tls).expires_after(timeout);
+    co_await beast::get_lowest_layer(*tls).async_connect(endpoints, asio::use_awaitable);
+    co_await tls->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
   }
-  asio::ssl::context ctx(asio::ssl::context::tls_client);
-  ctx.set_default_verify_paths();
-  ctx.set_verify_mode(asio::ssl::verify_peer);
-  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-  stream.set_verify_callback(asio::ssl::host_name_verification(t.host));
-  // SNI (SSL_set_tlsext_host_name is a macro with an old-style cast).
-  SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-           const_cast<char*>(t.host.c_str()));
-  beast::get_lowest_layer(stream).expires_after(timeout);
-  co_await beast::get_lowest_layer(stream).async_connect(endpoints, asio::use_awaitable);
-  co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
-  co_await Exchange(stream, req, status);
-}
+
+  template <class Stream>
+  asio::awaitable<void> Exchange(Stream& stream, bhttp::request<bhttp::string_body>& req,
+                                 int* status, bool* keep_alive) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(kMaxAnswerBytes);
+    co_await bhttp::async_write(stream, req, asio::use_awaitable);
+    co_await bhttp::async_read(stream, buffer, parser, asio::use_awaitable);
+    *status = static_cast<int>(parser.get().result_int());
+    *keep_alive = parser.get().keep_alive();
+  }
+
+  // Throws boost::system::system_error.
+  asio::awaitable<void> Deliver(bhttp::request<bhttp::string_body>& req,
+                                std::chrono::milliseconds timeout, int* status, bool* keep_alive) {
+    if (!open) {
+      co_await Connect(timeout);
+      open = true;
+    }
+    lowest().expires_after(timeout);
+    if (tls) {
+      co_await Exchange(*tls, req, status, keep_alive);
+    } else {
+      co_await Exchange(*plain, req, status, keep_alive);
+    }
+  }
+
+  void Drop() {
+    // A TLS close_notify would cost a round trip to a receiver that may be gone; the socket is
+    // simply closed.
+    if (open) {
+      boost::system::error_code ignored;
+      lowest().socket().close(ignored);
+    }
+    plain.reset();
+    tls.reset();
+    open = false;
+  }
+};
+
+namespace {
+
+struct Attempt {
+  bool finished = false;
+  bool timed_out = false;
+  bool keep_alive = false;
+  std::string error;
+};
 
 }  // namespace
 
-PushResult PushSet(const std::string& endpoint_url, std::string_view set,
-                   std::chrono::milliseconds timeout) {
+SsfPushClient::SsfPushClient(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+
+SsfPushClient::~SsfPushClient() { Close(); }
+
+void SsfPushClient::Close() {
+  if (connection_) connection_->Drop();
+}
+
+PushResult SsfPushClient::Push(const std::string& endpoint_url, std::string_view set) {
   PushResult result;
-  Target target;
-  if (!ParseTarget(endpoint_url, &target)) {
-    result.error = "endpoint_url is not an http(s) URL";
-    return result;
+  if (!connection_ || connection_->url != endpoint_url) {
+    auto fresh = std::make_unique<Connection>();
+    if (!ParseTarget(endpoint_url, &fresh->target)) {
+      result.error = "endpoint_url is not an http(s) URL";
+      return result;
+    }
+    fresh->url = endpoint_url;
+    if (connection_) connection_->Drop();
+    connection_ = std::move(fresh);
   }
-  auto req = MakeRequest(target, set);
-  asio::io_context ioc;
-  std::string error;
-  bool finished = false;
-  asio::co_spawn(ioc, Deliver(ioc, target, req, timeout, &result.status),
-                 [&](std::exception_ptr e) {
-                   finished = true;
-                   if (!e) return;
-                   try {
-                     std::rethrow_exception(e);
-                   } catch (const std::exception& ex) {
-                     error = ex.what();
-                   }
-                 });
-  // The stream's deadline bounds connect, send and read; this bounds the name lookup too.
-  ioc.run_for(timeout + std::chrono::milliseconds(100));
-  if (!finished) {
-    result.error = "timed out";
-    return result;
+  auto req = MakeRequest(connection_->target, set);
+  auto attempt_once = [&]() {
+    Attempt a;
+    Connection& c = *connection_;
+    c.ioc.restart();
+    asio::co_spawn(c.ioc, c.Deliver(req, timeout_, &result.status, &a.keep_alive),
+                   [&](std::exception_ptr e) {
+                     a.finished = true;
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const boost::system::system_error& ex) {
+                       a.timed_out = ex.code() == beast::error::timeout;
+                       a.error = ex.what();
+                     } catch (const std::exception& ex) {
+                       a.error = ex.what();
+                     }
+                   });
+    // The stream's deadline bounds connect, send and read; this bounds the name lookup too.
+    c.ioc.run_for(timeout_ + std::chrono::milliseconds(100));
+    if (!a.finished) {
+      // Still resolving or stuck: the connection and everything pending on it go.
+      a.timed_out = true;
+      a.error = "timed out";
+      const std::string url = c.url;
+      const Target target = c.target;
+      connection_ = std::make_unique<Connection>();
+      connection_->url = url;
+      connection_->target = target;
+    }
+    return a;
+  };
+  const bool reused = connection_->open;
+  Attempt a = attempt_once();
+  if (!a.error.empty() && reused && !a.timed_out) {
+    // The receiver closed the idle connection (or reset it): once more on a new one.
+    connection_->Drop();
+    result.status = 0;
+    a = attempt_once();
   }
-  if (!error.empty()) {
-    result.error = error;
+  if (!a.error.empty() || !a.keep_alive) connection_->Drop();
+  if (!a.error.empty()) {
+    result.status = 0;
+    result.error = a.error;
     return result;
   }
   if (result.status == 202) {

@@ -23,7 +23,10 @@ constexpr std::int64_t kSettleSeconds = 30;
 class SsfPusher::Sender {
  public:
   Sender(SsfPusher* owner, std::string stream_id)
-      : owner_(owner), stream_id_(std::move(stream_id)), thread_([this] { Run(); }) {}
+      : owner_(owner),
+        stream_id_(std::move(stream_id)),
+        client_(owner->options_.timeout),
+        thread_([this] { Run(); }) {}
 
   ~Sender() {
     {
@@ -103,7 +106,7 @@ class SsfPusher::Sender {
         failure = "cannot sign: " + set.error().message();
         break;
       }
-      PushResult pushed = PushSet(stream.endpoint_url, *set, owner_->options_.timeout);
+      PushResult pushed = client_.Push(stream.endpoint_url, *set);
       if (pushed.outcome == PushOutcome::kAccepted) {
         done.push_back(event.id);
         continue;
@@ -150,6 +153,7 @@ class SsfPusher::Sender {
 
   SsfPusher* const owner_;
   const std::string stream_id_;
+  SsfPushClient client_;  // the sender thread's only; keeps the receiver's connection open
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;   // guarded by mu_

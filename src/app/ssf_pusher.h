@@ -2,11 +2,12 @@
 // `jwtd serve`. A scanner thread lists the streams every scan interval, starts one sender thread
 // per push stream (and ends it when the stream is deleted or no longer pushes), and refreshes
 // the queued/oldest gauges. A sender reads its stream's unacknowledged events from the outbox,
-// signs and POSTs each SET in order and acknowledges those answered 202; on a failure it waits
-// (100 ms doubling up to retry_max) and tries the same SET again. So a logout never waits on a
-// receiver (it only wrote the outbox row), a dead receiver delays only its own stream, and since
-// progress is the durable acknowledgement, a crash loses nothing: a SET POSTed but not yet
-// acknowledged is POSTed again after a restart (at least once; receivers drop duplicates by jti).
+// signs and POSTs each SET in order on one kept-open connection and acknowledges those answered
+// 202; on a failure it waits (100 ms doubling up to retry_max) and tries the same SET again. So a
+// logout never waits on a receiver (it only wrote the outbox row), a dead receiver delays only its
+// own stream, and since progress is the durable acknowledgement, a crash loses nothing: a SET
+// POSTed but not yet acknowledged is POSTed again after a restart (at least once; receivers drop
+// duplicates by jti).
 //
 // Thread-safety: Start/Stop from one thread; the rest is internal.
 #pragma once

@@ -7,7 +7,7 @@ namespace jwtd::auth {
 namespace {
 
 // The stored names: never change one (the audit table and operators' queries hold them).
-constexpr std::array<std::pair<AuditKind, std::string_view>, 13> kKinds = {{
+constexpr std::array<std::pair<AuditKind, std::string_view>, 16> kKinds = {{
     {AuditKind::kUserRegistered, "user_registered"},
     {AuditKind::kLoginSucceeded, "login_succeeded"},
     {AuditKind::kLoginFailed, "login_failed"},
@@ -21,6 +21,9 @@ constexpr std::array<std::pair<AuditKind, std::string_view>, 13> kKinds = {{
     {AuditKind::kUserDisabled, "user_disabled"},
     {AuditKind::kUserEnabled, "user_enabled"},
     {AuditKind::kKeyRevoked, "key_revoked"},
+    {AuditKind::kPasswordChanged, "password_changed"},
+    {AuditKind::kPasswordChangeFailed, "password_change_failed"},
+    {AuditKind::kPasswordReset, "password_reset"},
 }};
 
 }  // namespace
@@ -91,6 +94,10 @@ std::string_view EndReasonName(EndReason reason) {
       return "user_revoked";
     case EndReason::kUserDisabled:
       return "user_disabled";
+    case EndReason::kPasswordChanged:
+      return "password_changed";
+    case EndReason::kPasswordReset:
+      return "password_reset";
   }
   return "unknown";
 }

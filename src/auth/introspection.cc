@@ -17,6 +17,56 @@ Result<Introspection> Introspector::Introspect(std::string_view token, TokenHint
   return refresh_first ? IntrospectAccess(token) : IntrospectRefresh(token);
 }
 
+std::optional<Introspection> Introspector::AnswerWithoutStore(std::string_view token,
+                                                              TokenHint hint) const {
+  // Refresh tokens are base64url, which has no '.'; every JWS has two.
+  const bool maybe_refresh =
+      PlausibleRefreshToken(token) && token.find('.') == std::string_view::npos;
+  if (hint == TokenHint::kRefreshToken && maybe_refresh) return std::nullopt;
+  auto claims = checker_->Check(token);
+  const auto user_id = claims.ok() ? ParseUserId((*claims)->sub()) : std::nullopt;
+  if (!user_id) {
+    if (maybe_refresh) return std::nullopt;
+    return Introspection{};
+  }
+  auto cached = CachedUserOf(*user_id);
+  if (!cached) return std::nullopt;
+  if (cached->disabled) return Introspection{};
+  return ActiveAccess(**claims, *user_id, std::move(cached->username));
+}
+
+std::optional<Introspector::CachedUser> Introspector::CachedUserOf(std::int64_t user_id) const {
+  const std::int64_t now = clock_->MonotonicNanos();
+  std::lock_guard lock(users_mu_);
+  auto it = users_.find(user_id);
+  if (it == users_.end() || now - it->second.fetched_at >= kUserFreshNanos) return std::nullopt;
+  return it->second;
+}
+
+void Introspector::Remember(std::int64_t user_id, const User& user) const {
+  CachedUser entry{user.username, user.disabled, clock_->MonotonicNanos()};
+  std::lock_guard lock(users_mu_);
+  // Entries older than the freshness bound are worth nothing: starting over when full keeps the
+  // memory bounded without an eviction order.
+  if (users_.size() >= kMaxCachedUsers && users_.count(user_id) == 0) users_.clear();
+  users_[user_id] = std::move(entry);
+}
+
+Introspection Introspector::ActiveAccess(const jose::Claims& c, std::int64_t user_id,
+                                         std::string username) {
+  Introspection out;
+  out.active = true;
+  out.token_type = "access_token";
+  out.claims = c;
+  out.user_id = user_id;
+  out.username = std::move(username);
+  out.sid = std::string(c.sid());
+  out.scope = std::string(c.scope());
+  out.exp = c.exp();
+  out.iat = c.iat().value_or(0);
+  return out;
+}
+
 Result<Introspection> Introspector::IntrospectAccess(std::string_view token) const {
   // Exactly what Authenticate accepts: signature, time, iss/aud and the revocation view.
   auto claims = checker_->Check(token);
@@ -30,19 +80,10 @@ Result<Introspection> Introspector::IntrospectAccess(std::string_view token) con
     return Ok();
   });
   if (!read.ok()) return read.error();
-  if (!user || user->disabled) return Introspection{};
-  const jose::Claims& c = **claims;
-  Introspection out;
-  out.active = true;
-  out.token_type = "access_token";
-  out.claims = c;
-  out.user_id = *user_id;
-  out.username = user->username;
-  out.sid = std::string(c.sid());
-  out.scope = std::string(c.scope());
-  out.exp = c.exp();
-  out.iat = c.iat().value_or(0);
-  return out;
+  if (!user) return Introspection{};
+  Remember(*user_id, *user);
+  if (user->disabled) return Introspection{};
+  return ActiveAccess(**claims, *user_id, user->username);
 }
 
 Result<Introspection> Introspector::IntrospectRefresh(std::string_view token) const {

@@ -57,7 +57,7 @@ Result<User> PasswordLogin::Register(std::string_view username, std::string_view
 Result<TokenResponse> PasswordLogin::SignIn(std::string_view username, std::string_view password,
                                             std::string_view scope, const ClientInfo& client) {
   JWTD_RETURN_IF_ERROR(ValidateScope(scope));
-  if (std::int64_t wait = limiter_.Admit(AccountKey(username), client.address); wait > 0) {
+  if (std::int64_t wait = limiter_->Admit(AccountKey(username), client.address); wait > 0) {
     return Error(Code::kResourceExhausted, Reason::kRateLimited, "too many failed logins")
         .WithRetryAfter(wait);
   }
@@ -78,7 +78,7 @@ Result<User> PasswordLogin::CheckPassword(std::string_view username, std::string
       return Ok();
     });
     if (!read.ok()) {
-      limiter_.Withdraw(account, client.address);  // no guess was checked
+      limiter_->Withdraw(account, client.address);  // no guess was checked
       return read.error();
     }
   }
@@ -88,7 +88,7 @@ Result<User> PasswordLogin::CheckPassword(std::string_view username, std::string
                            ? hasher_->Verify(user->password_hash, password)
                            : hasher_->VerifyDummy(password.substr(0, options_.password.max_length));
   if (!matched || user->disabled) {
-    limiter_.RecordFailure(account, client.address);
+    limiter_->RecordFailure(account, client.address);
     const std::optional<std::int64_t> id = user ? std::optional(user->id) : std::nullopt;
     const AuditReason reason = !user      ? AuditReason::kUnknownUser
                                : !matched ? AuditReason::kBadPassword
@@ -97,7 +97,7 @@ Result<User> PasswordLogin::CheckPassword(std::string_view username, std::string
     if (matched) return Error(Code::kUnauthenticated, Reason::kUserDisabled, "account disabled");
     return BadCredentials();
   }
-  limiter_.RecordSuccess(account, client.address);
+  limiter_->RecordSuccess(account, client.address);
   return std::move(*user);
 }
 

@@ -3,7 +3,7 @@
 // RFC 9700 §4.14.2. The user lookup is a read-only transaction: logins do not queue behind the
 // store's writer, only their final insert does.
 //
-// Thread-safety: immutable after construction apart from the limiter (own synchronisation).
+// Thread-safety: immutable after construction; the limiter has its own synchronisation.
 #pragma once
 
 #include <string_view>
@@ -21,15 +21,16 @@ namespace jwtd::auth {
 
 class PasswordLogin {
  public:
-  // Every pointer must outlive this.
+  // Every pointer must outlive this. `limiter` is shared with the password change (a wrong
+  // current password counts as a failed login).
   PasswordLogin(const AuthOptions& options, Store* store, const PasswordHasher* hasher,
-                const SessionFamilies* families, const Clock* clock)
+                LoginLimiter* limiter, const SessionFamilies* families, const Clock* clock)
       : options_(options),
         store_(store),
         hasher_(hasher),
+        limiter_(limiter),
         families_(families),
-        clock_(clock),
-        limiter_(options.login_limits, clock) {}
+        clock_(clock) {}
 
   [[nodiscard]] Result<User> Register(std::string_view username, std::string_view password,
                                       const ClientInfo& client);
@@ -48,9 +49,9 @@ class PasswordLogin {
   const AuthOptions& options_;
   Store* const store_;
   const PasswordHasher* const hasher_;
+  LoginLimiter* const limiter_;
   const SessionFamilies* const families_;
   const Clock* const clock_;
-  LoginLimiter limiter_;
 };
 
 }  // namespace jwtd::auth

@@ -112,6 +112,51 @@ Result<std::int64_t> SessionFamilies::BumpVersion(RevocationBatch& batch, std::i
   return *version;
 }
 
+Result<std::int64_t> SessionFamilies::EndEverySession(RevocationBatch& batch, std::int64_t user_id,
+                                                      std::string_view keep_sid, EndReason reason,
+                                                      std::int64_t now) const {
+  auto user = batch.tx().LockUser(user_id);
+  if (!user.ok()) return user.error();
+  if (!user->has_value()) return Error(Code::kNotFound, Reason::kNotFound, "no such user");
+  auto version = BumpVersion(batch, user_id, now);
+  if (!version.ok()) return version.error();
+  JWTD_RETURN_IF_ERROR(
+      EndAllOfUser(batch, user_id, keep_sid, reason, options_.strategies.version, now));
+  // One event for the user (CAEP session-revoked with the user as subject), not one per session.
+  JWTD_RETURN_IF_ERROR(batch.Emit(SessionRevoked(user_id, "", reason, now)));
+  return *version;
+}
+
+Result<std::optional<TokenResponse>> SessionFamilies::RenewKept(RevocationBatch& batch,
+                                                                const Principal& principal,
+                                                                std::int64_t ver, EndReason reason,
+                                                                std::int64_t now) const {
+  auto locked = batch.tx().LockSession(principal.sid);
+  if (!locked.ok()) return locked.error();
+  if (!locked->has_value() || (*locked)->user_id != principal.user_id) {
+    return std::optional<TokenResponse>();
+  }
+  const Session& session = **locked;
+  // A calling session that already ended or expired cannot survive: end it like the others.
+  if (!session.live() || SessionExpired(session, now)) {
+    JWTD_RETURN_IF_ERROR(End(batch, session, reason, now));
+    return std::optional<TokenResponse>();
+  }
+  auto access = issuer_->Issue(
+      {session.user_id, session.id, ver, session.scope, /*not_after=*/principal.exp}, now);
+  if (!access.ok()) return access.error();
+  TokenResponse response;
+  response.access_token = std::move(access->token);
+  response.expires_in = access->exp - now;
+  response.scope = session.scope;
+  response.session_id = session.id;
+  return std::optional<TokenResponse>(std::move(response));
+}
+
+AuditReason SessionFamilies::UserWideEndReason() const {
+  return options_.strategies.version ? AuditReason::kVersionBumped : AuditReason::kFamilyRevoked;
+}
+
 SecurityEvent SessionRevoked(std::int64_t user_id, std::string_view sid, EndReason reason,
                              std::int64_t now) {
   SecurityEvent event;

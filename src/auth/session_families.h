@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -65,6 +66,25 @@ class SessionFamilies {
   // entry. Without: leaves it. Returns the version new tokens must carry. kNotFound: no user.
   [[nodiscard]] Result<std::int64_t> BumpVersion(RevocationBatch& batch, std::int64_t user_id,
                                                  std::int64_t now) const;
+
+  // The user-wide end every flow that ends all of a user's sessions shares (logout-all, the
+  // operator's revoke of a user, disable, a password change or reset): locks the user, bumps the
+  // version, ends every family but `keep_sid` (empty: none kept) and emits one user-wide
+  // session-revoked event. Returns the version new tokens must carry; kNotFound: no user.
+  [[nodiscard]] Result<std::int64_t> EndEverySession(RevocationBatch& batch, std::int64_t user_id,
+                                                     std::string_view keep_sid, EndReason reason,
+                                                     std::int64_t now) const;
+  // The kept session's new access token after EndEverySession, carrying `ver`: no refresh token
+  // (the session keeps the one it holds) and an exp no later than the caller's (principal.exp).
+  // nullopt when the session turned out not to survive (ended or expired meanwhile: then it is
+  // ended like the others, with `reason`).
+  [[nodiscard]] Result<std::optional<TokenResponse>> RenewKept(RevocationBatch& batch,
+                                                               const Principal& principal,
+                                                               std::int64_t ver, EndReason reason,
+                                                               std::int64_t now) const;
+  // The audit reason of a user-wide end: version_bumped with the version strategy, else
+  // family_revoked.
+  AuditReason UserWideEndReason() const;
 
   const AccessTokenIssuer& issuer() const { return *issuer_; }
 

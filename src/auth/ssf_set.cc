@@ -19,14 +19,14 @@ boost::json::object UserSubject(std::string_view issuer, std::int64_t user_id) {
   return sub;
 }
 
-// CAEP initiating_entity: who caused the session to end.
+// CAEP 1.0 §2 initiating_entity: who caused the session to end or the credential to change.
 std::string_view InitiatingEntity(std::string_view reason) {
   if (reason == "logout" || reason == "logout_all" || reason == "session_ended" ||
-      reason == "revoked") {
+      reason == "revoked" || reason == "password_changed") {
     return "user";
   }
   if (reason == "reuse_detected") return "policy";
-  return "admin";  // operator_revoked, user_revoked, user_disabled
+  return "admin";  // operator_revoked, user_revoked, user_disabled, password_reset
 }
 
 boost::json::object EventBody(const SecurityEvent& e) {
@@ -41,9 +41,12 @@ boost::json::object EventBody(const SecurityEvent& e) {
       break;
     }
     case SecurityEventKind::kCredentialChange:
-      body["event_timestamp"] = e.at;
+      // CAEP 1.0 §3.3: credential_type and change_type are required; a password is only ever
+      // replaced (an account always has one), so the change is an update.
       body["credential_type"] = "password";
       body["change_type"] = "update";
+      body["event_timestamp"] = e.at;
+      body["initiating_entity"] = InitiatingEntity(e.reason);
       break;
     case SecurityEventKind::kVerification:
       if (!e.reason.empty()) body["state"] = e.reason;
@@ -73,10 +76,13 @@ boost::json::object SubjectOf(const SecurityEvent& e, const SsfStream& stream,
 
 }  // namespace
 
-std::vector<std::string> SsfEventsSupported() { return {std::string(kSessionRevokedUri)}; }
+std::vector<std::string> SsfEventsSupported() {
+  return {std::string(kSessionRevokedUri), std::string(kCredentialChangeUri)};
+}
 
 std::optional<SecurityEventKind> SsfKindOf(std::string_view uri) {
   if (uri == kSessionRevokedUri) return SecurityEventKind::kSessionRevoked;
+  if (uri == kCredentialChangeUri) return SecurityEventKind::kCredentialChange;
   if (uri == kVerificationUri) return SecurityEventKind::kVerification;
   return std::nullopt;
 }

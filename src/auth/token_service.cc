@@ -11,6 +11,7 @@
 #include "jwtd/auth/revocation_view.h"
 #include "login.h"
 #include "operator_revocation.h"
+#include "password_change.h"
 #include "password_hasher.h"
 #include "refresh_rotation.h"
 #include "revocation_commit.h"
@@ -98,7 +99,10 @@ class TokenServiceImpl final : public TokenService {
         issuer_(options_, deps.keys),
         families_(options_, &issuer_),
         committer_(deps.store, sync_, deps.bus),
-        login_(options_, deps.store, hasher_.get(), &families_, deps.clock),
+        limiter_(options_.login_limits, deps.clock),
+        login_(options_, deps.store, hasher_.get(), &limiter_, &families_, deps.clock),
+        password_(options_, deps.store, &committer_, hasher_.get(), &limiter_, &families_,
+                  deps.clock),
         rotation_(options_, &committer_, &families_, deps.clock),
         session_logout_(&committer_, &families_, deps.clock),
         user_logout_(options_, &committer_, &families_, deps.clock),
@@ -114,6 +118,16 @@ class TokenServiceImpl final : public TokenService {
   Result<TokenResponse> Login(std::string_view username, std::string_view password,
                               std::string_view scope, const ClientInfo& client) override {
     return login_.SignIn(username, password, scope, client);
+  }
+  Result<TokenResponse> ChangePassword(const Principal& principal,
+                                       std::string_view current_password,
+                                       std::string_view new_password,
+                                       const ClientInfo& client) override {
+    return password_.Change(principal, current_password, new_password, client);
+  }
+  Result<void> SetPassword(std::int64_t user_id, std::string_view new_password,
+                           std::string_view actor) override {
+    return password_.Reset(user_id, new_password, actor);
   }
   Result<TokenResponse> Refresh(std::string_view refresh_token, const ClientInfo& client) override {
     return rotation_.Refresh(refresh_token, client);
@@ -145,6 +159,10 @@ class TokenServiceImpl final : public TokenService {
   }
   Result<Introspection> Introspect(std::string_view token, TokenHint hint) override {
     return introspector_.Introspect(token, hint);
+  }
+  std::optional<Introspection> IntrospectWithoutStore(std::string_view token,
+                                                      TokenHint hint) override {
+    return introspector_.AnswerWithoutStore(token, hint);
   }
   Result<void> RevokeJti(std::string_view jti, std::int64_t exp, std::string_view actor) override {
     return operator_.RevokeJti(jti, exp, actor);
@@ -179,7 +197,9 @@ class TokenServiceImpl final : public TokenService {
   const AccessTokenIssuer issuer_;
   const SessionFamilies families_;
   const RevocationCommitter committer_;
-  PasswordLogin login_;  // its login limiter changes
+  LoginLimiter limiter_;  // own synchronisation
+  PasswordLogin login_;
+  PasswordChange password_;
   const RefreshRotation rotation_;
   const SessionLogout session_logout_;
   const UserLogout user_logout_;

@@ -1,8 +1,8 @@
 // Ending every session of a user: logout-all by the user (POST /v1/logout-all, optionally
 // keeping the calling session), the operator's `jwtd revoke --user-id/--username`, and
-// `jwtd users disable`. One transaction each: the user row locked (no login slips in beside),
-// the version bumped (with the version strategy), every family ended in pages — all of them,
-// however many — and the audit row.
+// `jwtd users disable`. One transaction each: SessionFamilies::EndEverySession (the user row
+// locked so no login slips in beside, the version bumped with the version strategy, every family
+// ended in pages — all of them, however many) and the audit row.
 //
 // Thread-safety: immutable after construction; serves all threads.
 #pragma once
@@ -38,16 +38,6 @@ class UserLogout {
                                          std::string_view actor) const;
 
  private:
-  // Locks the user, bumps the version and ends every family but `keep_sid`. Returns the version
-  // new tokens must carry; kNotFound for an unknown user.
-  Result<std::int64_t> EndEverySession(RevocationBatch& batch, std::int64_t user_id,
-                                       std::string_view keep_sid, EndReason reason,
-                                       std::int64_t now) const;
-  // The surviving session's new access token (nullopt when it turned out not to survive).
-  Result<std::optional<TokenResponse>> Renew(RevocationBatch& batch, const Principal& principal,
-                                             std::int64_t ver, std::int64_t now) const;
-  AuditReason EndedBy() const;
-
   const AuthOptions& options_;
   const RevocationCommitter* const committer_;
   const SessionFamilies* const families_;

@@ -9,12 +9,14 @@
 namespace jwtd::cli {
 
 void AddConfigFlags(CLI::App* command, ConfigFlags* flags) {
-  command->add_option("-c,--config", flags->file,
-                      "TOML configuration file (default: $JWTD_CONFIG)");
+  command->add_option("-c,--config", flags->file, "TOML configuration file (default: $JWTD_CONFIG)")
+      ->type_name("FILE");
   command->add_option("--set", flags->sets, "override an option: --set tokens.access_ttl=5m")
       ->type_name("KEY=VALUE");
-  command->add_option("--listen", flags->listen, "shortcut for --set server.listen=ADDR:PORT");
-  command->add_option("--data-dir", flags->data_dir, "shortcut for --set store.data_dir=DIR");
+  command->add_option("--listen", flags->listen, "shortcut for --set server.listen=ADDR:PORT")
+      ->type_name("ADDR:PORT");
+  command->add_option("--data-dir", flags->data_dir, "shortcut for --set store.data_dir=DIR")
+      ->type_name("DIR");
 }
 
 std::optional<app::Config> LoadConfigOrPrint(const ConfigFlags& flags) {

@@ -1,7 +1,10 @@
-// `jwtd users add|list|disable|enable`: account administration on the configured store.
+// `jwtd users add|list|disable|enable|set-password`: account administration on the configured
+// store.
 // Passwords are read from stdin, never from the command line (visible in `ps`).
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 #include "app/runtime.h"
 #include "cli_common.h"
@@ -16,13 +19,19 @@ struct UsersFlags {
   std::size_t offset = 0;
 };
 
+// One line of stdin, without its line ending.
+std::string ReadPassword() {
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
+
 int Add(const UsersFlags& flags) {
   auto config = LoadConfigOrPrint(flags.config);
   if (!config) return kExitUsage;
   config->auth.allow_registration = true;  // the operator may add users when self-service is off
-  std::string password;
-  std::getline(std::cin, password);
-  if (!password.empty() && password.back() == '\r') password.pop_back();
+  std::string password = ReadPassword();
   auto runtime = app::OpenRuntime(*config);
   if (!runtime.ok()) return PrintError("users add", runtime.error());
   auto user = runtime->tokens->Register(flags.username, password, {"cli", "jwtd users add"});
@@ -73,10 +82,28 @@ int SetDisabled(const UsersFlags& flags, bool disabled) {
   return 0;
 }
 
+// The operator's reset: the new password replaces the old one and every session of the user
+// ends, in one transaction, with a CAEP credential-change (initiated by admin) for receivers.
+int SetPassword(const UsersFlags& flags) {
+  auto config = LoadConfigOrPrint(flags.config);
+  if (!config) return kExitUsage;
+  std::string password = ReadPassword();
+  auto runtime = app::OpenRuntime(*config);
+  if (!runtime.ok()) return PrintError("users set-password", runtime.error());
+  auto user = FindUserByName(*runtime->store, flags.username);
+  Result<void> done = user.ok() ? runtime->tokens->SetPassword(user->id, password, "cli")
+                                : Result<void>(user.error());
+  std::fill(password.begin(), password.end(), '\0');
+  if (!done.ok()) return PrintError("users set-password", done.error(), ExitCodeOf(done.error()));
+  std::cout << "set the password of " << user->username << "; every session ended\n";
+  return 0;
+}
+
 }  // namespace
 
 void RegisterUsersCommand(CLI::App& app, int* exit_code) {
-  CLI::App* users = app.add_subcommand("users", "add, list, disable and enable accounts");
+  CLI::App* users =
+      app.add_subcommand("users", "add, list, disable and enable accounts, set passwords");
   users->require_subcommand(1);
   auto flags = std::make_shared<UsersFlags>();
 
@@ -99,6 +126,12 @@ void RegisterUsersCommand(CLI::App& app, int* exit_code) {
     AddConfigFlags(cmd, &flags->config);
     cmd->callback([flags, exit_code, disabled] { *exit_code = SetDisabled(*flags, disabled); });
   }
+
+  CLI::App* set_password = users->add_subcommand(
+      "set-password", "set an account's password (read from stdin) and end its sessions");
+  set_password->add_option("username", flags->username, "the account")->required();
+  AddConfigFlags(set_password, &flags->config);
+  set_password->callback([flags, exit_code] { *exit_code = SetPassword(*flags); });
 }
 
 }  // namespace jwtd::cli

@@ -66,8 +66,16 @@ void BufferedFdSink::WriterLoop() {
     std::string batch;
     batch.swap(pending_);
     if (dropped_ != dropped_reported_) {
-      batch += "access log: " + std::to_string(dropped_ - dropped_reported_) +
-               " lines dropped (the log's reader did not keep up)\n";
+      const std::string message = "access log: " + std::to_string(dropped_ - dropped_reported_) +
+                                  " lines dropped (the log's reader did not keep up)";
+      if (layout_ == SinkLayout::kJson) {
+        timespec now{};
+        ::clock_gettime(CLOCK_REALTIME, &now);
+        AppendJsonHead(batch, now.tv_sec, now.tv_nsec, "warning", "access", message);
+        batch += "}\n";
+      } else {
+        batch += message + "\n";
+      }
       dropped_reported_ = dropped_;
     }
     const bool last = stopping_;
@@ -88,13 +96,18 @@ void BufferedFdSink::WriteAll(const std::string& bytes) const {
   }
 }
 
-std::shared_ptr<spdlog::logger> MakeAccessLogger(const std::string& pattern,
-                                                 spdlog::level::level_enum level, int fd) {
+std::shared_ptr<spdlog::logger> MakeAccessLogger(LogFormat format, spdlog::level::level_enum level,
+                                                 int fd) {
   constexpr std::size_t kMaxPending = 4 * 1024 * 1024;
   auto sink = std::make_shared<BufferedFdSink>(fd, kMaxPending);
-  sink->set_formatter(
-      std::make_unique<spdlog::pattern_formatter>(pattern, spdlog::pattern_time_type::utc));
-  sink->set_standard_layout(pattern == kAccessPattern);
+  if (format == LogFormat::kJson) {
+    sink->set_formatter(std::make_unique<JsonFormatter>());
+    sink->set_layout(SinkLayout::kJson);
+  } else {
+    sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+        kAccessPattern, spdlog::pattern_time_type::utc));
+    sink->set_layout(SinkLayout::kText);
+  }
   auto logger = std::make_shared<spdlog::logger>("access", std::move(sink));
   logger->set_level(level);
   return logger;
@@ -102,30 +115,10 @@ std::shared_ptr<spdlog::logger> MakeAccessLogger(const std::string& pattern,
 
 namespace {
 
-// "2026-11-24T05:04:49." for the current second, recomputed when the second changes: gmtime
-// and strftime once a second per thread instead of per line.
-struct DatePrefix {
-  std::int64_t second = -1;
-  char text[32] = {};
-  std::size_t size = 0;
-};
-
 void AppendTimestamp(std::string& out) {
-  thread_local DatePrefix cache;
   timespec now{};
   ::clock_gettime(CLOCK_REALTIME, &now);
-  if (now.tv_sec != cache.second) {
-    std::tm utc{};
-    const std::time_t t = now.tv_sec;
-    ::gmtime_r(&t, &utc);
-    cache.size = std::strftime(cache.text, sizeof cache.text, "%Y-%m-%dT%H:%M:%S.", &utc);
-    cache.second = now.tv_sec;
-  }
-  out.append(cache.text, cache.size);
-  const long ms = now.tv_nsec / 1'000'000;
-  const char millis[4] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
-                          static_cast<char>('0' + ms % 10), 'Z'};
-  out.append(millis, sizeof millis);
+  AppendUtcTimestamp(out, now.tv_sec, now.tv_nsec);
 }
 
 }  // namespace
@@ -134,17 +127,26 @@ AccessLog::AccessLog(std::shared_ptr<spdlog::logger> logger) : logger_(std::move
   const auto& sinks = logger_->sinks();
   if (sinks.size() != 1) return;
   auto* sink = dynamic_cast<BufferedFdSink*>(sinks.front().get());
-  if (sink != nullptr && sink->standard_layout()) fast_ = sink;
+  if (sink != nullptr && sink->layout() != SinkLayout::kCustom) fast_ = sink;
 }
 
 void AccessLog::Write(std::string_view request_id, std::string_view client, std::string_view method,
-                      std::string_view route, int status, std::int64_t latency_us) const {
+                      std::string_view route, int status, std::int64_t latency_us,
+                      std::uint64_t bytes) const {
   if (!logger_->should_log(spdlog::level::info)) return;
   if (fast_ == nullptr) {
-    logger_->info("request id={} client={} method={} route={} status={} latency_us={}", request_id,
-                  client, method, route, status, latency_us);
-    return;
+    logger_->info("request id={} client={} method={} route={} status={} latency_us={} bytes={}",
+                  request_id, client, method, route, status, latency_us, bytes);
+  } else if (fast_->layout() == SinkLayout::kText) {
+    WriteText(request_id, client, method, route, status, latency_us, bytes);
+  } else {
+    WriteJson(request_id, client, method, route, status, latency_us, bytes);
   }
+}
+
+void AccessLog::WriteText(std::string_view request_id, std::string_view client,
+                          std::string_view method, std::string_view route, int status,
+                          std::int64_t latency_us, std::uint64_t bytes) const {
   thread_local std::string line;  // its capacity is reused: no allocation per request
   line.clear();
   AppendTimestamp(line);
@@ -156,7 +158,35 @@ void AccessLog::Write(std::string_view request_id, std::string_view client, std:
   line.append(fmt::format_int(status).c_str());
   line.append(" latency_us=");
   line.append(fmt::format_int(latency_us).c_str());
+  line.append(" bytes=");
+  line.append(fmt::format_int(bytes).c_str());
   line.push_back('\n');
+  fast_->AppendLine(line);
+}
+
+void AccessLog::WriteJson(std::string_view request_id, std::string_view client,
+                          std::string_view method, std::string_view route, int status,
+                          std::int64_t latency_us, std::uint64_t bytes) const {
+  thread_local std::string line;
+  line.clear();
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  AppendJsonHead(line, now.tv_sec, now.tv_nsec, "info", "access", "request");
+  line.append(",\"request_id\":");
+  AppendJsonString(line, request_id);
+  line.append(",\"client\":");
+  AppendJsonString(line, client);
+  line.append(",\"method\":");
+  AppendJsonString(line, method);
+  line.append(",\"route\":");
+  AppendJsonString(line, route);
+  line.append(",\"status\":");
+  line.append(fmt::format_int(status).c_str());
+  line.append(",\"latency_us\":");
+  line.append(fmt::format_int(latency_us).c_str());
+  line.append(",\"bytes\":");
+  line.append(fmt::format_int(bytes).c_str());
+  line.append("}\n");
   fast_->AppendLine(line);
 }
 

@@ -7,7 +7,8 @@
 // kMaxDelay; so a line reaches the fd at most ~kMaxDelay after it was logged (the error log,
 // synchronous, may thus appear before access lines logged earlier). When max_pending_bytes are
 // waiting (the fd's reader is stuck), further lines are dropped and counted; a line telling how
-// many is written once the writer catches up. The destructor writes what is pending.
+// many is written once the writer catches up (a JSON object when the layout is JSON). The
+// destructor writes what is pending.
 //
 // Thread-safety: as any spdlog _mt sink.
 #pragma once
@@ -25,7 +26,13 @@
 #include <string_view>
 #include <thread>
 
+#include "http/log_line.h"
+
 namespace jwtd::http {
+
+// How a sink's lines are laid out: kCustom (any formatter), or one of log.format's layouts, which
+// AccessLog may then write itself.
+enum class SinkLayout { kCustom, kText, kJson };
 
 class BufferedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
@@ -43,9 +50,10 @@ class BufferedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
   // Appends one finished line (its end of line included), as sink_it_ does with a formatted
   // message: AccessLog's way past spdlog's pattern machinery.
   void AppendLine(std::string_view line);
-  // Whether the formatter is kAccessPattern's, so AccessLog may write lines itself.
-  bool standard_layout() const { return standard_layout_; }
-  void set_standard_layout(bool standard) { standard_layout_ = standard; }
+  // kText: the formatter is kAccessPattern's; kJson: a JsonFormatter. Set before the sink is
+  // shared.
+  SinkLayout layout() const { return layout_; }
+  void set_layout(SinkLayout layout) { layout_ = layout; }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
@@ -58,7 +66,7 @@ class BufferedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
 
   const int fd_;
   const std::size_t max_pending_;
-  bool standard_layout_ = false;  // set before the sink is shared
+  SinkLayout layout_ = SinkLayout::kCustom;  // set before the sink is shared
   // Guarded by base_sink::mutex_.
   std::string pending_;
   std::uint64_t dropped_ = 0;
@@ -74,25 +82,38 @@ class BufferedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
 inline constexpr const char* kAccessPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l %v";
 
 // An "access" logger for spdlog::register_logger: a BufferedFdSink on `fd` (stderr by default)
-// with `pattern` at `level`; 4 MiB of pending lines at most.
-std::shared_ptr<spdlog::logger> MakeAccessLogger(const std::string& pattern,
-                                                 spdlog::level::level_enum level, int fd = 2);
+// in `format`'s layout (kAccessPattern, or JsonFormatter) at `level`; 4 MiB of pending lines at
+// most.
+std::shared_ptr<spdlog::logger> MakeAccessLogger(LogFormat format, spdlog::level::level_enum level,
+                                                 int fd = 2);
 
-// The access log's one line per request, at info level. On a logger from MakeAccessLogger with
-// kAccessPattern the line is formatted here, straight into a stack buffer with a per-thread
-// cached date, and appended to the sink (byte for byte what the pattern gives: spdlog's
-// runtime format and pattern passes cost ~0.2 us per request); on any other logger it goes
-// through logger->info. Never a token, cookie, password or Authorization header: only these
-// fields. Thread-safe.
+// The access log's one line per request, at info level. On a logger from MakeAccessLogger the
+// line is formatted here, straight into a per-thread buffer with a per-thread cached date, and
+// appended to the sink: in the text layout byte for byte what kAccessPattern gives (spdlog's
+// runtime format and pattern passes cost ~0.2 us per request), in the JSON layout one object
+//   {"time","level":"info","logger":"access","message":"request","request_id","client",
+//    "method","route","status","latency_us","bytes"}
+// On any other logger it goes through logger->info. `route` is the matched route's pattern
+// (never the path, which may hold ids, nor the query string); `bytes` is the response body's
+// size (0 for a stream, logged when it starts). Never a token, cookie, password or
+// Authorization header: only these fields. Thread-safe.
 class AccessLog {
  public:
   explicit AccessLog(std::shared_ptr<spdlog::logger> logger);
   void Write(std::string_view request_id, std::string_view client, std::string_view method,
-             std::string_view route, int status, std::int64_t latency_us) const;
+             std::string_view route, int status, std::int64_t latency_us,
+             std::uint64_t bytes) const;
 
  private:
+  void WriteText(std::string_view request_id, std::string_view client, std::string_view method,
+                 std::string_view route, int status, std::int64_t latency_us,
+                 std::uint64_t bytes) const;
+  void WriteJson(std::string_view request_id, std::string_view client, std::string_view method,
+                 std::string_view route, int status, std::int64_t latency_us,
+                 std::uint64_t bytes) const;
+
   std::shared_ptr<spdlog::logger> logger_;
-  BufferedFdSink* fast_ = nullptr;  // the logger's only sink, when standard_layout()
+  BufferedFdSink* fast_ = nullptr;  // the logger's only sink, when its layout is kText or kJson
 };
 
 }  // namespace jwtd::http

@@ -446,7 +446,7 @@ void StreamConnection<Stream>::Log(const Response& response, std::size_t route,
                                    std::int64_t nanos) const {
   // Never a token, cookie, password or Authorization header: only these fields.
   core_.access_log.Write(request_id_, client_, method_, core_.metrics.RouteName(route),
-                         response.status, nanos / 1000);
+                         response.status, nanos / 1000, response.body.size());
 }
 
 bool ConnectionRegistry::Add(std::uint64_t id, std::weak_ptr<Connection> connection) {

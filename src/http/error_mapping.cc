@@ -23,8 +23,8 @@ bool IsRefreshFailure(Reason r) {
 // RFC 6750 §3.1: any refused access token is invalid_token; the description tells expired
 // from revoked only (api.md), never which signature, key or claim check failed.
 HttpError BearerRefusal(Reason r) {
-  HttpError e{401, "invalid_token", "invalid token", std::string(kInvalidTokenChallenge), 0,
-              "invalid"};
+  HttpError e{401, "invalid_token", "invalid token", std::string(kInvalidTokenChallenge),
+              0,   "invalid"};
   if (r == Reason::kTokenExpired) e.description = "token expired", e.reason = "expired";
   if (IsRevocation(r)) e.description = "token revoked", e.reason = "revoked";
   return e;
@@ -50,6 +50,12 @@ HttpError Unauthenticated(const Error& e, Surface surface) {
     case Surface::kLogin:
       // Unknown user, wrong password and disabled account read alike (api.md: identical body).
       return {401, "invalid_credentials", "invalid username or password", {}, 0};
+    case Surface::kPassword:
+      // A refused current password, as a refused login; anything else is about the token.
+      if (e.reason() == Reason::kBadCredentials) {
+        return {401, "invalid_credentials", "current_password is wrong", {}, 0};
+      }
+      return BearerRefusal(e.reason());
     default:
       break;
   }
@@ -65,6 +71,8 @@ HttpError InvalidArgument(const Error& e, Surface surface) {
       return BearerRefusal(e.reason());  // e.g. a token too large to parse
     case Surface::kGrant:
       return GrantRefusal(e.reason());  // a malformed refresh token
+    case Surface::kPassword:
+      return {400, "invalid_request", "new_password: not acceptable", {}, 0};
     default:
       return {400, "invalid_request", "invalid request", {}, 0};
   }

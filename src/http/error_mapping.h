@@ -23,6 +23,7 @@ enum class Surface : std::uint8_t {
   kLogin,     // POST /v1/login (credentials)
   kRegister,  // POST /v1/users
   kGrant,     // POST /oauth/token: refresh failures are invalid_grant (RFC 6749 §5.2)
+  kPassword,  // POST /v1/password: a wrong current password is invalid_credentials
 };
 
 struct HttpError {

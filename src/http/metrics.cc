@@ -12,8 +12,8 @@ constexpr std::array<double, Metrics::kBuckets - 1> kBounds = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 
 constexpr std::array<std::string_view, 3> kLoginNames = {"ok", "failed", "limited"};
-constexpr std::array<std::string_view, 4> kRevocationNames = {"logout", "logout_all", "session",
-                                                              "token"};
+constexpr std::array<std::string_view, 5> kRevocationNames = {"logout", "logout_all", "session",
+                                                              "token", "password"};
 
 void Add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
   c.fetch_add(n, std::memory_order_relaxed);

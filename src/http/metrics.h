@@ -22,7 +22,7 @@
 namespace jwtd::http {
 
 enum class LoginResult : std::uint8_t { kOk, kFailed, kLimited };
-enum class RevocationMetric : std::uint8_t { kLogout, kLogoutAll, kSession, kToken };
+enum class RevocationMetric : std::uint8_t { kLogout, kLogoutAll, kSession, kToken, kPassword };
 
 // Values read at scrape time from the revocation view and the key ring.
 struct Gauges {
@@ -84,7 +84,7 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, 3> logins_{};
   std::array<std::atomic<std::uint64_t>, 2> refreshes_{};
   std::atomic<std::uint64_t> reuse_{0};
-  std::array<std::atomic<std::uint64_t>, 4> revocations_{};
+  std::array<std::atomic<std::uint64_t>, 5> revocations_{};
   std::array<std::atomic<std::uint64_t>, 256> rejections_{};
   std::atomic<std::uint64_t> open_connections_{0};
   std::atomic<std::uint64_t> refused_connections_{0};

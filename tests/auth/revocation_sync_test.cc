@@ -51,6 +51,9 @@ class SwitchableStore final : public Store, public RevocationLog {
   Result<std::int64_t> SweepAudit(std::int64_t before) override {
     return inner_->SweepAudit(before);
   }
+  Result<std::int64_t> SweepDeliveredEvents(std::int64_t before) override {
+    return inner_->SweepDeliveredEvents(before);
+  }
   Result<std::vector<AuditEvent>> ListAudit(const AuditFilter& f) override {
     return inner_->ListAudit(f);
   }

@@ -122,6 +122,50 @@ TEST_F(RevokeTest, IntrospectionOfDeadTokensSaysOnlyInactive) {
   EXPECT_TRUE(inactive(second.access_token));  // expired
 }
 
+// The store-free answer (for the I/O thread) is Introspect's answer or nothing: an access token
+// needs its user cached (Introspect fills it), which stays fresh for kUserFreshNanos.
+TEST_F(RevokeTest, IntrospectionWithoutStoreAnswersOnlyWhatIntrospectWould) {
+  Start();
+  User alice = Register("alice");
+  TokenResponse t = Login("alice");
+  EXPECT_FALSE(service_->IntrospectWithoutStore(t.access_token, TokenHint::kNone));  // not cached
+  auto slow = service_->Introspect(t.access_token, TokenHint::kNone);
+  ASSERT_TRUE(slow.ok() && slow->active);
+  auto fast = service_->IntrospectWithoutStore(t.access_token, TokenHint::kAccessToken);
+  ASSERT_TRUE(fast.has_value());
+  EXPECT_TRUE(fast->active);
+  EXPECT_EQ(fast->username, "alice");
+  EXPECT_EQ(fast->user_id, alice.id);
+  EXPECT_EQ(fast->sid, slow->sid);
+  EXPECT_EQ(fast->exp, slow->exp);
+  // A refresh token (or what could be one) always needs the store; a broken JWS never does.
+  EXPECT_FALSE(service_->IntrospectWithoutStore(t.refresh_token, TokenHint::kNone));
+  EXPECT_FALSE(service_->IntrospectWithoutStore("garbage", TokenHint::kNone));
+  auto garbage = service_->IntrospectWithoutStore("not.a.token", TokenHint::kNone);
+  ASSERT_TRUE(garbage.has_value());
+  EXPECT_FALSE(garbage->active);
+  // Revoked: refused by the view, with no store read.
+  ASSERT_TRUE(service_->Revoke(t.access_token, TokenHint::kNone, Client()).ok());
+  auto revoked = service_->IntrospectWithoutStore(t.access_token, TokenHint::kNone);
+  ASSERT_TRUE(revoked.has_value());
+  EXPECT_FALSE(revoked->active);
+  // The cached row goes stale after its freshness bound: the store is asked again.
+  TokenResponse u = Login("alice");
+  ASSERT_TRUE(service_->Introspect(u.access_token, TokenHint::kNone)->active);
+  ASSERT_TRUE(service_->IntrospectWithoutStore(u.access_token, TokenHint::kNone).has_value());
+  clock_.Advance(1);  // kUserFreshNanos
+  EXPECT_FALSE(service_->IntrospectWithoutStore(u.access_token, TokenHint::kNone));
+  // A disabled user's token is never active again, with or without the store.
+  ASSERT_TRUE(service_->Introspect(u.access_token, TokenHint::kNone)->active);
+  ASSERT_TRUE(service_->SetUserDisabled(alice.id, true, "test").ok());
+  clock_.Advance(1);
+  auto disabled = service_->Introspect(u.access_token, TokenHint::kNone);
+  ASSERT_TRUE(disabled.ok());
+  EXPECT_FALSE(disabled->active);
+  auto after = service_->IntrospectWithoutStore(u.access_token, TokenHint::kNone);
+  EXPECT_TRUE(!after || !after->active);
+}
+
 TEST_F(RevokeTest, OperatorRevocations) {
   Start();
   User alice = Register("alice");

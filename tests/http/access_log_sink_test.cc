@@ -6,10 +6,12 @@
 #include <spdlog/pattern_formatter.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "http/access_log.h"
 
@@ -88,11 +90,11 @@ TEST(BufferedFdSinkTest, DestructionWritesWhatIsPending) {
 // pattern gives for the same message, timestamp layout included.
 TEST(AccessLogTest, OwnLineLayoutIsThePatternsLayout) {
   Pipe pipe;
-  auto logger = MakeAccessLogger(kAccessPattern, spdlog::level::info, pipe.write_end());
+  auto logger = MakeAccessLogger(LogFormat::kText, spdlog::level::info, pipe.write_end());
   const AccessLog log(logger);
-  log.Write("id-1", "192.0.2.7", "GET", "/v1/me", 200, 42);
-  logger->info("request id={} client={} method={} route={} status={} latency_us={}", "id-1",
-               "192.0.2.7", "GET", "/v1/me", 200, 42);
+  log.Write("id-1", "192.0.2.7", "GET", "/v1/me", 200, 42, 321);
+  logger->info("request id={} client={} method={} route={} status={} latency_us={} bytes={}",
+               "id-1", "192.0.2.7", "GET", "/v1/me", 200, 42, 321);
   logger->info("end");
   logger->flush();
   const std::string text = pipe.ReadUntil("info end\n");
@@ -102,7 +104,7 @@ TEST(AccessLogTest, OwnLineLayoutIsThePatternsLayout) {
   const std::string second = text.substr(newline + 1, text.find('\n', newline + 1) - newline - 1);
   const std::regex layout(
       R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info request id=id-1 client=192\.0\.2\.7 )"
-      R"(method=GET route=/v1/me status=200 latency_us=42)");
+      R"(method=GET route=/v1/me status=200 latency_us=42 bytes=321)");
   EXPECT_TRUE(std::regex_match(first, layout)) << first;
   EXPECT_TRUE(std::regex_match(second, layout)) << second;
   // The same second, most likely; the part after the timestamp always.
@@ -111,14 +113,85 @@ TEST(AccessLogTest, OwnLineLayoutIsThePatternsLayout) {
 
 TEST(AccessLogTest, RespectsTheLoggersLevel) {
   Pipe pipe;
-  auto logger = MakeAccessLogger(kAccessPattern, spdlog::level::warn, pipe.write_end());
+  auto logger = MakeAccessLogger(LogFormat::kText, spdlog::level::warn, pipe.write_end());
   const AccessLog log(logger);
-  log.Write("id-2", "192.0.2.7", "GET", "/v1/me", 200, 1);
+  log.Write("id-2", "192.0.2.7", "GET", "/v1/me", 200, 1, 0);
   logger->warn("marker");
   logger->flush();
   const std::string got = pipe.ReadUntil("marker\n");
   EXPECT_EQ(got.find("id-2"), std::string::npos) << got;
   EXPECT_NE(got.find("marker"), std::string::npos) << got;
+}
+
+// The JSON layout: AccessLog's own line and spdlog's (JsonFormatter) are one object each, with the
+// fields parsed back as written, strings escaped.
+TEST(AccessLogTest, JsonLayoutLinesAreObjects) {
+  Pipe pipe;
+  auto logger = MakeAccessLogger(LogFormat::kJson, spdlog::level::info, pipe.write_end());
+  const AccessLog log(logger);
+  log.Write("id-\"3\"", "2001:db8::1", "POST", "/v1/sessions/{id}", 204, 17, 0);
+  logger->warn("a \"quoted\"\nmessage\t\x01");
+  logger->info("end");
+  logger->flush();
+  const std::string text = pipe.ReadUntil("\"end\"}\n");
+  std::vector<boost::json::object> lines;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t newline = text.find('\n', at);
+    ASSERT_NE(newline, std::string::npos) << text;
+    boost::system::error_code ec;
+    auto value = boost::json::parse(text.substr(at, newline - at), ec);
+    ASSERT_FALSE(ec) << text.substr(at, newline - at);
+    lines.push_back(value.as_object());
+    at = newline + 1;
+  }
+  ASSERT_EQ(lines.size(), 3U) << text;
+  const auto& request = lines[0];
+  EXPECT_EQ(request.at("logger").as_string(), "access");
+  EXPECT_EQ(request.at("level").as_string(), "info");
+  EXPECT_EQ(request.at("message").as_string(), "request");
+  EXPECT_EQ(request.at("request_id").as_string(), "id-\"3\"");
+  EXPECT_EQ(request.at("client").as_string(), "2001:db8::1");
+  EXPECT_EQ(request.at("method").as_string(), "POST");
+  EXPECT_EQ(request.at("route").as_string(), "/v1/sessions/{id}");
+  EXPECT_EQ(request.at("status").as_int64(), 204);
+  EXPECT_EQ(request.at("latency_us").as_int64(), 17);
+  EXPECT_EQ(request.at("bytes").as_int64(), 0);
+  EXPECT_TRUE(std::regex_match(std::string(request.at("time").as_string()),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+  EXPECT_EQ(lines[1].at("level").as_string(), "warning");
+  EXPECT_EQ(lines[1].at("message").as_string(), "a \"quoted\"\nmessage\t\x01");
+  EXPECT_EQ(lines[2].at("message").as_string(), "end");
+}
+
+// In the JSON layout the line reporting dropped lines is an object too: every line still parses.
+TEST(BufferedFdSinkTest, DroppedLinesReportIsJsonInTheJsonLayout) {
+  Pipe pipe;
+  auto sink = std::make_shared<BufferedFdSink>(pipe.write_end(), 256);
+  sink->set_formatter(std::make_unique<JsonFormatter>());
+  sink->set_layout(SinkLayout::kJson);
+  auto logger = std::make_shared<spdlog::logger>("access", sink);
+  for (int i = 0; i < 1000; ++i) logger->info("line {:04}", i);
+  ASSERT_GT(sink->dropped(), 0U);
+  logger->flush();
+  const std::string text = pipe.ReadUntil("dropped");
+  bool reported = false;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t newline = text.find('\n', at);
+    ASSERT_NE(newline, std::string::npos) << text;
+    boost::system::error_code ec;
+    auto value = boost::json::parse(text.substr(at, newline - at), ec);
+    ASSERT_FALSE(ec) << text.substr(at, newline - at);
+    const auto& o = value.as_object();
+    if (std::string(o.at("message").as_string()).find("lines dropped") != std::string::npos) {
+      reported = true;
+      EXPECT_EQ(o.at("level").as_string(), "warning");
+      EXPECT_EQ(o.at("logger").as_string(), "access");
+    }
+    at = newline + 1;
+  }
+  EXPECT_TRUE(reported) << text;
 }
 
 }  // namespace

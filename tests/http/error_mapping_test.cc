@@ -9,8 +9,8 @@ namespace {
 
 constexpr auto kLastReason = static_cast<int>(Reason::kInternal);
 constexpr auto kLastCode = static_cast<int>(Code::kInternal);
-const Surface kSurfaces[] = {Surface::kGeneral, Surface::kBearer, Surface::kLogin,
-                             Surface::kRegister, Surface::kGrant};
+const Surface kSurfaces[] = {Surface::kGeneral,  Surface::kBearer, Surface::kLogin,
+                             Surface::kRegister, Surface::kGrant,  Surface::kPassword};
 
 bool IsRevocation(Reason r) {
   return r == Reason::kJtiDenied || r == Reason::kSessionEnded || r == Reason::kVersionBumped ||
@@ -53,6 +53,26 @@ TEST(ErrorMappingTest, RefreshFailuresAreInvalidGrant) {
   }
   EXPECT_EQ(MapError(Error(Code::kInvalidArgument, Reason::kBadRequest), Surface::kGrant).code,
             "invalid_grant");
+}
+
+TEST(ErrorMappingTest, PasswordChangeRefusalsAreCredentialsOrToken) {
+  const HttpError wrong =
+      MapError(Error(Code::kUnauthenticated, Reason::kBadCredentials), Surface::kPassword);
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.code, "invalid_credentials");
+  EXPECT_TRUE(wrong.www_authenticate.empty());  // the token was fine; the password was not
+  const HttpError ended =
+      MapError(Error(Code::kUnauthenticated, Reason::kSessionEnded), Surface::kPassword);
+  EXPECT_EQ(ended.code, "invalid_token");
+  EXPECT_EQ(ended.reason, "revoked");
+  const HttpError weak =
+      MapError(Error(Code::kInvalidArgument, Reason::kBadRequest), Surface::kPassword);
+  EXPECT_EQ(weak.status, 400);
+  EXPECT_EQ(weak.description, "new_password: not acceptable");
+  EXPECT_EQ(MapError(Error(Code::kResourceExhausted, Reason::kRateLimited).WithRetryAfter(7),
+                     Surface::kPassword)
+                .retry_after,
+            7);
 }
 
 TEST(ErrorMappingTest, LoginFailuresReadAlike) {
@@ -134,7 +154,10 @@ TEST(ErrorMappingTest, NothingLeaksAndInputErrorsStay4xx) {
             code == Code::kPermissionDenied || code == Code::kResourceExhausted) {
           EXPECT_LT(e.status, 500);
         }
-        if (e.status == 401 && s != Surface::kLogin) {
+        // A refused password (login, or the current one of a change) is no refused token.
+        const bool password_refused =
+            s == Surface::kLogin || (s == Surface::kPassword && reason == Reason::kBadCredentials);
+        if (e.status == 401 && !password_refused) {
           EXPECT_FALSE(e.www_authenticate.empty());
         }
         EXPECT_EQ(r.Header("Cache-Control"), "no-store");

@@ -94,11 +94,9 @@ TEST_F(ServerTest, GarbageTokensAre401OnEveryBearerEndpoint) {
     const char* method;
     const char* path;
   };
-  const Call calls[] = {{"GET", "/v1/me"},
-                        {"GET", "/v1/sessions"},
-                        {"DELETE", "/v1/sessions/abc"},
-                        {"POST", "/v1/logout"},
-                        {"POST", "/v1/logout-all"}};
+  const Call calls[] = {
+      {"GET", "/v1/me"},      {"GET", "/v1/sessions"},    {"DELETE", "/v1/sessions/abc"},
+      {"POST", "/v1/logout"}, {"POST", "/v1/logout-all"}, {"POST", "/v1/password"}};
   for (const auto& token : tokens) {
     for (const auto& call : calls) {
       const Reply r = Send(port(), call.method, call.path, {}, Bearer(token));

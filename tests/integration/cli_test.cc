@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "jwtd_process.h"
@@ -123,7 +125,8 @@ TEST(CliTest, ListOptionsTakeTheTomlArrayFormOnTheCommandLine) {
   ProcessResult none = RunJwtd({"config", "show", "--set", "revocation.strategies=[]"});
   ASSERT_EQ(none.exit_code, 0) << none.out;
   EXPECT_NE(none.out.find("strategies = []"), std::string::npos) << none.out;
-  ProcessResult one = RunJwtd({"config", "show"}, {{"JWTD_REVOCATION_STRATEGIES", R"(["version"])"}});
+  ProcessResult one =
+      RunJwtd({"config", "show"}, {{"JWTD_REVOCATION_STRATEGIES", R"(["version"])"}});
   ASSERT_EQ(one.exit_code, 0) << one.out;
   EXPECT_NE(one.out.find(R"(strategies = ["version"])"), std::string::npos) << one.out;
 }
@@ -157,6 +160,66 @@ TEST(CliTest, CommittedExampleConfigIsCurrent) {
   std::stringstream committed;
   committed << in.rdbuf();
   EXPECT_EQ(RunJwtd({"config", "example"}).out, committed.str());
+}
+
+}  // namespace
+}  // namespace jwtd::testing
+
+namespace jwtd::testing {
+namespace {
+
+// section.key of every option `jwtd config example` prints.
+std::set<std::string> ExampleOptionKeys() {
+  std::set<std::string> keys;
+  std::istringstream lines(RunJwtd({"config", "example"}).out);
+  std::string section;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("[")) section = line.substr(1, line.find(']') - 1);
+    const auto eq = line.find(" = ");
+    if (line.starts_with("# ") && eq != std::string::npos && line.find(' ', 2) == eq) {
+      keys.insert(section + "." + line.substr(2, eq - 2));
+    }
+  }
+  return keys;
+}
+
+// `jwtd --help` and `jwtd serve --help` read as a manual page, and every option they name exists.
+TEST(CliTest, HelpIsAManualPageNamingRealOptions) {
+  const std::set<std::string> options = ExampleOptionKeys();
+  ASSERT_TRUE(options.count("log.format")) << "config example lost its options";
+  std::set<std::string> sections;
+  for (const std::string& key : options) sections.insert(key.substr(0, key.find('.')));
+  const std::regex dotted(R"(\b([a-z]+)\.([a-z_]+)\b)");
+  for (const auto& [args, wanted] :
+       std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>{
+           {{"--help"},
+            {"Usage:", "Subcommands:", "DESCRIPTION", "FILES", "ENVIRONMENT", "EXIT STATUS",
+             "EXAMPLES", "/etc/jwtd/jwtd.toml", "JWTD_CONFIG"}},
+           {{"serve", "--help"},
+            {"Usage:", "--config FILE", "--set KEY=VALUE", "--listen ADDR:PORT", "--data-dir DIR",
+             "DESCRIPTION", "SIGNALS", "SIGHUP", "FILES", "EXAMPLES", "/var/lib/jwtd"}}}) {
+    const ProcessResult r = RunJwtd(args);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    for (const std::string& w : wanted) EXPECT_NE(r.out.find(w), std::string::npos) << w;
+    for (std::sregex_iterator it(r.out.begin(), r.out.end(), dotted), end; it != end; ++it) {
+      // A file name (jwtd.toml, keys.json), not an option.
+      static const std::set<std::string> kExtensions = {"json", "toml", "db", "md", "service"};
+      if (!sections.count((*it)[1].str()) || kExtensions.count((*it)[2].str())) continue;
+      EXPECT_TRUE(options.count(it->str()))
+          << args[0] << " --help names " << it->str() << ", which is not an option";
+    }
+  }
+}
+
+// The configuration the Debian package installs as /etc/jwtd/jwtd.toml loads, with the state in
+// /var/lib/jwtd (the unit's StateDirectory).
+TEST(CliTest, PackagedConfigurationIsValid) {
+  const std::string file = std::string(JWTD_SOURCE_DIR) + "/packaging/jwtd.toml";
+  const ProcessResult check = RunJwtd({"config", "check", "--config", file});
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  const ProcessResult show = RunJwtd({"config", "show", "--config", file});
+  EXPECT_NE(show.out.find("data_dir = \"/var/lib/jwtd\""), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("listen = \"127.0.0.1:8080\""), std::string::npos) << show.out;
 }
 
 }  // namespace

@@ -155,6 +155,39 @@ TEST_P(ServerTest, CliUsersAndAuditSeeTheSameStore) {
   EXPECT_EQ(RunCli({"users", "disable", "nobody"}).exit_code, 2);
 }
 
+TEST_P(ServerTest, CliSetPasswordReplacesItAndEndsEverySession) {
+  StartServer();
+  ProcessResult add = RunCli({"users", "add", "gina"}, "a long enough password\n");
+  ASSERT_EQ(add.exit_code, 0) << add.out;
+  Tokens a = Login("gina", "a long enough password");
+  Tokens b = Login("gina", "a long enough password");
+  // Refused input changes nothing: a password outside the policy, an unknown user.
+  ProcessResult weak = RunCli({"users", "set-password", "gina"}, "short\n");
+  EXPECT_EQ(weak.exit_code, 2) << weak.out;
+  EXPECT_EQ(RunCli({"users", "set-password", "nobody"}, "another long password\n").exit_code, 2);
+  EXPECT_EQ(Refresh(a.refresh).status, 200);
+  ProcessResult set = RunCli({"users", "set-password", "gina"}, "another long password\r\n");
+  ASSERT_EQ(set.exit_code, 0) << set.out;
+  EXPECT_NE(set.out.find("every session ended"), std::string::npos) << set.out;
+  EXPECT_EQ(set.out.find("another long password"), std::string::npos);
+  // Every session ends, the caller's of none spared; the server learns it from the log.
+  int status = 200;
+  for (int i = 0; i < 50 && status == 200; ++i) {
+    status = MeStatus(b.access);
+    if (status == 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(Refresh(b.refresh).status, 400);
+  HttpResponse old_login = client().PostJson(
+      "/v1/login", {{"username", "gina"}, {"password", "a long enough password"}});
+  EXPECT_EQ(old_login.status, 401);
+  Login("gina", "another long password");
+  ProcessResult audit = RunCli({"audit", "--event", "password_reset"});
+  EXPECT_NE(audit.out.find("password_reset"), std::string::npos) << audit.out;
+  EXPECT_NE(audit.out.find("actor=cli"), std::string::npos) << audit.out;
+  EXPECT_EQ(audit.out.find("another long password"), std::string::npos);
+}
+
 TEST_P(ServerTest, KeyRotationAndEmergencyRevocationByCli) {
   StartServer();
   Register("frank");

@@ -3,12 +3,15 @@
 
 Verifies every SET POSTed to it with PyJWT against jwtd's JWKS (signature, typ secevent+jwt,
 iss, aud) and appends its claims, one JSON object a line, to --out; answers 202. A SET that fails
-verification is answered 400 and its error appended to --out + ".rejected". Prints
-"listening on PORT" once bound.
+verification is answered 400 and its error appended to --out + ".rejected". Speaks HTTP/1.1
+with keep-alive, as a production receiver would (jwtd keeps one connection per stream open), and
+appends a line per connection it accepts to --out + ".connections".
+Prints "listening on PORT" once bound.
 """
 import argparse
 import json
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
@@ -21,10 +24,23 @@ def main():
     ap.add_argument("--audience", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--idle-timeout", type=float, default=None,
+                    help="close a connection idle this many seconds (default: never)")
     args = ap.parse_args()
     jwks = jwt.PyJWKClient(args.jwks_url, cache_keys=True)
+    out = open(args.out, "a")
+    lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        timeout = args.idle_timeout
+
+        def setup(self):  # one line per connection accepted, so tests see keep-alive at work
+            super().setup()
+            with lock:
+                with open(args.out + ".connections", "a") as f:
+                    f.write("%s:%d\n" % self.client_address)
+
         def log_message(self, *a):  # quiet: the test reads --out
             pass
 
@@ -42,13 +58,16 @@ def main():
             except Exception as e:  # any failure is the transmitter's bug: record it
                 with open(args.out + ".rejected", "a") as f:
                     f.write(json.dumps({"error": str(e)}) + "\n")
+                answer = b'{"err":"invalid_request"}'
                 self.send_response(400)
                 self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b'{"err":"invalid_request"}')
+                self.wfile.write(answer)
                 return
-            with open(args.out, "a") as f:
-                f.write(json.dumps(claims) + "\n")
+            with lock:  # one line per SET, whole, and in the file before the 202
+                out.write(json.dumps(claims) + "\n")
+                out.flush()
             self.send_response(202)
             self.send_header("Content-Length", "0")
             self.end_headers()

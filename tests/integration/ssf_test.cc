@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -29,6 +30,8 @@ constexpr char kPoll[] = "urn:ietf:rfc:8936";
 constexpr char kPush[] = "urn:ietf:rfc:8935";
 constexpr char kSessionRevoked[] =
     "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
+constexpr char kCredentialChange[] =
+    "https://schemas.openid.net/secevent/caep/event-type/credential-change";
 // "rs1:secret1secret1secret1" and "rs2:secret2secret2secret2", base64.
 constexpr char kRs1[] = "Basic cnMxOnNlY3JldDFzZWNyZXQxc2VjcmV0MQ==";
 constexpr char kRs2[] = "Basic cnMyOnNlY3JldDJzZWNyZXQyc2VjcmV0Mg==";
@@ -69,14 +72,25 @@ class Receiver {
   Receiver(int port, const std::string& dir)
       : port_(port), out_(dir + "/sets-" + std::to_string(port)) {}
   ~Receiver() { Stop(); }
-  void Start(std::uint16_t jwtd_port, const std::string& issuer, const std::string& audience) {
+  void Start(std::uint16_t jwtd_port, const std::string& issuer, const std::string& audience,
+             std::vector<std::string> extra = {}) {
     std::string error;
     log_ = out_ + ".log";
-    pid_ = Spawn(
-        {"/usr/bin/python3", JWTD_SSF_RECEIVER, "--jwks-url",
-         "http://127.0.0.1:" + std::to_string(jwtd_port) + "/.well-known/jwks.json", "--issuer",
-         issuer, "--audience", audience, "--out", out_, "--port", std::to_string(port_)},
-        log_, RunAs{}, &error);
+    std::vector<std::string> argv = {
+        "/usr/bin/python3",
+        JWTD_SSF_RECEIVER,
+        "--jwks-url",
+        "http://127.0.0.1:" + std::to_string(jwtd_port) + "/.well-known/jwks.json",
+        "--issuer",
+        issuer,
+        "--audience",
+        audience,
+        "--out",
+        out_,
+        "--port",
+        std::to_string(port_)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    pid_ = Spawn(argv, log_, RunAs{}, &error);
     ASSERT_GT(pid_, 0) << error;
     for (int i = 0; i < 100; ++i) {
       std::ifstream in(log_);
@@ -101,6 +115,13 @@ class Receiver {
       if (!line.empty()) out.push_back(json::parse(line).as_object());
     }
     return out;
+  }
+  // How many connections it accepted.
+  std::size_t Connections() const {
+    std::ifstream in(out_ + ".connections");
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) n += line.empty() ? 0 : 1;
+    return n;
   }
   std::string Rejected() const {
     std::ifstream in(out_ + ".rejected");
@@ -333,6 +354,103 @@ TEST_P(SsfTest, PollDeliversSignedSetsAndRedeliversUntilAcknowledged) {
   EXPECT_EQ(c.at("sub_id").as_object().at("sub").as_string(), ClaimOf(t.access, "sub"));
 }
 
+// A password change (the user's, POST /v1/password) and a reset (`jwtd users set-password`) each
+// deliver a CAEP credential-change SET beside the user-wide session-revoked, in one txn; a
+// stream that asked for session-revoked alone gets only that.
+TEST_P(SsfTest, PasswordChangesDeliverCredentialChange) {
+  StartSsf();
+  Register("alice");
+  const std::string all = CreatePoll();
+  const std::string revoked_only =
+      Create({{"delivery", {{"method", kPoll}}}, {"events_requested", {kSessionRevoked}}});
+  HttpResponse read = Call("GET", "/ssf/streams?stream_id=" + all);
+  ASSERT_EQ(read.status, 200) << read.body;
+  const std::string delivered = json::serialize(read.Json().as_object().at("events_delivered"));
+  EXPECT_NE(delivered.find(kCredentialChange), std::string::npos) << delivered;
+
+  Tokens mine = Login("alice");
+  Login("alice");
+  HttpResponse changed = client().PostJson(
+      "/v1/password",
+      {{"current_password", "correct horse"}, {"new_password", "a brand new passphrase"}},
+      mine.access);
+  ASSERT_EQ(changed.status, 200) << changed.body;
+
+  // The events of one SET each, by type.
+  auto by_type = [](const json::object& polled) {
+    std::map<std::string, json::object> out;
+    for (const auto& [jti, set] : polled.at("sets").as_object()) {
+      auto c = Claims(std::string(set.as_string()));
+      out[std::string(c.at("events").as_object().begin()->key())] = c;
+    }
+    return out;
+  };
+  auto sets = by_type(Poll(all, {{"returnImmediately", true}}));
+  ASSERT_EQ(sets.size(), 2u);
+  ASSERT_EQ(sets.count(kCredentialChange), 1u);
+  const json::object& change = sets[kCredentialChange];
+  EXPECT_EQ(json::serialize(change.at("sub_id")),
+            json::serialize(json::object{
+                {"format", "iss_sub"}, {"iss", Issuer()}, {"sub", ClaimOf(mine.access, "sub")}}));
+  const json::object body = change.at("events").as_object().at(kCredentialChange).as_object();
+  EXPECT_EQ(body.size(), 4u) << json::serialize(body);
+  EXPECT_EQ(body.at("credential_type").as_string(), "password");
+  EXPECT_EQ(body.at("change_type").as_string(), "update");
+  EXPECT_EQ(body.at("initiating_entity").as_string(), "user");
+  EXPECT_GT(body.at("event_timestamp").as_int64(), 0);
+  const json::object& ended = sets[kSessionRevoked];
+  EXPECT_EQ(ended.at("sub_id").as_object().at("format").as_string(), "iss_sub");
+  const json::object ended_body = ended.at("events").as_object().at(kSessionRevoked).as_object();
+  EXPECT_EQ(ended_body.at("reason_admin").as_object().at("en").as_string(), "password_changed");
+  EXPECT_EQ(ended_body.at("initiating_entity").as_string(), "user");
+  EXPECT_EQ(change.at("txn"), ended.at("txn"));
+
+  auto only = by_type(Poll(revoked_only, {{"returnImmediately", true}}));
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only.count(kSessionRevoked), 1u);
+
+  // The operator's reset: initiated by an admin.
+  json::array acked;
+  for (const auto& [type, c] : sets) acked.emplace_back(c.at("jti"));
+  ProcessResult reset = RunCli({"users", "set-password", "alice"}, "another long password\n");
+  ASSERT_EQ(reset.exit_code, 0) << reset.out;
+  auto after = by_type(Poll(all, {{"ack", acked}, {"returnImmediately", true}}));
+  ASSERT_EQ(after.count(kCredentialChange), 1u);
+  EXPECT_EQ(after[kCredentialChange]
+                .at("events")
+                .as_object()
+                .at(kCredentialChange)
+                .as_object()
+                .at("initiating_entity")
+                .as_string(),
+            "admin");
+}
+
+// The credential-change SET as a receiver sees it: pushed, and verified by PyJWT against the JWKS.
+TEST_P(SsfTest, PushedCredentialChangeVerifiesAtAReceiver) {
+  StartSsf();
+  Register("alice");
+  Receiver receiver(FreeLoopbackPort(), dir_.path());
+  receiver.Start(server_->port(), Issuer(), "rs1");
+  Create({{"delivery", {{"method", kPush}, {"endpoint_url", receiver.url()}}},
+          {"events_requested", {kCredentialChange}}});
+  std::this_thread::sleep_for(300ms);  // the pusher's scan picks the stream up
+  Tokens t = Login("alice");
+  HttpResponse changed = client().PostJson(
+      "/v1/password",
+      {{"current_password", "correct horse"}, {"new_password", "a brand new passphrase"}},
+      t.access);
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(receiver.WaitFor(1).size(), 1u) << receiver.Rejected();
+  EXPECT_TRUE(receiver.Rejected().empty()) << receiver.Rejected();
+  auto sets = receiver.Sets();
+  ASSERT_FALSE(sets.empty());
+  const auto& events = sets.front().at("events").as_object();
+  ASSERT_TRUE(events.contains(kCredentialChange)) << json::serialize(sets.front());
+  EXPECT_EQ(events.at(kCredentialChange).as_object().at("credential_type").as_string(), "password");
+  EXPECT_EQ(sets.front().at("sub_id").as_object().at("sub").as_string(), ClaimOf(t.access, "sub"));
+}
+
 TEST_P(SsfTest, StatusPausesHoldsAndDisablingDropsAndVerificationIsDelivered) {
   StartSsf();
   Register("alice");
@@ -387,6 +505,8 @@ TEST_P(SsfTest, PushDeliversEverySetVerifiedByAReceiver) {
   for (const auto& s : receiver.Sets()) {
     EXPECT_TRUE(s.at("events").as_object().contains(kSessionRevoked));
   }
+  // One kept-open connection carried them all (a handshake per SET caps a stream's rate).
+  EXPECT_EQ(receiver.Connections(), 1u);
   // Delivered means acknowledged: the operator's view and the metrics agree.
   ProcessResult listed = RunCli({"ssf", "streams"});
   EXPECT_EQ(listed.exit_code, 0) << listed.out;
@@ -395,6 +515,24 @@ TEST_P(SsfTest, PushDeliversEverySetVerifiedByAReceiver) {
   const std::string metrics = client().Get("/metrics").body;
   EXPECT_NE(metrics.find("jwtd_ssf_delivered_total 10"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("jwtd_ssf_events_queued 0"), std::string::npos);
+}
+
+TEST_P(SsfTest, AConnectionTheReceiverClosedWhileIdleIsReplacedWithoutAFailure) {
+  StartSsf();
+  Register("alice");
+  Receiver receiver(FreeLoopbackPort(), dir_.path());
+  receiver.Start(server_->port(), Issuer(), "rs1", {"--idle-timeout", "0.3"});
+  Create({{"delivery", {{"method", kPush}, {"endpoint_url", receiver.url()}}}});
+  std::this_thread::sleep_for(300ms);  // the pusher's scan picks the stream up
+  for (int i = 0; i < 3; ++i) LoginLogout();
+  ASSERT_EQ(receiver.WaitFor(3).size(), 3u) << receiver.Rejected();
+  std::this_thread::sleep_for(800ms);  // the receiver closes the idle connection
+  for (int i = 0; i < 3; ++i) LoginLogout();
+  EXPECT_EQ(receiver.WaitFor(6).size(), 6u) << receiver.Rejected();
+  EXPECT_EQ(receiver.Connections(), 2u);
+  // The closed connection was noticed and the SET sent again on a new one: not a failed push.
+  const std::string metrics = client().Get("/metrics").body;
+  EXPECT_NE(metrics.find("jwtd_ssf_failed_total 0"), std::string::npos) << metrics;
 }
 
 TEST_P(SsfTest, QueuedSetsAreAllDeliveredAfterAKillNine) {

@@ -95,6 +95,9 @@ TEST_F(VerifierRoleTest, ServesOnlyTheVerifyingEndpoints) {
   EXPECT_EQ(v.PostForm("/oauth/token", "grant_type=refresh_token&refresh_token=x").status, 404);
   EXPECT_EQ(v.PostJson("/v1/logout", {}, token).status, 404);
   EXPECT_EQ(v.PostJson("/v1/logout-all", {}, token).status, 404);
+  EXPECT_EQ(
+      v.PostJson("/v1/password", {{"password", kPassword}, {"new_password", "x"}}, token).status,
+      404);
   EXPECT_EQ(v.Get("/v1/sessions", token).status, 404);
   EXPECT_EQ(v.Delete("/v1/sessions/x", token).status, 404);
   EXPECT_EQ(v.PostForm("/oauth/revoke", "token=" + token).status, 404);

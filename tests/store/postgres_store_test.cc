@@ -284,6 +284,40 @@ TEST_F(PostgresStoreTest, ReadOnlyStoreReadsAndNeverWrites) {
   EXPECT_EQ(*(*reader)->revocation_log().MaxRevocationSeq(), before);
 }
 
+// v4 -> v5 (as SqliteStoreTest.UpgradeToV5...): streams that asked for every event, or named
+// credential-change before jwtd emitted it, now take it; one naming only other events does not.
+TEST_F(PostgresStoreTest, UpgradeToV5GivesCredentialChangeToStreamsThatAskedForIt) {
+  const std::string url = PostgresEnvironment::FreshDatabaseUrl();
+  ASSERT_FALSE(url.empty());
+  const std::string database = url.substr(url.rfind('/') + 1);
+  {
+    auto store = OpenPostgresStore({.url = url, .pool_size = 1}, &clock_);
+    ASSERT_TRUE(store.ok()) << store.error().message();
+  }
+  std::string error;
+  const std::string uri = "https://schemas.openid.net/secevent/caep/event-type/";
+  const std::string row = "'urn:ietf:rfc:8936', '', '', 'enabled', '', 0, 1, 1)";
+  ASSERT_TRUE(server_->Exec(
+      database,
+      "DELETE FROM schema_migrations WHERE version = 5;"
+      " INSERT INTO ssf_streams(id, client, audience, events_requested, kinds, delivery_method,"
+      " endpoint_url, description, status, status_reason, acked_through, created_at, updated_at)"
+      " VALUES ('all', 'rs1', 'rs1', '', 10, " +
+          row + ", ('named', 'rs1', 'rs1', '" + uri + "session-revoked " + uri +
+          "credential-change', 10, " + row + ", ('other', 'rs1', 'rs1', '" + uri +
+          "session-revoked', 10, " + row,
+      &error))
+      << error;
+  auto store = OpenPostgresStore({.url = url, .pool_size = 1}, &clock_);
+  ASSERT_TRUE(store.ok()) << store.error().message();
+  EXPECT_EQ(server_->QueryValue(database,
+                                "SELECT string_agg(id || '=' || kinds, ',' ORDER BY id)"
+                                " FROM ssf_streams",
+                                &error),
+            "all=14,named=14,other=10")
+      << error;
+}
+
 TEST_F(PostgresStoreTest, NodesMigratingAtOnceApplyEachMigrationOnce) {
   const std::string url = PostgresEnvironment::FreshDatabaseUrl();
   ASSERT_FALSE(url.empty());
@@ -308,10 +342,10 @@ TEST_F(PostgresStoreTest, NodesMigratingAtOnceApplyEachMigrationOnce) {
   for (auto& f : migrating) {
     auto version = f.get();
     ASSERT_TRUE(version.ok()) << version.error().message();
-    EXPECT_EQ(*version, 4);  // v3: the security-event outbox; v4: SSF streams
+    EXPECT_EQ(*version, 5);  // v3: the security-event outbox; v4: SSF streams; v5: their kinds
   }
   std::string error;
-  EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM schema_migrations", &error), "4")
+  EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM schema_migrations", &error), "5")
       << error;
   // v2 created one bus key, and every node reads the same one.
   EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM bus_key", &error), "1") << error;

@@ -187,8 +187,9 @@ TEST_F(SqliteStoreTest, UsesWalAndRecordsMigrations) {
   ASSERT_NE(store, nullptr);
   RawDb raw(path_);
   EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"),
-            "4");  // v2: the bus key; v3: the security-event outbox; v4: SSF streams
+  EXPECT_EQ(
+      raw.Text("SELECT count(*) FROM schema_migrations"),
+      "5");  // v2: the bus key; v3: the security-event outbox; v4: SSF streams; v5: their kinds
   EXPECT_EQ(raw.Text("SELECT applied_at FROM schema_migrations WHERE version = 1"),
             std::to_string(kNow));
   EXPECT_EQ(raw.Text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
@@ -228,11 +229,12 @@ TEST_F(SqliteStoreTest, ReadOnlyStoreReadsAndNeverWrites) {
                        "(SELECT MAX(version) FROM schema_migrations)"),
               SQLITE_OK);
   }
+  const std::string lowered = RawDb(path_).Text("SELECT MAX(version) FROM schema_migrations");
   auto older = OpenSqliteStore({.path = path_, .read_only = true}, &clock_);
   ASSERT_FALSE(older.ok());
   EXPECT_NE(older.error().message().find("older than this build"), std::string::npos)
       << older.error().message();
-  EXPECT_NE(RawDb(path_).Text("SELECT MAX(version) FROM schema_migrations"), std::to_string(4));
+  EXPECT_EQ(RawDb(path_).Text("SELECT MAX(version) FROM schema_migrations"), lowered);
 }
 
 TEST_F(SqliteStoreTest, MigrateAgainIsANoOp) {
@@ -241,78 +243,44 @@ TEST_F(SqliteStoreTest, MigrateAgainIsANoOp) {
   clock_.Advance(500);
   auto again = store->Migrate();
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, 4);
+  EXPECT_EQ(*again, 5);
   store.reset();
   store = OpenOk();  // reopening migrates again
   ASSERT_NE(store, nullptr);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "5");
   EXPECT_EQ(raw.Text("SELECT max(applied_at) FROM schema_migrations"), std::to_string(kNow));
 }
 
-// v3 -> v4 on a file that already holds outbox rows: they stay, addressed to every stream, and a
-// stream created after the upgrade delivers only what comes after it; acknowledged stays done.
-TEST_F(SqliteStoreTest, UpgradeToV4KeepsTheOutboxAndStreamsDeliverOnlyNewEvents) {
+// v4 -> v5: streams that asked for every event, or named credential-change before jwtd emitted
+// it, now take it (the kinds bit 1 << 2); a stream that named only other events does not.
+TEST_F(SqliteStoreTest, UpgradeToV5GivesCredentialChangeToStreamsThatAskedForIt) {
   auto store = OpenOk();
   ASSERT_NE(store, nullptr);
   store.reset();
   {
-    RawDb raw(path_);  // back to v3 as released
-    ASSERT_EQ(raw.Exec("DROP TABLE ssf_streams; DROP TABLE ssf_acks;"
-                       " ALTER TABLE security_events DROP COLUMN stream_id;"
-                       " ALTER TABLE security_events DROP COLUMN txn;"
-                       " DELETE FROM schema_migrations WHERE version = 4;"
-                       " INSERT INTO security_events(kind, user_id, session_id, reason, at)"
-                       " VALUES (1, 7, 'old-sid', 'logout', 1);"),
+    RawDb raw(path_);  // back to v4 as released, with three streams made then
+    ASSERT_EQ(raw.Exec("DELETE FROM schema_migrations WHERE version = 5;"
+                       " INSERT INTO ssf_streams(id, client, audience, events_requested, kinds,"
+                       " delivery_method, endpoint_url, description, status, status_reason,"
+                       " acked_through, created_at, updated_at) VALUES"
+                       " ('all', 'rs1', 'rs1', '', 10, 'urn:ietf:rfc:8936', '', '', 'enabled',"
+                       " '', 0, 1, 1),"
+                       " ('named', 'rs1', 'rs1', 'https://schemas.openid.net/secevent/caep/"
+                       "event-type/session-revoked https://schemas.openid.net/secevent/caep/"
+                       "event-type/credential-change', 10, 'urn:ietf:rfc:8936', '', '', 'enabled',"
+                       " '', 0, 1, 1),"
+                       " ('other', 'rs1', 'rs1', 'https://schemas.openid.net/secevent/caep/"
+                       "event-type/session-revoked', 10, 'urn:ietf:rfc:8936', '', '', 'enabled',"
+                       " '', 0, 1, 1);"),
               SQLITE_OK);
   }
   store = OpenOk();
   ASSERT_NE(store, nullptr);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT max(version) FROM schema_migrations"), "4");
-  EXPECT_EQ(raw.Text("SELECT session_id || '/' || stream_id || '/' || txn FROM security_events"),
-            "old-sid//");
-  auth::SsfStream stream;
-  stream.id = "s1";
-  stream.client = "rs1";
-  stream.audience = "rs1";
-  stream.kinds = 0b1010;  // session-revoked and verification
-  stream.delivery_method = "urn:ietf:rfc:8936";
-  std::vector<auth::SecurityEvent> pending;
-  auto pending_now = [&]() {
-    return store->Transact([&](auth::StoreTx& tx) -> Result<void> {
-      auto p = tx.ssf()->Pending(stream, 10);
-      if (!p.ok()) return p.error();
-      pending = *p;
-      return Ok();
-    });
-  };
-  JWTD_ASSERT_OK(store->Transact([&](auth::StoreTx& tx) -> Result<void> {
-    JWTD_RETURN_IF_ERROR(tx.ssf()->InsertStream(stream));
-    auth::SecurityEvent e;
-    e.kind = auth::SecurityEventKind::kSessionRevoked;
-    e.user_id = 7;
-    e.session_id = "new-sid";
-    e.at = kNow;
-    JWTD_RETURN_IF_ERROR(tx.AppendSecurityEvent(e));
-    e.kind = auth::SecurityEventKind::kCredentialChange;  // a kind this stream does not take
-    return tx.AppendSecurityEvent(e);
-  }));
-  JWTD_ASSERT_OK(pending_now());
-  ASSERT_EQ(pending.size(), 1u);
-  EXPECT_EQ(pending[0].session_id, "new-sid");
-  const std::int64_t id = pending[0].id;
-  JWTD_ASSERT_OK(store->Transact([&](auth::StoreTx& tx) -> Result<void> {
-    auto acked = tx.ssf()->Acknowledge("s1", {id, id, 999}, kNow + 60);
-    if (!acked.ok()) return acked.error();
-    EXPECT_EQ(*acked, 1);  // a repeat and an unknown id acknowledge nothing
-    return Ok();
-  }));
-  JWTD_ASSERT_OK(pending_now());
-  EXPECT_TRUE(pending.empty());
-  EXPECT_EQ(raw.Text("SELECT acked_through || '/' || delivered FROM ssf_streams"),
-            std::to_string(id) + "/1");
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM ssf_acks"), "0");
+  EXPECT_EQ(raw.Text("SELECT group_concat(id || '=' || kinds, ',') FROM"
+                     " (SELECT id, kinds FROM ssf_streams ORDER BY id)"),
+            "all=14,named=14,other=10");
 }
 
 TEST_F(SqliteStoreTest, ThreadsOpeningOneNewFileAtOnceAllSucceed) {
@@ -330,7 +298,7 @@ TEST_F(SqliteStoreTest, ThreadsOpeningOneNewFileAtOnceAllSucceed) {
     JWTD_EXPECT_OK(AppendJti(**r, "from-thread"));
   }
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "5");
   EXPECT_EQ(raw.Text("SELECT count(*) FROM revocations"), std::to_string(kThreads));
 }
 
@@ -348,7 +316,7 @@ TEST_F(SqliteStoreTest, ProcessesMigratingAndWritingAtOnceAreSerialised) {
   });
   EXPECT_EQ(ok, kProcesses);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "4");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "5");
   EXPECT_EQ(raw.Text("SELECT count(DISTINCT seq) FROM revocations"),
             std::to_string(kProcesses * kAppendsEach));
   EXPECT_EQ(raw.Text("SELECT max(seq) FROM revocations"),

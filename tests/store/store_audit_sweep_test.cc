@@ -189,12 +189,6 @@ TEST_P(StoreAuditSliceTest, AWriteCommitsBetweenTwoSlices) {
   EXPECT_FALSE(GroupPresent(kLastGroup));
 }
 
-std::vector<StoreFactory> DurableFactories() {
-  std::vector<StoreFactory> durable = StoreFactories();
-  std::erase_if(durable, [](const StoreFactory& f) { return f.name == "memory"; });
-  return durable;
-}
-
 INSTANTIATE_TEST_SUITE_P(DurableAdapters, StoreAuditSliceTest,
                          ::testing::ValuesIn(DurableFactories()), FactoryName);
 

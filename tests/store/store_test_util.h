@@ -58,6 +58,10 @@ inline void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << fact
 // memory, sqlite, postgres: every contract test runs against each. The postgres stores live in
 // a fresh schema of the binary's one shared server (PostgresEnvironment).
 std::vector<StoreFactory> StoreFactories();
+// StoreFactories() without the memory store: the adapters that keep files or a server (and the
+// SSF streams).
+std::vector<StoreFactory> DurableFactories();
+
 // The URL of the postgres store the factory opened last (a binary runs its tests one at a
 // time), for tests that fill a table faster with SQL than through the ports.
 std::string& LastPostgresUrl();
@@ -130,6 +134,12 @@ inline std::vector<StoreFactory> StoreFactories() {
          return std::move(*store);
        }},
   };
+}
+
+inline std::vector<StoreFactory> DurableFactories() {
+  std::vector<StoreFactory> durable = StoreFactories();
+  std::erase_if(durable, [](const StoreFactory& f) { return f.name == "memory"; });
+  return durable;
 }
 
 inline std::string& LastPostgresUrl() {

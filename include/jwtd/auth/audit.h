@@ -23,7 +23,10 @@ enum class AuditKind : std::uint8_t {
   kRevokeUser,     // an operator ended every session of a user
   kUserDisabled,   // the account was disabled (and every session ended)
   kUserEnabled,
-  kKeyRevoked,  // a signing key was revoked in an emergency
+  kKeyRevoked,            // a signing key was revoked in an emergency
+  kPasswordChanged,       // the user changed the password (every other session ended)
+  kPasswordChangeFailed,  // a password change refused: the current password was wrong
+  kPasswordReset,         // an operator set the password (every session ended)
 };
 
 enum class AuditReason : std::uint8_t {
@@ -52,6 +55,8 @@ enum class EndReason : std::uint8_t {
   kOperatorRevoked,  // `jwtd revoke --session`
   kUserRevoked,      // `jwtd revoke --user-id/--username`
   kUserDisabled,     // `jwtd users disable`
+  kPasswordChanged,  // the user changed the password (POST /v1/password)
+  kPasswordReset,    // `jwtd users set-password`
 };
 
 std::string_view AuditKindName(AuditKind kind);

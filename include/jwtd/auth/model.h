@@ -88,7 +88,8 @@ struct SecurityEvent {
   SecurityEventKind kind = SecurityEventKind::kSessionRevoked;
   std::int64_t user_id = 0;
   std::string session_id;  // kSessionRevoked: the session; empty: every session of the user
-  std::string reason;      // machine-readable (EndReason names; "password" for a credential;
+  std::string reason;      // machine-readable EndReason names (kCredentialChange:
+                           // password_changed by the user, password_reset by an operator;
                            // kVerification: the receiver's opaque state)
   std::int64_t at = 0;     // when it happened (Unix seconds)
   std::string stream_id;   // kVerification: the one stream it is for; empty: every stream

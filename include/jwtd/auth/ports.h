@@ -68,6 +68,8 @@ class StoreTx : public StoreReadTx {
   // the lock), so no session can be created beside it and survive it.
   virtual Result<std::optional<User>> LockUser(std::int64_t id) = 0;
   virtual Result<void> SetUserDisabled(std::int64_t id, bool disabled) = 0;
+  // Replaces the user's password hash (a crypto_pwhash_str encoding). kNotFound if no such user.
+  virtual Result<void> SetPasswordHash(std::int64_t id, std::string_view password_hash) = 0;
   // Increments the user's token_version and returns the new value.
   virtual Result<std::int64_t> BumpTokenVersion(std::int64_t user_id) = 0;
 
@@ -138,6 +140,11 @@ class Store {
   // for one slice at most, never for the whole sweep; a failure stops it after the slices
   // already committed (the next sweep goes on from there).
   virtual Result<std::int64_t> SweepAudit(std::int64_t before) = 0;
+  // Deletes the security events (the SSF outbox) with at < before that no stream can still
+  // deliver: at or below the watermark of every stream that is not disabled (a disabled one
+  // skips its backlog on leaving that state), or all of them when there is none (a new stream
+  // starts after the outbox's last id). Returns how many; in slices like SweepAudit.
+  virtual Result<std::int64_t> SweepDeliveredEvents(std::int64_t before) = 0;
 
   virtual Result<std::vector<AuditEvent>> ListAudit(const AuditFilter& filter) = 0;
 

@@ -6,7 +6,8 @@
 // (docs/architecture.md lists them): login.cc, refresh_rotation.cc, session_logout.cc (logout,
 // logout by refresh token, ending one session), user_logout.cc (logout-all, revoke a user,
 // disable a user), token_revocation.cc (RFC 7009), operator_revocation.cc (jti, session, key),
-// introspection.cc, session_queries.cc; the request path is jwtd/auth/access_checker.h.
+// introspection.cc, session_queries.cc, password_change.cc (change and reset); the request path is
+// jwtd/auth/access_checker.h.
 //
 // Thread-safety: one TokenService serves all threads. Authenticate() is the hot path: it does no
 // I/O (verified-token cache + in-memory revocation view). Every other method may block on the
@@ -110,6 +111,23 @@ class TokenService {
   // hash is verified for unknown users); kResourceExhausted/kRateLimited with retry_after.
   virtual Result<TokenResponse> Login(std::string_view username, std::string_view password,
                                       std::string_view scope, const ClientInfo& client) = 0;
+  // The user's own password change: `current_password` is checked like a login attempt (and
+  // counted by the same limiter), `new_password` must satisfy the policy. In one transaction the
+  // new hash is stored, every other session of the user ends (version bumped, as logout-all with
+  // except_current) and CAEP credential-change is emitted. Returns a fresh access token for the
+  // calling session carrying the new ver (no refresh token; exp at most the caller's).
+  // kInvalidArgument (kBadRequest) for a new password the policy refuses; kUnauthenticated with
+  // kBadCredentials for a wrong current password; kResourceExhausted/kRateLimited with
+  // retry_after. Any error: nothing changed.
+  virtual Result<TokenResponse> ChangePassword(const Principal& principal,
+                                               std::string_view current_password,
+                                               std::string_view new_password,
+                                               const ClientInfo& client) = 0;
+  // The operator's reset (`jwtd users set-password`): stores the new password's hash and ends
+  // every session of the user, in one transaction, with credential-change initiated by admin.
+  // kInvalidArgument for a password the policy refuses; kNotFound for an unknown user.
+  virtual Result<void> SetPassword(std::int64_t user_id, std::string_view new_password,
+                                   std::string_view actor) = 0;
   // Rotates: the presented token is spent, a new pair returned. kUnauthenticated with
   // kRefreshUnknown/kRefreshExpired/kRefreshRevoked/kRefreshReused (the family is then revoked).
   virtual Result<TokenResponse> Refresh(std::string_view refresh_token,
@@ -143,6 +161,10 @@ class TokenService {
   // Unknown, expired and foreign tokens: ok.
   virtual Result<void> Revoke(std::string_view token, TokenHint hint, const ClientInfo& client) = 0;
   virtual Result<Introspection> Introspect(std::string_view token, TokenHint hint) = 0;
+  // Introspect's answer when it is known without a store read (no blocking: fit for the I/O
+  // thread); nullopt: call Introspect.
+  virtual std::optional<Introspection> IntrospectWithoutStore(std::string_view token,
+                                                              TokenHint hint) = 0;
 
   // Operator actions (CLI): by jti (until `exp`), by session, by user (every session ended,
   // version bumped). kNotFound for an unknown session or user.

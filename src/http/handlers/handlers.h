@@ -14,6 +14,7 @@ Outcome HandleLogin(const Api& api, const Request& request);             // logi
 Outcome HandleToken(const Api& api, const Request& request);             // token.cc
 Outcome HandleLogout(const Api& api, const Request& request);            // logout.cc
 Outcome HandleLogoutAll(const Api& api, const Request& request);         // logout.cc
+Outcome HandleChangePassword(const Api& api, const Request& request);    // password.cc
 Outcome HandleListSessions(const Api& api, const Request& request);      // sessions.cc
 Outcome HandleEndSession(const Api& api, const Request& request);        // sessions.cc
 Outcome HandleMe(const Api& api, const Request& request);                // me.cc

@@ -36,6 +36,7 @@ void RegisterIssuing(const Api& api, const auto& add) {
   add("POST", "/oauth/token", HandleToken);
   add("POST", "/v1/logout", HandleLogout);
   add("POST", "/v1/logout-all", HandleLogoutAll);
+  add("POST", "/v1/password", HandleChangePassword);
   add("GET", "/v1/sessions", HandleListSessions);
   add("DELETE", "/v1/sessions/{id}", HandleEndSession);
   add("POST", "/oauth/revoke", HandleRevoke);

@@ -101,6 +101,13 @@ class MemoryStore final : public auth::Store, public auth::RevocationLog {
         std::erase_if(state_.audit, [before](const AuditEvent& e) { return e.at < before; }));
   }
 
+  // No streams here (ssf() is null): nothing can still deliver an event.
+  Result<std::int64_t> SweepDeliveredEvents(std::int64_t before) override {
+    std::lock_guard lock(mu_);
+    return static_cast<std::int64_t>(std::erase_if(
+        state_.security_events, [before](const auth::SecurityEvent& e) { return e.at < before; }));
+  }
+
   Result<std::vector<AuditEvent>> ListAudit(const auth::AuditFilter& filter) override {
     const std::size_t limit = std::min(filter.limit, kMaxRowsPerRead);
     std::lock_guard lock(mu_);

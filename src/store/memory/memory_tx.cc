@@ -71,6 +71,13 @@ class MemoryTx final : public auth::StoreTx {
     return Ok();
   }
 
+  Result<void> SetPasswordHash(std::int64_t id, std::string_view password_hash) override {
+    auto it = s_.users.find(id);
+    if (it == s_.users.end()) return NotFound("no such user");
+    it->second.password_hash = std::string(password_hash);
+    return Ok();
+  }
+
   Result<std::int64_t> BumpTokenVersion(std::int64_t user_id) override {
     auto it = s_.users.find(user_id);
     if (it == s_.users.end()) return NotFound("no such user");

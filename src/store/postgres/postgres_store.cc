@@ -70,6 +70,15 @@ constexpr Sql kSweepAudit{"sweep_audit",
                           " WHERE at < $1::bigint AND id <= $2::bigint ORDER BY at, id"
                           " LIMIT $3::bigint)"};
 
+// Outbox rows every stream is done with, oldest first by id, in slices like the audit's.
+constexpr Sql kMaxEventId{"max_event_id", "SELECT COALESCE(MAX(id), 0) FROM security_events"};
+constexpr Sql kSweepEvents{"sweep_events",
+                           "DELETE FROM security_events WHERE id IN (SELECT id FROM"
+                           " security_events WHERE at < $1::bigint AND id <= LEAST($2::bigint,"
+                           " COALESCE((SELECT MIN(acked_through) FROM ssf_streams"
+                           " WHERE status <> 'disabled'), $2::bigint)) ORDER BY id"
+                           " LIMIT $3::bigint)"};
+
 std::int64_t Clamp(std::size_t n) {
   return static_cast<std::int64_t>(std::min(n, kMaxRowsPerRead));
 }
@@ -157,23 +166,11 @@ class PostgresStore final : public auth::Store, public auth::RevocationLog {
   }
 
   Result<std::int64_t> SweepAudit(std::int64_t before) override {
-    auto last = Read(kMaxAuditId, Params(), [](const Row& row) { return row.Int(0); });
-    if (!last.ok()) return last.error();
-    if (last->size() != 1) return Error(Code::kInternal, Reason::kInternal, "max audit id");
-    std::int64_t deleted = 0;
-    for (;;) {
-      std::int64_t in_slice = 0;
-      auto slice = [&](Connection& conn) -> Result<void> {
-        Result<Rows> rows =
-            conn.Query(kSweepAudit, Params().Int(before).Int(last->front()).Int(kAuditSweepSlice));
-        if (!rows.ok()) return rows.error();
-        in_slice = rows->affected();
-        return Ok();
-      };
-      JWTD_RETURN_IF_ERROR(Write(slice));
-      deleted += in_slice;
-      if (in_slice < kAuditSweepSlice) return deleted;
-    }
+    return DeleteInSlices(kMaxAuditId, kSweepAudit, before, kAuditSweepSlice);
+  }
+
+  Result<std::int64_t> SweepDeliveredEvents(std::int64_t before) override {
+    return DeleteInSlices(kMaxEventId, kSweepEvents, before, kEventSweepSlice);
   }
 
   Result<std::string> BusKey() override {
@@ -213,6 +210,31 @@ class PostgresStore final : public auth::Store, public auth::RevocationLog {
   }
 
  private:
+  // Runs `sweep` ($1 before, $2 the highest id at the start, $3 the slice) in write
+  // transactions of at most `slice` rows until one deletes fewer. Only ids up to the highest
+  // read first (ids are never reused): every full slice deletes rows of that fixed set, so the
+  // loop ends. A node sweeping at the same time waits for one slice's locks, then finds those
+  // rows gone.
+  Result<std::int64_t> DeleteInSlices(const Sql& max_id, const Sql& sweep, std::int64_t before,
+                                      std::int64_t slice) {
+    auto last = Read(max_id, Params(), [](const Row& row) { return row.Int(0); });
+    if (!last.ok()) return last.error();
+    if (last->size() != 1) return Error(Code::kInternal, Reason::kInternal, "max id");
+    std::int64_t deleted = 0;
+    for (;;) {
+      std::int64_t in_slice = 0;
+      auto run = [&](Connection& conn) -> Result<void> {
+        Result<Rows> rows = conn.Query(sweep, Params().Int(before).Int(last->front()).Int(slice));
+        if (!rows.ok()) return rows.error();
+        in_slice = rows->affected();
+        return Ok();
+      };
+      JWTD_RETURN_IF_ERROR(Write(run));
+      deleted += in_slice;
+      if (in_slice < slice) return deleted;
+    }
+  }
+
   // A read on a pooled connection, retried once if that connection turned out to be lost.
   template <typename Reader>
   auto Read(const Sql& sql, const Params& params, Reader read,

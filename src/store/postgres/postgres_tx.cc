@@ -30,6 +30,8 @@ constexpr Sql kListUsers{"list_users",
                          " FROM users ORDER BY id LIMIT $1::bigint OFFSET $2::bigint"};
 constexpr Sql kSetDisabled{"set_disabled",
                            "UPDATE users SET disabled = $2::boolean WHERE id = $1::bigint"};
+constexpr Sql kSetPasswordHash{"set_password_hash",
+                               "UPDATE users SET password_hash = $2::text WHERE id = $1::bigint"};
 constexpr Sql kBumpVersion{"bump_version",
                            "UPDATE users SET token_version = token_version + 1"
                            " WHERE id = $1::bigint RETURNING token_version"};
@@ -220,6 +222,10 @@ class PostgresTx final : public PostgresReads<auth::StoreTx> {
 
   Result<void> SetUserDisabled(std::int64_t id, bool disabled) override {
     return Change(kSetDisabled, Params().Int(id).Bool(disabled), "no such user");
+  }
+
+  Result<void> SetPasswordHash(std::int64_t id, std::string_view password_hash) override {
+    return Change(kSetPasswordHash, Params().Int(id).Text(password_hash), "no such user");
   }
 
   Result<std::int64_t> BumpTokenVersion(std::int64_t user_id) override {

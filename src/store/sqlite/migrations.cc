@@ -133,11 +133,22 @@ CREATE TABLE ssf_acks (
 ) WITHOUT ROWID;
 )sql";
 
+// v5: credential-change joins the events jwtd emits. A stream delivers the kinds fixed when it
+// was made or changed (kinds, a bit per auth::SecurityEventKind): those that requested every
+// event (none named) or named credential-change before it was emitted get its bit (1 << 2) too.
+constexpr const char kV5[] = R"sql(
+UPDATE ssf_streams SET kinds = kinds | 4
+ WHERE events_requested = ''
+    OR ' ' || events_requested || ' '
+       LIKE '% https://schemas.openid.net/secevent/caep/event-type/credential-change %';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kV1},
     Migration{2, kV2},
     Migration{3, kV3},
     Migration{4, kV4},
+    Migration{5, kV5},
 };
 
 constexpr const char kCreateLedger[] =

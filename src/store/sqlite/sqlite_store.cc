@@ -76,6 +76,12 @@ constexpr std::string_view kMaxAuditId = "SELECT COALESCE(MAX(id), 0) FROM audit
 constexpr std::string_view kSweepAudit =
     "DELETE FROM audit WHERE id IN"
     " (SELECT id FROM audit WHERE at < ?1 AND id <= ?2 ORDER BY at LIMIT ?3)";
+// Outbox rows every stream is done with, oldest first by id, in slices like the audit's.
+constexpr std::string_view kMaxEventId = "SELECT COALESCE(MAX(id), 0) FROM security_events";
+constexpr std::string_view kSweepEvents =
+    "DELETE FROM security_events WHERE id IN (SELECT id FROM security_events WHERE at < ?1"
+    " AND id <= MIN(?2, COALESCE((SELECT MIN(acked_through) FROM ssf_streams"
+    " WHERE status <> 'disabled'), ?2)) ORDER BY id LIMIT ?3)";
 // Rotated rows stay for reuse detection (sqlite_store.h); only their sealed successor goes
 // (refresh_tokens_sealed index). ForgetSealedSuccessors, and SweepExpired as a backstop.
 constexpr std::string_view kForgetSuccessors =
@@ -246,22 +252,11 @@ class SqliteStore final : public auth::Store, public auth::RevocationLog {
   }
 
   Result<std::int64_t> SweepAudit(std::int64_t before) override {
-    Result<std::int64_t> last = ReadInt(kMaxAuditId);
-    if (!last.ok()) return last.error();
-    std::int64_t deleted = 0;
-    for (;;) {
-      std::int64_t in_slice = 0;
-      auto slice = [&](Connection& conn) -> Result<void> {
-        Result<Stmt> stmt = conn.Prepare(kSweepAudit);
-        if (!stmt.ok()) return stmt.error();
-        JWTD_RETURN_IF_ERROR(stmt->Bind(1, before).Bind(2, *last).Bind(3, kAuditSweepSlice).Run());
-        in_slice = stmt->Changes();
-        return Ok();
-      };
-      JWTD_RETURN_IF_ERROR(committer_.Run(slice));
-      deleted += in_slice;
-      if (in_slice < kAuditSweepSlice) return deleted;
-    }
+    return DeleteInSlices(kMaxAuditId, kSweepAudit, before, kAuditSweepSlice);
+  }
+
+  Result<std::int64_t> SweepDeliveredEvents(std::int64_t before) override {
+    return DeleteInSlices(kMaxEventId, kSweepEvents, before, kEventSweepSlice);
   }
 
   Result<std::string> BusKey() override {
@@ -299,6 +294,29 @@ class SqliteStore final : public auth::Store, public auth::RevocationLog {
   }
 
  private:
+  // Runs `sweep` (?1 before, ?2 the highest id at the start, ?3 the slice) in write
+  // transactions of at most `slice` rows until one deletes fewer. Only rows up to the id read
+  // first: every full slice deletes rows of that fixed set, so the loop ends.
+  Result<std::int64_t> DeleteInSlices(std::string_view max_id, std::string_view sweep,
+                                      std::int64_t before, std::int64_t slice) {
+    Result<std::int64_t> last = ReadInt(max_id);
+    if (!last.ok()) return last.error();
+    std::int64_t deleted = 0;
+    for (;;) {
+      std::int64_t in_slice = 0;
+      auto run = [&](Connection& conn) -> Result<void> {
+        Result<Stmt> stmt = conn.Prepare(sweep);
+        if (!stmt.ok()) return stmt.error();
+        JWTD_RETURN_IF_ERROR(stmt->Bind(1, before).Bind(2, *last).Bind(3, slice).Run());
+        in_slice = stmt->Changes();
+        return Ok();
+      };
+      JWTD_RETURN_IF_ERROR(committer_.Run(run));
+      deleted += in_slice;
+      if (in_slice < slice) return deleted;
+    }
+  }
+
   // A one-row, one-integer query on a read connection.
   Result<std::int64_t> ReadInt(std::string_view sql) {
     auto conn = readers_->Acquire();

@@ -27,6 +27,7 @@ constexpr std::string_view kUserById =
 constexpr std::string_view kListUsers =
     "SELECT " JWTD_SQLITE_USER_COLUMNS " FROM users ORDER BY id LIMIT ?1 OFFSET ?2";
 constexpr std::string_view kSetDisabled = "UPDATE users SET disabled = ?2 WHERE id = ?1";
+constexpr std::string_view kSetPasswordHash = "UPDATE users SET password_hash = ?2 WHERE id = ?1";
 constexpr std::string_view kBumpVersion =
     "UPDATE users SET token_version = token_version + 1 WHERE id = ?1 RETURNING token_version";
 constexpr std::string_view kInsertSession =
@@ -176,6 +177,11 @@ class SqliteTx final : public SqliteReads<auth::StoreTx> {
   Result<void> SetUserDisabled(std::int64_t id, bool disabled) override {
     return Change(kSetDisabled, "no such user",
                   [&](Stmt& s) { s.Bind(1, id).Bind(2, disabled ? 1 : 0); });
+  }
+
+  Result<void> SetPasswordHash(std::int64_t id, std::string_view password_hash) override {
+    return Change(kSetPasswordHash, "no such user",
+                  [&](Stmt& s) { s.Bind(1, id).BindText(2, password_hash); });
   }
 
   Result<std::int64_t> BumpTokenVersion(std::int64_t user_id) override {
