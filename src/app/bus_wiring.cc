@@ -41,7 +41,8 @@ Result<SyncParts> OpenRevocationSync(const Config& config, auth::Store* store,
                                      auth::RevocationView* view) {
   SyncParts parts;
   auth::RevocationSyncOptions sync_options;
-  sync_options.source = config.bus_url.empty() ? auth::SyncSource::kPoll : auth::SyncSource::kBus;
+  const bool fed = !config.bus_url.empty() || !config.verifier_feed_url.empty();
+  sync_options.source = fed ? auth::SyncSource::kBus : auth::SyncSource::kPoll;
   sync_options.staleness_bound_ms = config.bus_staleness_bound_ms;
   sync_options.stale_mode = config.bus_stale_mode;
   sync_options.poll_interval_ms = config.revocation_poll_interval_ms;
@@ -60,6 +61,18 @@ Result<SyncParts> OpenRevocationSync(const Config& config, auth::Store* store,
   parts.feed = std::move(*feed);
   // Before the bus exists, so before any input reaches the sync.
   parts.sync->SetListener([feed = parts.feed.get()] { feed->Wake(); });
+  if (!config.verifier_feed_url.empty()) {
+    auto origin = ParseFeedOrigin(config.verifier_feed_url, config.verifier_feed_client);
+    if (!origin.ok()) return origin.error();
+    FeedFollowerOptions follow;
+    follow.idle_timeout = std::chrono::milliseconds(config.bus_staleness_bound_ms);
+    follow.connect_timeout = std::chrono::milliseconds(config.bus_staleness_bound_ms);
+    follow.retry_max = std::chrono::milliseconds(
+        std::clamp<std::int64_t>(config.bus_staleness_bound_ms / 4, 50, 2000));
+    parts.follower =
+        std::make_unique<FeedFollower>(std::move(*origin), follow, parts.sync.get(), SystemClock());
+    return parts;
+  }
   if (config.bus_url.empty()) return parts;
   auto bus = OpenBus(config, store->revocation_log(), parts.sync.get());
   if (!bus.ok()) return bus.error();

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "app/config.h"
+#include "app/feed_follower.h"
 #include "jwtd/auth/ports.h"
 #include "jwtd/auth/revocation_feed.h"
 #include "jwtd/auth/revocation_sync.h"
@@ -22,6 +23,9 @@ struct SyncParts {
   // local commit and bus entry. Always set.
   std::unique_ptr<auth::RevocationFeed> feed;
   std::unique_ptr<store::RedisBus> bus;  // null without a bus; stop it before `sync`
+  // With verifier.feed_url: the other node's stream as this node's bus (not started: Serve
+  // starts it). Declared last, so it stops first.
+  std::unique_ptr<FeedFollower> follower;
 };
 
 // `store` and `view` must outlive the parts. kInvalidArgument for bad options. Does not wait for

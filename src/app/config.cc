@@ -7,8 +7,10 @@
 
 #include <algorithm>
 
+#include "app/feed_http.h"
 #include "config_options.h"
 #include "http/address_filter.h"
+#include "http/scope_list.h"
 
 extern char** environ;
 
@@ -143,6 +145,21 @@ void Finalize(Config& config, std::vector<std::string>& errors) {
                                    std::pair{"feed.allow", &config.feed_allow}}) {
     if (auto filter = http::AddressFilter::Create(*cidrs); !filter.ok()) {
       errors.push_back(std::string(key) + ": " + filter.error().message());
+    }
+  }
+  if (!config.authz_scope.empty() && !http::WellFormedScopeList(config.authz_scope)) {
+    errors.push_back(
+        "authz.scope: expected scope tokens separated by single spaces (RFC 6749 §3.3)");
+  }
+  if (!config.verifier_feed_url.empty()) {
+    if (config.role != http::ServerRole::kVerifier) {
+      errors.push_back("verifier.feed_url: only with server.role = \"verifier\"");
+    } else if (auto origin = ParseFeedOrigin(config.verifier_feed_url, config.verifier_feed_client);
+               !origin.ok()) {
+      errors.push_back(origin.error().message());
+    }
+    if (!config.bus_url.empty()) {
+      errors.push_back("verifier.feed_url and bus.url: a verifier follows one source");
     }
   }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http/cookie_secure.h"
+#include "http/server_role.h"
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/options.h"
 #include "jwtd/auth/revocation_sync.h"
@@ -36,11 +37,14 @@ struct Config {
   http::CookieSecure cookie_secure = http::CookieSecure::kAlways;
   std::vector<std::string> trusted_proxies;  // CIDR blocks of reverse proxies
   bool core_dumps = false;                   // false: RLIMIT_CORE 0 (no key material in core files)
+  http::ServerRole role = http::ServerRole::kFull;  // kVerifier: read-only, verifying routes only
   // [tls] (both set: the listener speaks only TLS)
   std::string tls_cert_file;
   std::string tls_key_file;
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
   std::vector<ClientCredentials> introspection_clients;
+  // [authz] (the forward-auth check; docs/gateways.md)
+  std::string authz_scope;  // required by checks under /v1/authz/; empty: any valid token
   // [feed] (the revocation feed for resource servers; docs/verifying.md)
   std::vector<ClientCredentials> feed_clients;
   std::vector<std::string> feed_allow;  // CIDR blocks; empty: any address
@@ -51,6 +55,10 @@ struct Config {
   std::int64_t ssf_poll_wait_ms = 2000;     // long poll without returnImmediately
   std::int64_t ssf_push_timeout_ms = 5000;  // one push: connect, send, answer
   std::int64_t ssf_retry_max_ms = 60'000;   // the backoff of a failing push stream, capped
+  // [verifier] (server.role = "verifier" following another node instead of a store)
+  std::string verifier_feed_url;     // empty: follow the store's log
+  std::string verifier_feed_client;  // "id:secret", a feed client of that node; secret
+  std::int64_t verifier_jwks_refetch_ms = 10'000;  // between JWKS fetches for an unknown kid
   // [web]
   bool web_enabled = true;
   std::string web_root;  // empty: the page installed with jwtd

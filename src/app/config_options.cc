@@ -208,6 +208,27 @@ Option CookieSecureOpt() {
           }};
 }
 
+Option RoleOpt() {
+  return {"server.role", OptionType::kString,
+          "\"full\": every endpoint; \"verifier\": a node that only verifies access tokens "
+          "(/v1/me, /v1/authz, /oauth/introspect, /.well-known/*, /healthz, /readyz, /metrics; the "
+          "rest is 404), opening the store and the keys read-only: no migration, no key "
+          "generation, no sweep (docs/gateways.md)",
+          [](Config& c, const std::string& v) {
+            if (v == "full") {
+              c.role = http::ServerRole::kFull;
+            } else if (v == "verifier") {
+              c.role = http::ServerRole::kVerifier;
+            } else {
+              return std::string("expected full or verifier");
+            }
+            return std::string();
+          },
+          [](const Config& c) {
+            return Quote(c.role == http::ServerRole::kVerifier ? "verifier" : "full");
+          }};
+}
+
 Option StaleModeOpt() {
   return {"bus.stale_mode", OptionType::kString,
           "while the revocation view is stale (bus down, a gap, no heartbeat within the bound): "
@@ -292,6 +313,7 @@ std::vector<Option> BuildOptions() {
           "bytes a streamed response (the revocation stream) may queue for a client that reads "
           "slowly; past it the client is dropped (it resumes with Last-Event-ID)"),
       CookieSecureOpt(),
+      RoleOpt(),
       ListOpt(
           "server.trusted_proxies", [](Config & c) -> auto& { return c.trusted_proxies; },
           "CIDR blocks of reverse proxies whose X-Forwarded-For (client address for rate limits, "
@@ -315,6 +337,11 @@ std::vector<Option> BuildOptions() {
                  "clients allowed to call /oauth/introspect and /oauth/revoke, as \"id:secret\" "
                  "entries; empty: both need no client authentication (keep them unreachable from "
                  "outside your services)"),
+      StringOpt(
+          "authz.scope", [](Config & c) -> auto& { return c.authz_scope; },
+          "the scopes (space-separated) a forward-auth check on a path under /v1/authz/ requires "
+          "(Envoy ext_authz, whose query string is the original request's); checks on /v1/authz "
+          "itself take ?scope= instead; empty: any valid token"),
       ClientsOpt("feed.clients", &Config::feed_clients,
                  "resource servers allowed to read the revocation feed (/v1/revocations and its "
                  "stream) and to manage Shared Signals streams, as \"id:secret\" entries (HTTP "
@@ -346,6 +373,22 @@ std::vector<Option> BuildOptions() {
           "ssf.retry_max_ms", [](Config & c) -> auto& { return c.ssf_retry_max_ms; }, 10, 3'600'000,
           "the longest wait between push attempts to a failing receiver (the backoff doubles "
           "from 100 ms up to this)"),
+      StringOpt(
+          "verifier.feed_url", [](Config & c) -> auto& { return c.verifier_feed_url; },
+          "for a verifier (server.role \"verifier\"): the base URL of a full node "
+          "(https://issuer.example/) "
+          "whose revocation feed and JWKS this verifier follows instead of a store: no database "
+          "at all; empty: follow the store's log (store.url, read-only)"),
+      StringOpt(
+          "verifier.feed_client", [](Config & c) -> auto& { return c.verifier_feed_client; },
+          "\"id:secret\": this verifier's credentials among that node's feed.clients (HTTP Basic)",
+          true),
+      IntOpt<std::int64_t>(
+          "verifier.jwks_refetch_ms",
+          [](Config & c) -> auto& { return c.verifier_jwks_refetch_ms; }, 100, 3'600'000,
+          "with verifier.feed_url: the shortest wait between two fetches of the node's JWKS "
+          "prompted by tokens with an unknown kid (such a token is refused; it passes once the "
+          "JWKS holds its key)"),
       BoolOpt(
           "web.enabled", [](Config & c) -> auto& { return c.web_enabled; },
           "serve the logout lab page at /"),

@@ -72,7 +72,8 @@ void Maintenance::Tick(std::int64_t now) {
   } else if (*ticked) {
     spdlog::info("keys: rotation step applied");
   }
-  if (now >= next_sweep_) {
+  // A verifier writes nothing: the full nodes of its store sweep it.
+  if (now >= next_sweep_ && config_.role == http::ServerRole::kFull) {
     next_sweep_ = now + config_.sweep_interval_seconds;
     Sweep();
   }

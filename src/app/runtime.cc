@@ -6,6 +6,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "app/remote_key_ring.h"
+#include "app/remote_store.h"
 #include "jwtd/clock.h"
 #include "jwtd/store/postgres_store.h"
 #include "jwtd/store/sqlite_store.h"
@@ -33,6 +35,8 @@ bool IsPostgresUrl(const std::string& url) {
   return url.starts_with("postgres://") || url.starts_with("postgresql://");
 }
 
+Result<Runtime> OpenTokens(const Config& config, Runtime runtime);
+
 }  // namespace
 
 std::string_view StoreKind(const Config& config) {
@@ -42,10 +46,12 @@ std::string_view StoreKind(const Config& config) {
 Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config) {
   const std::string url = config.ResolvedStoreUrl();
   constexpr std::string_view kSqlite = "sqlite://";
+  const bool read_only = config.role == http::ServerRole::kVerifier;
   if (IsPostgresUrl(url)) {
     // The whole URL goes to libpq (user, password, host, port, database, ?sslmode=...).
     store::PostgresOptions options;
     options.url = url;
+    options.read_only = read_only;
     return store::OpenPostgresStore(options, SystemClock());
   }
   if (!url.starts_with(kSqlite)) {
@@ -58,23 +64,59 @@ Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest, "store.url: the path is empty");
   }
   auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) JWTD_RETURN_IF_ERROR(EnsurePrivateDir(parent.string()));
+  if (!parent.empty() && !read_only) JWTD_RETURN_IF_ERROR(EnsurePrivateDir(parent.string()));
   store::SqliteOptions options;
   options.path = path;
+  options.read_only = read_only;
   return store::OpenSqliteStore(options, SystemClock());
 }
 
+namespace {
+
+// A verifier following another node: that node's log and JWKS (app/remote_store.h,
+// app/remote_key_ring.h) in place of a store and a key directory.
+Result<void> OpenFeedSources(const Config& config, Runtime* runtime) {
+  auto origin = ParseFeedOrigin(config.verifier_feed_url, config.verifier_feed_client);
+  if (!origin.ok()) return origin.error();
+  const auto timeout =
+      std::chrono::milliseconds(std::clamp<std::int64_t>(config.bus_staleness_bound_ms, 500, 5000));
+  runtime->store = RemoteStore(*origin, timeout);
+  RemoteKeyRingOptions key_options;
+  key_options.timeout = timeout;
+  key_options.min_refetch = std::chrono::milliseconds(config.verifier_jwks_refetch_ms);
+  auto keys = OpenRemoteKeyRing(std::move(*origin), config.keys.verify, key_options, SystemClock());
+  if (!keys.ok()) {
+    return Error(keys.error().code(), keys.error().reason(),
+                 "verifier.feed_url: cannot read the node's JWKS: " + keys.error().message());
+  }
+  runtime->keys = std::move(*keys);
+  return Ok();
+}
+
+}  // namespace
+
 Result<Runtime> OpenRuntime(const Config& config) {
   Runtime runtime;
+  if (!config.verifier_feed_url.empty()) {
+    JWTD_RETURN_IF_ERROR(OpenFeedSources(config, &runtime));
+    return OpenTokens(config, std::move(runtime));
+  }
   auto store = OpenStore(config);
   if (!store.ok()) return store.error();
   runtime.store = std::move(*store);
 
-  JWTD_RETURN_IF_ERROR(EnsurePrivateDir(config.ResolvedKeyDir()));
-  auto keys = auth::KeyRing::Open(config.keys, SystemClock());
+  auth::KeyRingOptions key_options = config.keys;
+  key_options.read_only = config.role == http::ServerRole::kVerifier;
+  if (!key_options.read_only) JWTD_RETURN_IF_ERROR(EnsurePrivateDir(config.ResolvedKeyDir()));
+  auto keys = auth::KeyRing::Open(key_options, SystemClock());
   if (!keys.ok()) return keys.error();
   runtime.keys = std::move(*keys);
+  return OpenTokens(config, std::move(runtime));
+}
 
+namespace {
+
+Result<Runtime> OpenTokens(const Config& config, Runtime runtime) {
   runtime.view = auth::RevocationView::Create(config.auth.strategies);
   auto sync = OpenRevocationSync(config, runtime.store.get(), runtime.view.get());
   if (!sync.ok()) return sync.error();
@@ -91,5 +133,7 @@ Result<Runtime> OpenRuntime(const Config& config) {
   runtime.tokens = std::move(*tokens);
   return runtime;
 }
+
+}  // namespace
 
 }  // namespace jwtd::app

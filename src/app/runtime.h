@@ -30,9 +30,10 @@ struct Runtime {
 // "sqlite" or "postgres": the kind of store.url (for banners and the lab page).
 std::string_view StoreKind(const Config& config);
 // Opens the store (creating the data directory 0700 and applying migrations) — nothing else.
+// With server.role = verifier: read-only, creating and migrating nothing.
 Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config);
-// Opens store, key ring (first key generated on first start), revocation view and sync (not
-// started) and token service.
+// Opens store, key ring (first key generated on first start; a verifier's read-only: it generates
+// nothing), revocation view and sync (not started) and token service.
 Result<Runtime> OpenRuntime(const Config& config);
 
 }  // namespace jwtd::app

@@ -88,9 +88,13 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
     options.feed_clients.push_back({client.id, client.secret});
   }
   options.feed_allow = config.feed_allow;
+  options.authz_scope = config.authz_scope;
+  options.role = config.role;
+  options.has_database = config.verifier_feed_url.empty();
   options.feed_heartbeat_ms = config.feed_heartbeat_ms;
   options.ssf_poll_wait_ms = config.ssf_poll_wait_ms;
-  if (config.web_enabled) {
+  // A verifier serves no page: the lab logs in, which a verifier cannot do.
+  if (config.web_enabled && config.role == http::ServerRole::kFull) {
     options.web_root = config.web_root.empty() ? DefaultWebRoot() : config.web_root;
   }
   return options;
@@ -122,9 +126,19 @@ void PrintTextBanner(const Config& config, const Runtime& runtime, const Banner&
   for (const auto& key : runtime.keys->List()) {
     fmt::print("key: {} {} {}\n", key.kid, jose::AlgName(key.alg), auth::KeyStateName(key.state));
   }
-  fmt::print("store: {}\n", StoreKind(config));
-  fmt::print("revocation bus: {}\n",
-             runtime.sync.bus ? "redis" : "none (single node: the store's log is polled)");
+  fmt::print("role: {}\n", config.role == http::ServerRole::kVerifier
+                               ? "verifier (read-only: verifying endpoints only)"
+                               : "full");
+  if (config.verifier_feed_url.empty()) {
+    fmt::print("store: {}\n", StoreKind(config));
+  } else {
+    fmt::print("store: none (follows the revocation feed and JWKS of {})\n",
+               config.verifier_feed_url);
+  }
+  fmt::print("revocation bus: {}\n", runtime.sync.bus ? "redis"
+                                     : runtime.sync.follower
+                                         ? "the feed node's stream"
+                                         : "none (single node: the store's log is polled)");
   if (!banner.web_root.empty()) {
     fmt::print("logout lab: {}/ (files in {})\n", banner.url, banner.web_root);
   }
@@ -158,8 +172,9 @@ void PrintJsonBanner(const Config& config, const Runtime& runtime, const Banner&
     line.push_back('}');
   }
   line.push_back(']');
-  field("store", StoreKind(config));
-  field("revocation_bus", runtime.sync.bus ? "redis" : "none");
+  field("role", config.role == http::ServerRole::kVerifier ? "verifier" : "full");
+  field("store", config.verifier_feed_url.empty() ? StoreKind(config) : "none");
+  field("revocation_bus", runtime.sync.bus ? "redis" : runtime.sync.follower ? "feed" : "none");
   field("web_root", banner.web_root);
   field("config", DescribeConfig(config));  // secrets masked
   line.append("}\n");
@@ -296,12 +311,15 @@ int Serve(const Config& config) {
     return 1;
   }
   PrintBanner(config, *runtime, address, (*server)->port(), options.web_root, (*server)->tls());
-  if (config.web_enabled && options.web_root.empty()) {
+  if (config.web_enabled && config.role == http::ServerRole::kFull && options.web_root.empty()) {
     spdlog::warn("web.enabled but no page found (set web.root): / serves nothing");
   }
 
   runtime->sync.sync->Start();  // follows the store's log from now on
-  if (auto fed = runtime->sync.feed->Start(); !fed.ok()) {
+  if (runtime->sync.follower) runtime->sync.follower->Start();
+  const bool full = config.role == http::ServerRole::kFull;
+  // A verifier serves no feed (not routed) and pushes no Shared Signals (it cannot sign).
+  if (auto fed = full ? runtime->sync.feed->Start() : Ok(); !fed.ok()) {
     spdlog::error("cannot start: the revocation feed cannot read the log: {}",
                   fed.error().message());
     return 1;
@@ -313,11 +331,12 @@ int Serve(const Config& config) {
   push.timeout = std::chrono::milliseconds(config.ssf_push_timeout_ms);
   push.retry_max = std::chrono::milliseconds(config.ssf_retry_max_ms);
   SsfPusher pusher(push, runtime->store.get(), runtime->keys.get(), SystemClock(), &ssf_stats);
-  pusher.Start();
+  if (full) pusher.Start();
   std::thread signals = StartSignalWaiter(server->get());
   (*server)->Run();
   pusher.Stop();
   maintenance.Stop();
+  if (runtime->sync.follower) runtime->sync.follower->Stop();
   runtime->sync.feed->Stop();
   runtime->sync.sync->Stop();
   ::kill(::getpid(), SIGUSR1);  // ends the signal waiter if the stop came from elsewhere

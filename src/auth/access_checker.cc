@@ -33,7 +33,10 @@ class AccessCheckerImpl final : public AccessChecker {
     if (claims && verifier->keys().Find(claims->kid()) == nullptr) claims = nullptr;
     if (!claims) {
       auto verified = verifier->VerifySignature(token);
-      if (!verified.ok()) return Refused(verified.error());
+      if (!verified.ok()) {
+        if (verified.error().reason() == Reason::kUnknownKid) keys_->OnUnknownKid();
+        return Refused(verified.error());
+      }
       claims = std::make_shared<const jose::Claims>(std::move(*verified));
       if (cache_) cache_->Insert(token, claims);
     }

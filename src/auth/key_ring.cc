@@ -46,9 +46,22 @@ class KeyRingImpl final : public KeyRing {
   KeyRingImpl(std::unique_ptr<KeyDirectory> dir, KeyRingOptions options, const Clock* clock)
       : dir_(std::move(dir)), options_(std::move(options)), clock_(clock) {}
 
-  // Loads the directory, creating a first active key when nothing can sign.
+  // Loads the directory, creating a first active key when nothing can sign (read-only: only
+  // loads it, and there must be a key to verify with).
   Result<void> Init() {
     std::lock_guard lock(mu_);
+    if (options_.read_only) {
+      auto loaded = dir_->Load();
+      if (!loaded.ok()) return loaded.error();
+      if (std::none_of(loaded->begin(), loaded->end(), [](const StoredKey& k) {
+            return k.key != nullptr && k.info.state != KeyState::kRevoked;
+          })) {
+        return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                     "key directory holds no usable key (a read-only node never generates one): "
+                     "start a full node on it first");
+      }
+      return Publish(*loaded);
+    }
     auto changed = Mutate([&](std::vector<StoredKey>* keys, std::vector<KeyInfo>*) -> Result<bool> {
       if (std::any_of(keys->begin(), keys->end(),
                       [](const StoredKey& k) { return k.info.state == KeyState::kActive; })) {
@@ -69,7 +82,7 @@ class KeyRingImpl final : public KeyRing {
   Result<bool> Tick() override {
     std::lock_guard lock(mu_);
     auto reloaded = ReloadLocked();
-    if (!reloaded.ok()) return reloaded.error();
+    if (!reloaded.ok() || options_.read_only) return reloaded;
     const std::int64_t now = clock_->NowSeconds();
     if (now < keyring::NextDeadline(snap_.load()->infos, options_)) return *reloaded;
     auto changed = Mutate([&](std::vector<StoredKey>* keys, std::vector<KeyInfo>* removed) {
@@ -80,6 +93,7 @@ class KeyRingImpl final : public KeyRing {
   }
 
   Result<KeyInfo> Rotate() override {
+    if (options_.read_only) return ReadOnly();
     std::lock_guard lock(mu_);
     KeyInfo promoted;
     auto changed = Mutate([&](std::vector<StoredKey>* keys, std::vector<KeyInfo>*) -> Result<bool> {
@@ -93,6 +107,7 @@ class KeyRingImpl final : public KeyRing {
   }
 
   Result<void> Revoke(std::string_view kid) override {
+    if (options_.read_only) return ReadOnly();
     std::lock_guard lock(mu_);
     auto changed = Mutate([&](std::vector<StoredKey>* keys, std::vector<KeyInfo>* removed) {
       const auto before = InfosOf(*keys);
@@ -115,6 +130,10 @@ class KeyRingImpl final : public KeyRing {
   }
 
  private:
+  static Error ReadOnly() {
+    return Error(Code::kPermissionDenied, Reason::kBadRequest, "the key ring is read-only");
+  }
+
   keyring::NewKeyFn NewKeyFn() {
     return [this]() -> Result<StoredKey> {
       auto key = jose::Key::Generate(options_.alg);

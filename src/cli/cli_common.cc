@@ -28,6 +28,7 @@ std::optional<app::Config> LoadConfigOrPrint(const ConfigFlags& flags) {
   sources.env = app::EnvironmentVariables();
   if (!flags.data_dir.empty()) sources.overrides.emplace_back("store.data_dir", flags.data_dir);
   if (!flags.listen.empty()) sources.overrides.emplace_back("server.listen", flags.listen);
+  if (!flags.role.empty()) sources.overrides.emplace_back("server.role", flags.role);
   for (const std::string& set : flags.sets) {
     auto eq = set.find('=');
     if (eq == std::string::npos) {

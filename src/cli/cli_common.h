@@ -24,6 +24,7 @@ struct ConfigFlags {
   std::vector<std::string> sets;  // key=value
   std::string listen;
   std::string data_dir;
+  std::string role;  // serve only
 };
 
 // Adds --config, --set, --listen and --data-dir to a subcommand.

@@ -13,6 +13,9 @@ constexpr const char* kServeFooter = R"(DESCRIPTION
   issuer, the keys and the configuration in effect (secrets masked). Logs go to stderr, one
   line per event: log.level (info), log.format ("text", or "json": one JSON object per line).
   Tokens, cookies, passwords and key material are never logged.
+  With --role verifier (server.role) it only verifies access tokens: the issuing endpoints
+  answer 404, the store and keys are opened read-only (no migration, no key is created), or,
+  with verifier.feed_url, another node's revocation feed and JWKS are followed instead.
 
 SIGNALS
   SIGTERM, SIGINT   finish in-flight requests, then exit 0
@@ -29,6 +32,7 @@ EXAMPLES
   jwtd serve --config /etc/jwtd/jwtd.toml
   jwtd serve --listen 127.0.0.1:0              # a free port, printed in the banner
   jwtd serve --set log.format=json --set tokens.access_ttl=5m
+  jwtd serve --role verifier --listen 127.0.0.1:8081   # next to a gateway (docs/gateways.md)
   JWTD_STORE_URL=postgres://jwtd@db/jwtd JWTD_BUS_URL=redis://cache:6379 jwtd serve
 )";
 
@@ -39,6 +43,8 @@ void RegisterServeCommand(CLI::App& app, int* exit_code) {
   CLI::App* serve = app.add_subcommand(
       "serve", "run the server (default: 127.0.0.1:8080, SQLite in ./var, keys generated)");
   AddConfigFlags(serve, flags.get());
+  serve->add_option("--role", flags->role,
+                    "full (default) or verifier: shortcut for --set server.role=ROLE");
   serve->footer(kServeFooter);
   serve->callback([flags, exit_code] {
     app::BlockStopSignals();

@@ -1,5 +1,10 @@
 // jwtd::http::Router — maps (method, path) to a handler. Patterns are literal paths whose
 // segments may be "{name}" placeholders matching one non-empty segment ("/v1/sessions/{id}").
+// The last segment may be a tail "{name...}": it matches the rest of the path, one or more
+// segments, empty ones included, and captures it with its leading '/' ("/v1/authz/{path...}"
+// matches "/v1/authz/" as "/" and "/v1/authz/a//b" as "/a//b", never "/v1/authz" itself); the
+// segments are compared as received, percent-encoding and ".." included (no normalisation), so
+// "/v1/authz/../login" is a check, and "/v1/me/../authz/x" matches nothing.
 // Unknown paths answer 404, known paths with another method 405 with an Allow header.
 //
 // A handler returns an Outcome: a Response at once (verify-only work, run on the I/O thread), a
@@ -62,6 +67,7 @@ struct Route {
   std::string pattern;  // also the metrics label
   Handler handler;
   std::vector<std::string> segments;  // the pattern split once by Add ("{id}" kept as written)
+  bool tail = false;                  // the last segment is "{name...}"
 };
 
 struct Match {
@@ -79,7 +85,8 @@ class Router {
 
  private:
   std::vector<Route> routes_;
-  std::size_t max_segments_ = 0;  // of any pattern: a longer path matches none
+  std::size_t max_segments_ = 0;  // of any pattern without a tail: a longer path matches none
+  bool has_tail_ = false;         // some pattern ends in a tail
 };
 
 // Splits a path into its segments ("/a/b" -> {"a","b"}); "" and "/" give none.

@@ -28,6 +28,7 @@
 #include "http/connection.h"
 #include "http/connection_limit.h"
 #include "http/csrf.h"
+#include "http/scope_list.h"
 
 namespace jwtd::http {
 namespace {
@@ -86,6 +87,10 @@ Result<void> Validate(const ServerOptions& o, const ServerDeps& d) {
   if (o.csrf_key.size() != kCsrfKeyBytes) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest,
                  "http server: csrf_key must be 32 bytes");
+  }
+  if (!o.authz_scope.empty() && !WellFormedScopeList(o.authz_scope)) {
+    return Error(Code::kInvalidArgument, Reason::kBadRequest,
+                 "http server: authz_scope must be space-separated scope tokens");
   }
   for (const auto& c : o.introspection_clients) {
     if (c.id.empty() || c.secret.empty()) {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "http/cookie_secure.h"
+#include "http/server_role.h"
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/ports.h"
 #include "jwtd/auth/revocation_feed.h"
@@ -91,6 +92,15 @@ struct ServerOptions {
   std::int64_t feed_heartbeat_ms = 100;  // announced in the metadata
   // POST /ssf/poll without returnImmediately waits at most this long for a first event.
   std::int64_t ssf_poll_wait_ms = 2000;
+  // The scopes a forward-auth check on a path under /v1/authz (Envoy ext_authz) requires, a
+  // space-separated scope list (RFC 6749 §3.3); empty: any valid token. Such a check's query
+  // string is the original request's, so it cannot carry ?scope=.
+  std::string authz_scope;
+  // Which routes are served (server_role.h).
+  ServerRole role = ServerRole::kFull;
+  // False for a verifier that follows another node's feed (no database): GET /v1/me answers
+  // without "username" and /oauth/introspect is not routed (both would read users).
+  bool has_database = true;
   // CIDR blocks allowed to read /metrics (403 otherwise).
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
   // Directory of static files served at "/" (empty: none). No listing, no path traversal.

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -194,6 +195,43 @@ TEST_F(KeyRingTest, ReloadSeesAnotherInstancesRotation) {
   EXPECT_EQ(ActiveKid(*server), rotated->kid);
   EXPECT_EQ(VerifyReason(*server, Sign(*cli, kT0 + 600)), Reason::kNone);
   EXPECT_FALSE(*server->Reload());
+}
+
+// A verifier's ring only reads: it creates no key, applies no policy, refuses to rotate or
+// revoke, and follows the writer's changes.
+TEST_F(KeyRingTest, ReadOnlyRingReadsAndNeverWrites) {
+  KeyRingOptions read_only = options_;
+  read_only.read_only = true;
+  auto empty = KeyRing::Open(read_only, &clock_);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.error().message().find("no usable key"), std::string::npos);
+  EXPECT_FALSE(fs::exists(options_.directory + "/keys.json"));
+
+  auto writer = Open();
+  auto reader = KeyRing::Open(read_only, &clock_);
+  ASSERT_TRUE(reader.ok()) << reader.error().message();
+  EXPECT_EQ((*reader)->List().size(), writer->List().size());
+  EXPECT_EQ(VerifyReason(**reader, Sign(*writer, kT0 + 600)), Reason::kNone);
+  EXPECT_EQ((*reader)->Rotate().error().code(), Code::kPermissionDenied);
+  EXPECT_EQ((*reader)->Revoke(ActiveKid(*writer)).error().code(), Code::kPermissionDenied);
+  // Past the rotation period a writer's Tick would create the next key; the reader's does not.
+  const auto files = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(options_.directory)) {
+      names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const auto before = files();
+  clock_.Advance(5'000);
+  ASSERT_TRUE((*reader)->Tick().ok());
+  EXPECT_EQ(files(), before);
+  // The writer's rotation reaches the reader by reload.
+  auto rotated = writer->Rotate();
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_TRUE(*(*reader)->Tick());
+  EXPECT_EQ(VerifyReason(**reader, Sign(*writer, kT0 + 5'600)), Reason::kNone);
 }
 
 TEST_F(KeyRingTest, JwksNeverHoldsPrivateParts) {

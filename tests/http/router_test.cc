@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <utility>
+
 namespace jwtd::http {
 namespace {
 
@@ -61,6 +64,62 @@ TEST(RouterTest, WrongMethodIs405WithAllow) {
 TEST(RouterTest, MethodIsCaseSensitive) {
   const Router r = MakeRouter();
   EXPECT_EQ(r.Find("get", "/v1/me").status, 405);  // RFC 9110 §9.1: methods are case-sensitive
+}
+
+Router MakeTailRouter() {
+  Router r = MakeRouter();
+  r.Add("GET", "/v1/authz", Reply(200));
+  r.Add("GET", "/v1/authz/{path...}", Reply(200));
+  r.Add("POST", "/v1/authz/{path...}", Reply(200));
+  return r;
+}
+
+TEST(RouterTest, TailCapturesTheRestWithItsSlash) {
+  const Router r = MakeTailRouter();
+  const std::pair<const char*, const char*> cases[] = {
+      {"/v1/authz/api/orders/7", "/api/orders/7"},
+      {"/v1/authz/", "/"},
+      {"/v1/authz//x", "//x"},
+      {"/v1/authz/a/", "/a/"},
+      {"/v1/authz/../login", "/../login"},
+      {"/v1/authz/%2e%2e/v1/me", "/%2e%2e/v1/me"},
+      {"/v1/authz/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/18",
+       "/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/18"},
+  };
+  for (const auto& [path, rest] : cases) {
+    SCOPED_TRACE(path);
+    const Match m = r.Find("POST", path);
+    ASSERT_NE(m.route, nullptr);
+    EXPECT_EQ(m.route->pattern, "/v1/authz/{path...}");
+    ASSERT_EQ(m.params.size(), 1U);
+    EXPECT_EQ(m.params[0].first, "path");
+    EXPECT_EQ(m.params[0].second, rest);
+  }
+  // The exact route is not the tail's: /v1/authz has no "path".
+  const Match exact = r.Find("GET", "/v1/authz");
+  ASSERT_NE(exact.route, nullptr);
+  EXPECT_EQ(exact.route->pattern, "/v1/authz");
+  EXPECT_TRUE(exact.params.empty());
+  EXPECT_EQ(r.Find("DELETE", "/v1/authz/x").status, 405);
+  EXPECT_EQ(r.Find("DELETE", "/v1/authz/x").allow, "GET, POST");
+}
+
+TEST(RouterTest, TailDoesNotReachOtherRoutes) {
+  const Router r = MakeTailRouter();
+  for (const char* path : {"/v1/authzx", "/v1/authz%2Fapi", "/v1/me/../authz/x", "//v1/authz/x",
+                           "/v1//authz/x", "/v1/me/x/../../authz/y", "/V1/authz/x"}) {
+    SCOPED_TRACE(path);
+    EXPECT_EQ(r.Find("GET", path).route, nullptr);
+    EXPECT_EQ(r.Find("GET", path).status, 404);
+  }
+  // Long paths still find nothing outside the tail.
+  EXPECT_EQ(r.Find("GET", "/v1/me/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17").status, 404);
+  EXPECT_EQ(r.Find("GET", "/v1/me").route->pattern, "/v1/me");
+}
+
+TEST(RouterTest, TailMustEndThePattern) {
+  Router r;
+  EXPECT_THROW(r.Add("GET", "/a/{rest...}/b", Reply(200)), std::invalid_argument);
 }
 
 TEST(RouterTest, SplitPath) {

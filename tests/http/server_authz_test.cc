@@ -1,6 +1,7 @@
 // /v1/authz, the forward-auth check of docs/gateways.md, over loopback against the real
 // TokenService, SQLite store and key ring: identity headers on 200, the RFC 6750 refusals,
-// insufficient_scope, every method, and no-store on every answer.
+// insufficient_scope, every method, the sub-paths of Envoy's ext_authz, and no-store on every
+// answer.
 #include <boost/json.hpp>
 
 #include "http/cookies.h"
@@ -207,6 +208,128 @@ TEST_F(AuthzTest, MetricsHaveOneSeriesForEveryMethod) {
   EXPECT_EQ(Authz("GET", "/v1/authz", Bearer(token)).status, 200);
   const std::string metrics = Get("/metrics").body;
   const std::string series = R"(jwtd_http_requests_total{route="/v1/authz",status="200"} 2)";
+  EXPECT_NE(metrics.find(series), std::string::npos) << metrics;
+}
+
+// Envoy's ext_authz HTTP service: the check goes to /v1/authz followed by the original path and
+// query, with the original method, and is answered exactly like /v1/authz.
+TEST_F(AuthzTest, SubPathIsTheSameCheckForEveryMethod) {
+  Register("ann");
+  const std::string token = LoginWithScope("ann", "read");
+  const Reply base = Get("/v1/authz", Bearer(token));
+  ASSERT_EQ(base.status, 200);
+  for (const char* method : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    for (const char* target : {"/v1/authz/api/orders/7?x=1", "/v1/authz/", "/v1/authz//a//b",
+                               "/v1/authz/api/orders/7?scope=admin&unknown=%ZZ"}) {
+      SCOPED_TRACE(std::string(method) + " " + target);
+      const Reply ok = Authz(method, target, Bearer(token));
+      EXPECT_EQ(ok.status, 200) << ok.body;
+      EXPECT_EQ(ok.Header("x-jwtd-sub"), base.Header("x-jwtd-sub"));
+      EXPECT_EQ(ok.Header("x-jwtd-sid"), base.Header("x-jwtd-sid"));
+      EXPECT_EQ(ok.Header("x-jwtd-scope"), "read");
+      ExpectNoStore(ok);
+      const Reply none = Authz(method, target);
+      EXPECT_EQ(none.status, 401);
+      EXPECT_EQ(none.Header("www-authenticate"), "Bearer");
+      ExpectNoStore(none);
+      const Reply bad = Authz(method, target, Bearer("not.a.jwt"));
+      EXPECT_EQ(bad.status, 401);
+      EXPECT_EQ(bad.Header("www-authenticate"), "Bearer error=\"invalid_token\"");
+      EXPECT_TRUE(bad.Headers("x-jwtd-sub").empty());
+    }
+  }
+  ASSERT_EQ(Send(port(), "POST", "/v1/logout", {}, Bearer(token)).status, 204);
+  const Reply revoked = Authz("DELETE", "/v1/authz/api/orders/7", Bearer(token));
+  EXPECT_EQ(revoked.status, 401);
+  EXPECT_EQ(revoked.Json().at("reason").as_string(), "revoked");
+}
+
+// The sub-path's query is the original request's: never jwtd's parameters, so ?scope= there
+// neither requires a scope nor is refused; the scope comes from authz_scope.
+TEST_F(AuthzTest, SubPathScopeComesFromConfiguration) {
+  ServerOptions options = DefaultOptions();
+  options.authz_scope = "read admin";
+  Restart(options);
+  Register("ann");
+  Register("bob");
+  const std::string both = LoginWithScope("ann", "admin read write");
+  const std::string reader = LoginWithScope("bob", "read");
+  EXPECT_EQ(Authz("POST", "/v1/authz/api?scope=read", Bearer(both)).status, 200);
+  const Reply r = Authz("POST", "/v1/authz/api?scope=read", Bearer(reader));
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(r.Header("www-authenticate"),
+            R"(Bearer error="insufficient_scope", scope="read admin")");
+  EXPECT_TRUE(r.Headers("x-jwtd-sub").empty());
+  ExpectNoStore(r);
+  // /v1/authz itself keeps its own ?scope= and ignores authz_scope.
+  EXPECT_EQ(Get("/v1/authz?scope=read", Bearer(reader)).status, 200);
+  EXPECT_EQ(Get("/v1/authz", Bearer(reader)).status, 200);
+  EXPECT_EQ(Get("/v1/authz?scopes=read", Bearer(reader)).status, 400);
+
+  options.authz_scope = "a\"b";
+  auto refused = Server::Create(
+      options, ServerDeps{tokens_.get(), keys_.get(), store_.get(), nullptr, &clock_});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("authz_scope"), std::string::npos);
+}
+
+// A refresh cookie with its CSRF token is no credential on a sub-path either, whatever the
+// original method in the request line (only bearer tokens: no unsafe method is ever admitted on
+// ambient cookies).
+TEST_F(AuthzTest, SubPathRefusesRefreshCookieForEveryMethod) {
+  Register("ann");
+  Reply raw;
+  Login("ann", /*cookie=*/true, &raw);
+  const CookieNames names = CookieNamesFor(true);
+  const std::string refresh = raw.SetCookieValue(names.refresh);
+  const std::string csrf = raw.SetCookieValue(names.csrf);
+  ASSERT_FALSE(refresh.empty());
+  const Headers cookie = {{"Cookie", std::string(names.refresh) + "=" + refresh + "; " +
+                                         std::string(names.csrf) + "=" + csrf},
+                          {"X-CSRF-Token", csrf}};
+  for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+    SCOPED_TRACE(method);
+    const Reply r = Authz(method, "/v1/authz/api/orders/7", cookie);
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(r.Header("www-authenticate"), "Bearer");
+    EXPECT_TRUE(r.Headers("x-jwtd-sub").empty());
+  }
+}
+
+// Traversal and encoded oddities under the prefix are checks, never another route; and the
+// prefix does not leak into paths that only look like it.
+TEST_F(AuthzTest, SubPathOdditiesDoNotReachOtherRoutes) {
+  Register("ann");
+  const std::string token = LoginWithScope("ann", "");
+  for (const char* target :
+       {"/v1/authz/../login", "/v1/authz/%2e%2e/login", "/v1/authz/..%2Fv1%2Flogin",
+        "/v1/authz/../../v1/users", "/v1/authz/%00", "/v1/authz/a%2F..%2F..%2Fv1%2Flogout"}) {
+    SCOPED_TRACE(target);
+    const Reply none = Authz("POST", target, {{"Content-Type", "application/json"}});
+    EXPECT_EQ(none.status, 401) << none.body;
+    EXPECT_EQ(none.Header("www-authenticate"), "Bearer");
+    const Reply ok = Authz("POST", target, Bearer(token));
+    EXPECT_EQ(ok.status, 200) << ok.body;
+    EXPECT_FALSE(ok.Header("x-jwtd-sub").empty());
+  }
+  for (const char* target : {"/v1/authzz/x", "/v1/authz%2Fapi", "/v1/me/../authz/x", "//v1/authz/x",
+                             "/v1//authz/x", "/v1/login/../authz/x"}) {
+    SCOPED_TRACE(target);
+    EXPECT_EQ(Get(target, Bearer(token)).status, 404);
+  }
+  // The token is still live: none of the above reached /v1/logout.
+  EXPECT_EQ(Get("/v1/me", Bearer(token)).status, 200);
+  EXPECT_EQ(Get("/v1/me/", Bearer(token)).status, 404);
+}
+
+TEST_F(AuthzTest, SubPathsShareOneMetricsSeries) {
+  Register("ann");
+  const std::string token = LoginWithScope("ann", "");
+  EXPECT_EQ(Authz("POST", "/v1/authz/a", Bearer(token)).status, 200);
+  EXPECT_EQ(Authz("GET", "/v1/authz/b/c?d=e", Bearer(token)).status, 200);
+  const std::string metrics = Get("/metrics").body;
+  const std::string series =
+      R"(jwtd_http_requests_total{route="/v1/authz/{path...}",status="200"} 2)";
   EXPECT_NE(metrics.find(series), std::string::npos) << metrics;
 }
 

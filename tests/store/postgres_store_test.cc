@@ -255,6 +255,35 @@ TEST_F(PostgresStoreTest, LoginRacingLogoutAllIsOrderedNotLost) {
   EXPECT_EQ(listed, std::vector<std::string>{"new-sid"});
 }
 
+// A verifier's store: a database without the schema is refused and left as it was; on one with
+// it, reads see the writer's commits and every write fails (default_transaction_read_only).
+TEST_F(PostgresStoreTest, ReadOnlyStoreReadsAndNeverWrites) {
+  const std::string empty = PostgresEnvironment::FreshDatabaseUrl();
+  ASSERT_FALSE(empty.empty());
+  auto refused = OpenPostgresStore({.url = empty, .read_only = true}, &clock_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("no jwtd schema"), std::string::npos)
+      << refused.error().message();
+  std::string error;
+  EXPECT_EQ(
+      server_->QueryValue(empty.substr(empty.rfind('/') + 1),
+                          "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", &error),
+      "0")
+      << error;
+
+  auto writer = Open(url_);
+  ASSERT_NE(writer, nullptr);
+  ASSERT_TRUE(AppendJti(*writer, "one").ok());
+  auto reader = OpenPostgresStore({.url = url_, .read_only = true}, &clock_);
+  ASSERT_TRUE(reader.ok()) << reader.error().message();
+  auto max = (*reader)->revocation_log().MaxRevocationSeq();
+  ASSERT_TRUE(max.ok()) << max.error().message();
+  const std::int64_t before = *max;
+  EXPECT_FALSE(AppendJti(**reader, "two").ok());
+  EXPECT_TRUE((*reader)->Ping().ok());
+  EXPECT_EQ(*(*reader)->revocation_log().MaxRevocationSeq(), before);
+}
+
 // v4 -> v5 (as SqliteStoreTest.UpgradeToV5...): streams that asked for every event, or named
 // credential-change before jwtd emitted it, now take it; one naming only other events does not.
 TEST_F(PostgresStoreTest, UpgradeToV5GivesCredentialChangeToStreamsThatAskedForIt) {

@@ -197,6 +197,46 @@ TEST_F(SqliteStoreTest, UsesWalAndRecordsMigrations) {
             "5");
 }
 
+// A verifier's store: never created, never migrated; reads see the writer's commits; every write
+// fails and changes nothing.
+TEST_F(SqliteStoreTest, ReadOnlyStoreReadsAndNeverWrites) {
+  auto missing = OpenSqliteStore({.path = path_, .read_only = true}, &clock_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), Code::kUnavailable);
+  EXPECT_FALSE(std::filesystem::exists(path_));
+
+  auto writer = OpenOk();
+  ASSERT_TRUE(AppendJti(*writer, "one").ok());
+  auto reader = OpenSqliteStore({.path = path_, .read_only = true}, &clock_);
+  ASSERT_TRUE(reader.ok()) << reader.error().message();
+  auto max = (*reader)->revocation_log().MaxRevocationSeq();
+  ASSERT_TRUE(max.ok());
+  EXPECT_EQ(*max, 1);
+  const auto write = AppendJti(**reader, "two");
+  EXPECT_FALSE(write.ok());
+  EXPECT_EQ(write.error().code(), Code::kUnavailable);
+  EXPECT_FALSE((*reader)->SweepExpired(kNow, 0).ok());
+  EXPECT_TRUE((*reader)->Ping().ok());
+  ASSERT_TRUE(AppendJti(*writer, "three").ok());
+  EXPECT_EQ(*(*reader)->revocation_log().MaxRevocationSeq(), 2);  // "two" never happened
+
+  // An older schema is refused, not migrated.
+  reader->reset();
+  writer.reset();
+  {
+    RawDb raw(path_);
+    ASSERT_EQ(raw.Exec("DELETE FROM schema_migrations WHERE version = "
+                       "(SELECT MAX(version) FROM schema_migrations)"),
+              SQLITE_OK);
+  }
+  const std::string lowered = RawDb(path_).Text("SELECT MAX(version) FROM schema_migrations");
+  auto older = OpenSqliteStore({.path = path_, .read_only = true}, &clock_);
+  ASSERT_FALSE(older.ok());
+  EXPECT_NE(older.error().message().find("older than this build"), std::string::npos)
+      << older.error().message();
+  EXPECT_EQ(RawDb(path_).Text("SELECT MAX(version) FROM schema_migrations"), lowered);
+}
+
 TEST_F(SqliteStoreTest, MigrateAgainIsANoOp) {
   auto store = OpenOk();
   ASSERT_NE(store, nullptr);

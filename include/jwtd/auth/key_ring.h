@@ -36,6 +36,10 @@ struct KeyRingOptions {
   std::int64_t publish_ahead_seconds = 24 * 3600;      // next key in the JWKS before it signs
   std::int64_t retire_after_seconds = 15 * 60 + 30;    // >= access TTL + leeway
   jose::VerifyOptions verify;                          // issuer, audience, typ, leeway
+  // Only read the directory (a verifier node): Open creates nothing and fails when the
+  // directory holds no usable key; Tick only reloads (the writing node applies the policy);
+  // Rotate and Revoke fail with kPermissionDenied; signer() may be null.
+  bool read_only = false;
 };
 
 enum class KeyState : std::uint8_t { kNext, kActive, kRetiring, kRevoked };

@@ -16,6 +16,9 @@ class VerifierSource {
   virtual ~VerifierSource() = default;
   // Never null once the source is constructed.
   virtual std::shared_ptr<const jose::Verifier> verifier() const = 0;
+  // A token named a kid the verifier does not hold (kUnknownKid): a source that fetches its keys
+  // may fetch them again soon (rate-limited; the token itself is refused). Must not block.
+  virtual void OnUnknownKid() const {}
 };
 
 // A source that always answers with `verifier` (a resource server with a fixed JWKS, tests).

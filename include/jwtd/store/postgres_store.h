@@ -63,6 +63,9 @@ struct PostgresOptions {
   std::size_t pool_size = 8;        // connections at most (at least 1), opened on demand
   int connect_timeout_s = 5;        // libpq connect_timeout
   int statement_timeout_ms = 5000;  // per statement (and lock wait), server side
+  // A verifier node: never migrates (the schema must be this build's, else kUnavailable saying
+  // what to do) and every session is default_transaction_read_only, so every write fails.
+  bool read_only = false;
 };
 
 // Connects once (to fail early on a wrong URL or an unreachable server), applies pending

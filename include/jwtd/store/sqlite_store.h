@@ -64,12 +64,17 @@ struct SqliteOptions {
   // FULL: a commit is fsynced before Transact returns. NORMAL: faster, a power loss may lose
   // the last commits (never corrupts). Keep FULL for a server that acknowledges logouts.
   bool synchronous_full = true;
+  // Opens the file read-only (a verifier node, http/server_role.h): never created, never
+  // migrated, no journal-mode switch; the schema must be this build's (else kUnavailable with
+  // what to do). Transact and the sweeps then fail with kUnavailable; every read works, and
+  // sees what the writing processes commit.
+  bool read_only = false;
 };
 
 // Opens (creating if needed) the database, switches it to WAL, turns foreign keys on and
-// applies pending migrations. Fails with kUnavailable (kStoreUnavailable) if the file cannot be
-// opened or written (a read-only file included), kInternal on anything else. `clock` must
-// outlive the store; it stamps schema_migrations.applied_at.
+// applies pending migrations (read_only: see above). Fails with kUnavailable (kStoreUnavailable) if
+// the file cannot be opened or written (a read-only file included), kInternal on anything else.
+// `clock` must outlive the store; it stamps schema_migrations.applied_at.
 Result<std::unique_ptr<auth::Store>> OpenSqliteStore(const SqliteOptions& options,
                                                      const Clock* clock);
 

@@ -41,12 +41,13 @@ struct Api {
   ServerDeps deps;
   Metrics* metrics = nullptr;
   AddressFilter metrics_allow;
-  AddressFilter feed_allow;  // options.feed_allow; allows all when empty
+  AddressFilter feed_allow;                  // options.feed_allow; allows all when empty
   std::function<std::size_t()> queue_depth;  // jobs waiting in the worker pool
   mutable UsernameCache usernames{100'000};
 };
 
-// Adds every route of api.md (and the static files when web_root is set) to `router`.
+// Adds every route of api.md that options.role serves (all of them for a full node, the
+// verifying ones for a verifier: server_role.h) to `router`.
 void RegisterRoutes(const Api& api, Router& router);
 // The handler of requests no route matched: static files under web_root, else a JSON 404/405.
 Outcome HandleUnrouted(const Api& api, const Request& request, const Match& match);

@@ -3,67 +3,42 @@
 // (AuthenticateBearer: the same AccessChecker and revocation view, on the I/O thread, no store
 // call), so a logout refuses the token through the gateway as soon as it refuses it here.
 //
-// Any method is accepted: Traefik forwards the original request's method to the check. The
-// original method and URI arrive in X-Forwarded-Method / X-Original-Method and X-Forwarded-Uri /
-// X-Original-URI; the answer does not depend on them (one rule for every route behind a given
-// check), and no body is read.
+// Any method is accepted: Traefik and Envoy forward the original request's method to the check.
+// It is answered on /v1/authz and on every path under it: Envoy's ext_authz HTTP service sends
+// the check to its path_prefix followed by the original path and query
+// (/v1/authz/api/orders/7?x=1). The original method is the request's (or X-Forwarded-Method /
+// X-Original-Method), the original URI X-Forwarded-Uri / X-Original-URI or else the sub-path; the
+// answer depends on neither (one rule for every route behind a given check: only bearer tokens,
+// so no method needs a CSRF defence), and no body is read.
 //
 // Every answer is Cache-Control: no-store: a gateway that caches the check keeps admitting a
 // token for as long as it caches, whatever the revocation feed says.
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <optional>
 #include <string>
 #include <variant>
-#include <vector>
 
 #include "http/error_mapping.h"
 #include "http/handlers/handlers.h"
 #include "http/query.h"
+#include "http/scope_list.h"
 
 namespace jwtd::http {
 namespace {
 
-constexpr std::size_t kMaxRequiredScope = 1024;
-
-// Splits a space-separated scope list (RFC 6749 §3.3) into its tokens.
-std::vector<std::string_view> ScopeTokens(std::string_view scope) {
-  std::vector<std::string_view> out;
-  while (!scope.empty()) {
-    const auto space = scope.find(' ');
-    if (space != 0) out.push_back(scope.substr(0, space));
-    if (space == std::string_view::npos) break;
-    scope.remove_prefix(space + 1);
-  }
-  return out;
-}
-
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), tokens separated by one space.
-// The list is echoed in a quoted WWW-Authenticate attribute, so '"' and '\' must never pass.
-bool WellFormedScopeList(std::string_view scope) {
-  if (scope.empty() || scope.size() > kMaxRequiredScope) return false;
-  if (scope.front() == ' ' || scope.back() == ' ') return false;
-  if (scope.find("  ") != std::string_view::npos) return false;
-  for (char c : scope) {
-    if (c != ' ' && (c < 0x21 || c > 0x7e || c == '"' || c == '\\')) return false;
-  }
-  return true;
-}
-
-bool HasEveryScope(std::string_view granted, std::string_view required) {
-  const auto have = ScopeTokens(granted);
-  for (std::string_view want : ScopeTokens(required)) {
-    if (std::find(have.begin(), have.end(), want) == have.end()) return false;
-  }
-  return true;
-}
-
-// The scope the check requires (nullopt: none), or the 400 for a malformed query. Any other
+// The scope the check requires (nullopt: none), or the 400 for a malformed query. On a sub-path
+// (Envoy's path_prefix + the original path) the query string is the original request's, never
+// read: the scope is server.authz_scope's. On /v1/authz itself it is ?scope=, and any other
 // parameter is refused: a misspelt "scopes=admin" would otherwise admit every valid token.
-std::variant<std::optional<std::string>, Response> RequiredScope(const Request& request) {
+std::variant<std::optional<std::string>, Response> RequiredScope(const Api& api,
+                                                                 const Request& request) {
+  if (!request.Param("path").empty()) {
+    if (api.options.authz_scope.empty()) return std::optional<std::string>();
+    return std::optional<std::string>(api.options.authz_scope);
+  }
   auto query = QueryParams::Parse(request.query);
   if (!query.ok()) return BadInput(query.error());
   if (query->size() > (query->Get("scope") ? 1U : 0U)) {
@@ -99,7 +74,7 @@ Response Admitted(const auth::Principal& p) {
 }
 
 Response Check(const Api& api, const Request& request) {
-  auto required = RequiredScope(request);
+  auto required = RequiredScope(api, request);
   if (auto* bad = std::get_if<Response>(&required)) return std::move(*bad);
   auto auth = AuthenticateBearer(api, request);
   if (auto* refused = std::get_if<Response>(&auth)) return std::move(*refused);

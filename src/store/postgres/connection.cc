@@ -154,7 +154,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectSettings& sett
   const std::string setup =
       "SET statement_timeout = " + std::to_string(std::max(settings.statement_timeout_ms, 0)) +
       "; SET synchronous_commit = on; SET client_encoding = 'UTF8'"
-      "; SET client_min_messages = warning";
+      "; SET client_min_messages = warning" +
+      std::string(settings.read_only ? "; SET default_transaction_read_only = on" : "");
   JWTD_RETURN_IF_ERROR(conn->Exec(setup.c_str(), "session setup"));
   return conn;
 }

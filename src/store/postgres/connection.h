@@ -93,6 +93,8 @@ struct ConnectSettings {
   std::string url;
   int connect_timeout_s = 5;
   int statement_timeout_ms = 5000;
+  // default_transaction_read_only = on for the session: every write fails (a verifier node).
+  bool read_only = false;
 };
 
 class Connection {

@@ -176,7 +176,37 @@ constexpr Sql kCurrentVersion{"migrate_version",
 constexpr Sql kRecord{"migrate_record",
                       "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)"};
 
+constexpr Sql kHasLedger{"schema_ledger",
+                         "SELECT (to_regclass('schema_migrations') IS NOT NULL)::int::bigint"};
+
+Error SchemaError(std::string message) {
+  return Error(Code::kUnavailable, Reason::kStoreUnavailable, std::move(message));
+}
+
 }  // namespace
+
+Result<void> RequireCurrentSchema(Connection& conn) {
+  Result<Rows> ledger = conn.Query(kHasLedger, Params());
+  if (!ledger.ok()) return ledger.error();
+  if (ledger->size() != 1 || (*ledger)[0].Int(0) != 1) {
+    return SchemaError(
+        "postgres: the database has no jwtd schema (a read-only node never creates one): start a "
+        "full node on it first, or run `jwtd migrate`");
+  }
+  Result<Rows> current = conn.Query(kCurrentVersion, Params());
+  if (!current.ok()) return current.error();
+  if (current->size() != 1) return Error(Code::kInternal, Reason::kInternal, "schema version");
+  const std::int64_t version = (*current)[0].Int(0);
+  const std::string latest = std::to_string(LatestSchemaVersion());
+  if (version == LatestSchemaVersion()) return Ok();
+  if (version < LatestSchemaVersion()) {
+    return SchemaError("postgres: schema version " + std::to_string(version) +
+                       " is older than this build's " + latest +
+                       " (a read-only node never migrates): run `jwtd migrate`");
+  }
+  return SchemaError("postgres: schema version " + std::to_string(version) +
+                     " is newer than this build's " + latest + ": upgrade this node");
+}
 
 int LatestSchemaVersion() { return kMigrations.back().version; }
 

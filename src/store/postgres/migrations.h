@@ -18,4 +18,9 @@ int LatestSchemaVersion();
 // kInternal if the database holds a newer schema than this build knows.
 Result<int> ApplyMigrations(Connection& conn, std::int64_t now);
 
+// For a read-only store: ok when the database holds exactly this build's schema, else
+// kUnavailable/kStoreUnavailable saying what to do (none or older: `jwtd migrate`, or start a
+// full node; newer: upgrade this node). Writes nothing.
+Result<void> RequireCurrentSchema(Connection& conn);
+
 }  // namespace jwtd::store::postgres

@@ -97,7 +97,8 @@ class PostgresStore final : public auth::Store, public auth::RevocationLog {
   PostgresStore(const PostgresOptions& options, const Clock* clock)
       : clock_(clock),
         wait_(std::max(options.statement_timeout_ms, options.connect_timeout_s * 1000)),
-        pool_({options.url, options.connect_timeout_s, options.statement_timeout_ms},
+        pool_({options.url, options.connect_timeout_s, options.statement_timeout_ms,
+               options.read_only},
               options.pool_size) {}
 
   Result<void> Transact(const std::function<Result<void>(auth::StoreTx&)>& fn) override {
@@ -293,6 +294,14 @@ Result<std::unique_ptr<auth::Store>> OpenPostgresStore(const PostgresOptions& op
                                                        const Clock* clock) {
   if (options.url.empty() || clock == nullptr) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest, "postgres: url and clock needed");
+  }
+  if (options.read_only) {
+    // Checked on a connection of its own (read-only too); the store's pool opens on demand.
+    auto conn = postgres::Connection::Open(
+        {options.url, options.connect_timeout_s, options.statement_timeout_ms, true});
+    if (!conn.ok()) return conn.error();
+    JWTD_RETURN_IF_ERROR(postgres::RequireCurrentSchema(**conn));
+    return std::unique_ptr<auth::Store>(std::make_unique<PostgresStore>(options, clock));
   }
   auto store = std::make_unique<PostgresStore>(options, clock);
   Result<int> version = store->Migrate();  // also proves the server is reachable

@@ -96,9 +96,10 @@ std::int64_t Stmt::Changes() const { return sqlite3_changes64(conn_->db()); }
 // --- Connection ---
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool for_reads,
-                                                     int busy_timeout_ms) {
+                                                     int busy_timeout_ms, bool read_only) {
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+              SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_close_v2(db);  // a handle is returned even on failure
@@ -108,7 +109,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);
   JWTD_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON", "foreign_keys"));
-  if (for_reads) JWTD_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=ON", "query_only"));
+  if (for_reads || read_only) {
+    JWTD_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=ON", "query_only"));
+  }
   return conn;
 }
 

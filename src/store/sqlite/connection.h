@@ -60,9 +60,10 @@ class Stmt {
 class Connection {
  public:
   // Opens `path` (an SQLite URI accepted), creating it if missing. A read connection is made
-  // query_only, so a bug cannot write through it.
+  // query_only, so a bug cannot write through it. `read_only`: SQLITE_OPEN_READONLY, never
+  // created (a missing file is an error) and query_only too.
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool for_reads,
-                                                  int busy_timeout_ms);
+                                                  int busy_timeout_ms, bool read_only = false);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();

@@ -180,7 +180,32 @@ Result<int> ApplyPending(Connection& conn, std::int64_t now) {
   return LatestSchemaVersion();
 }
 
+Error SchemaError(std::string message) {
+  return Error(Code::kUnavailable, Reason::kStoreUnavailable, std::move(message));
+}
+
 }  // namespace
+
+Result<void> RequireCurrentSchema(Connection& conn) {
+  Result<std::string> ledger = conn.QueryText(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+  if (!ledger.ok()) return ledger.error();
+  if (*ledger != "1") {
+    return SchemaError(
+        "sqlite: the database has no jwtd schema (a read-only node never creates one): start a "
+        "full node on it first, or run `jwtd migrate`");
+  }
+  Result<std::string> version = conn.QueryText(kCurrentVersion);
+  if (!version.ok()) return version.error();
+  const std::string latest = std::to_string(LatestSchemaVersion());
+  if (*version == latest) return Ok();
+  if (std::stoi(*version) < LatestSchemaVersion()) {
+    return SchemaError("sqlite: schema version " + *version + " is older than this build's " +
+                       latest + " (a read-only node never migrates): run `jwtd migrate`");
+  }
+  return SchemaError("sqlite: schema version " + *version + " is newer than this build's " +
+                     latest + ": upgrade this node");
+}
 
 int LatestSchemaVersion() { return kMigrations.back().version; }
 

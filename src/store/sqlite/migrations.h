@@ -18,4 +18,9 @@ int LatestSchemaVersion();
 // build knows.
 Result<int> Migrate(Connection& conn, std::int64_t now);
 
+// For a read-only store: ok when the file holds exactly this build's schema, else
+// kUnavailable/kStoreUnavailable saying what to do (no schema: start a full node or run
+// `jwtd migrate`; an older one: `jwtd migrate`; a newer one: upgrade this node). Writes nothing.
+Result<void> RequireCurrentSchema(Connection& conn);
+
 }  // namespace jwtd::store::sqlite

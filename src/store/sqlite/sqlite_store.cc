@@ -383,11 +383,31 @@ Result<void> EnableWal(Connection& conn, int busy_timeout_ms) {
 Result<std::unique_ptr<sqlite::ReadPool>> OpenReaders(const SqliteOptions& options) {
   std::vector<std::unique_ptr<Connection>> conns;
   for (std::size_t i = 0; i < std::max<std::size_t>(options.pool_size, 1); ++i) {
-    auto conn = Connection::Open(options.path, /*for_reads=*/true, options.busy_timeout_ms);
+    auto conn = Connection::Open(options.path, /*for_reads=*/true, options.busy_timeout_ms,
+                                 options.read_only);
     if (!conn.ok()) return conn.error();
     conns.push_back(std::move(*conn));
   }
   return std::make_unique<sqlite::ReadPool>(std::move(conns));
+}
+
+// A read-only store: the "writer" is a read-only connection too, so every write fails with
+// SQLite's read-only error (kUnavailable) and nothing, not even the journal mode, is changed.
+Result<std::unique_ptr<auth::Store>> OpenReadOnly(const SqliteOptions& options,
+                                                  const Clock* clock) {
+  auto writer = Connection::Open(options.path, /*for_reads=*/true, options.busy_timeout_ms,
+                                 /*read_only=*/true);
+  if (!writer.ok()) {
+    return Unavailable(
+        "sqlite: cannot open " + options.path +
+        " read-only (a read-only node never creates it): " + writer.error().message());
+  }
+  JWTD_RETURN_IF_ERROR(sqlite::RequireCurrentSchema(**writer));
+  auto store = std::make_unique<SqliteStore>(std::move(*writer), clock, nullptr);
+  auto readers = OpenReaders(options);
+  if (!readers.ok()) return readers.error();
+  store->SetReaders(std::move(*readers));
+  return std::unique_ptr<auth::Store>(std::move(store));
 }
 
 }  // namespace
@@ -406,6 +426,7 @@ Result<std::unique_ptr<auth::Store>> OpenSqliteStore(const SqliteOptions& option
   if (options.path.empty() || clock == nullptr) {
     return Error(Code::kInvalidArgument, Reason::kBadRequest, "sqlite: path and clock needed");
   }
+  if (options.read_only) return OpenReadOnly(options, clock);
   auto writer = Connection::Open(options.path, /*for_reads=*/false, options.busy_timeout_ms);
   if (!writer.ok()) return writer.error();
   if ((*writer)->read_only()) return Unavailable("sqlite open: the database is read-only");
