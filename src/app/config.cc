@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "app/feed_http.h"
+#include "app/feed_origin.h"
 #include "config_options.h"
 #include "http/address_filter.h"
 #include "http/scope_list.h"

@@ -44,7 +44,10 @@ struct Config {
   std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
   std::vector<ClientCredentials> introspection_clients;
   // [authz] (the forward-auth check; docs/gateways.md)
-  std::string authz_scope;  // required by checks under /v1/authz/; empty: any valid token
+  std::string authz_scope;
+  bool authz_cookie_sessions =
+      false;  // /v1/authz admits a refresh cookie's live session too  // required by checks under
+              // /v1/authz/; empty: any valid token
   // [feed] (the revocation feed for resource servers; docs/verifying.md)
   std::vector<ClientCredentials> feed_clients;
   std::vector<std::string> feed_allow;  // CIDR blocks; empty: any address

@@ -342,6 +342,12 @@ std::vector<Option> BuildOptions() {
           "the scopes (space-separated) a forward-auth check on a path under /v1/authz/ requires "
           "(Envoy ext_authz, whose query string is the original request's); checks on /v1/authz "
           "itself take ?scope= instead; empty: any valid token"),
+      BoolOpt(
+          "authz.cookie_sessions", [](Config & c) -> auto& { return c.authz_cookie_sessions; },
+          "let the forward-auth check (/v1/authz) admit a browser by its refresh cookie's live "
+          "session when no bearer token is sent (a store read per check; unsafe original "
+          "methods need the X-CSRF-Token header, as for a cookie refresh); default false: "
+          "bearer tokens only"),
       ClientsOpt("feed.clients", &Config::feed_clients,
                  "resource servers allowed to read the revocation feed (/v1/revocations and its "
                  "stream) and to manage Shared Signals streams, as \"id:secret\" entries (HTTP "

@@ -16,61 +16,7 @@ Error Unreachable(std::string message) {
   return Error(Code::kUnavailable, Reason::kStoreUnavailable, std::move(message));
 }
 
-// Standard base64 (RFC 4648 §4) of the Basic credentials (RFC 7617 §2).
-std::string Base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(v >> shift) & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 }  // namespace
-
-std::string FeedOrigin::HostHeader() const {
-  const bool default_port = port == (tls ? "443" : "80");
-  const std::string name = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return default_port ? name : name + ":" + port;
-}
-
-Result<FeedOrigin> ParseFeedOrigin(const std::string& url, const std::string& client) {
-  const auto bad = [](std::string why) {
-    return Error(Code::kInvalidArgument, Reason::kBadRequest, std::move(why));
-  };
-  auto u = boost::urls::parse_absolute_uri(url);
-  if (!u || u->host().empty()) return bad("verifier.feed_url: expected http(s)://host[:port]/");
-  FeedOrigin o;
-  o.tls = u->scheme() == "https";
-  if (!o.tls && u->scheme() != "http") return bad("verifier.feed_url: the scheme is not http(s)");
-  if (u->has_query() || u->has_fragment() || u->has_userinfo()) {
-    return bad("verifier.feed_url: no user, query or fragment (credentials: verifier.feed_client)");
-  }
-  o.host = u->host_address();
-  if (!o.host.empty() && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
-  o.port = u->has_port() ? std::string(u->port()) : (o.tls ? "443" : "80");
-  o.base = std::string(u->encoded_path());
-  while (!o.base.empty() && o.base.back() == '/') o.base.pop_back();
-  const auto colon = client.find(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == client.size()) {
-    return bad("verifier.feed_client: expected \"id:secret\" (a feed client of that node)");
-  }
-  o.authorization = "Basic " + Base64(client);
-  return o;
-}
 
 Result<HttpAnswer> HttpGet(const FeedOrigin& origin, std::string_view target,
                            std::chrono::milliseconds timeout, std::size_t max_body) {

@@ -20,23 +20,10 @@
 #include <string>
 #include <string_view>
 
+#include "app/feed_origin.h"
 #include "jwtd/result.h"
 
 namespace jwtd::app {
-
-struct FeedOrigin {
-  bool tls = false;
-  std::string host;  // without brackets
-  std::string port;
-  std::string base;           // the URL's path without its trailing '/' ("" for the root)
-  std::string authorization;  // "Basic ..." of verifier.feed_client; never logged
-
-  std::string HostHeader() const;
-};
-
-// "https://issuer.example/" (or http://) and "id:secret" -> the origin. kInvalidArgument for
-// anything else (a query or fragment in the URL included).
-Result<FeedOrigin> ParseFeedOrigin(const std::string& url, const std::string& client);
 
 struct HttpAnswer {
   int status = 0;

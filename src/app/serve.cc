@@ -89,6 +89,7 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
   }
   options.feed_allow = config.feed_allow;
   options.authz_scope = config.authz_scope;
+  options.authz_cookie_sessions = config.authz_cookie_sessions;
   options.role = config.role;
   options.has_database = config.verifier_feed_url.empty();
   options.feed_heartbeat_ms = config.feed_heartbeat_ms;

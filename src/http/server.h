@@ -96,6 +96,10 @@ struct ServerOptions {
   // space-separated scope list (RFC 6749 §3.3); empty: any valid token. Such a check's query
   // string is the original request's, so it cannot carry ?scope=.
   std::string authz_scope;
+  // /v1/authz without a bearer token admits the live session of the refresh cookie (in cookie
+  // mode the browser holds no access token the gateway could see), with the CSRF rule for
+  // unsafe original methods. Off: bearer tokens only.
+  bool authz_cookie_sessions = false;
   // Which routes are served (server_role.h).
   ServerRole role = ServerRole::kFull;
   // False for a verifier that follows another node's feed (no database): GET /v1/me answers

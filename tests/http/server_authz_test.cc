@@ -276,6 +276,56 @@ TEST_F(AuthzTest, SubPathScopeComesFromConfiguration) {
 // A refresh cookie with its CSRF token is no credential on a sub-path either, whatever the
 // original method in the request line (only bearer tokens: no unsafe method is ever admitted on
 // ambient cookies).
+// authz.cookie_sessions: a browser in cookie mode is admitted by its refresh cookie's live
+// session; an unsafe original method needs the CSRF header; a logout refuses it at once; a
+// bearer header, when present, is what is checked.
+TEST_F(AuthzTest, CookieSessionsAdmitALiveSessionWithTheCsrfRuleForUnsafeMethods) {
+  ServerOptions options = DefaultOptions();
+  options.authz_cookie_sessions = true;
+  Restart(options);
+  Register("ann");
+  Reply raw;
+  Login("ann", /*cookie=*/true, &raw);
+  const CookieNames names = CookieNamesFor(true);
+  const std::string refresh = raw.SetCookieValue(names.refresh);
+  const std::string csrf = raw.SetCookieValue(names.csrf);
+  ASSERT_FALSE(refresh.empty());
+  const std::string jar =
+      std::string(names.refresh) + "=" + refresh + "; " + std::string(names.csrf) + "=" + csrf;
+  const Reply ok = Get("/v1/authz", {{"Cookie", jar}});  // GET: no CSRF header needed
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_FALSE(ok.Header("x-jwtd-sid").empty());
+  EXPECT_FALSE(ok.Header("x-jwtd-sub").empty());
+  ExpectNoStore(ok);
+  // Unsafe original methods, by the gateway's header or (Envoy) the request's own method.
+  const Reply no_csrf = Get("/v1/authz", {{"Cookie", jar}, {"X-Original-Method", "POST"}});
+  EXPECT_EQ(no_csrf.status, 403) << no_csrf.body;
+  EXPECT_TRUE(no_csrf.Headers("x-jwtd-sub").empty());
+  ExpectNoStore(no_csrf);
+  EXPECT_EQ(Authz("DELETE", "/v1/authz/api/orders/7", {{"Cookie", jar}}).status, 403);
+  const Reply wrong = Authz("PUT", "/v1/authz/api", {{"Cookie", jar}, {"X-CSRF-Token", "x"}});
+  EXPECT_EQ(wrong.status, 403);
+  const Reply with_csrf =
+      Authz("PATCH", "/v1/authz/api", {{"Cookie", jar}, {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(with_csrf.status, 200) << with_csrf.body;
+  // A scope the session lacks.
+  EXPECT_EQ(Get("/v1/authz?scope=admin", {{"Cookie", jar}}).status, 403);
+  // A garbage cookie: refused with the challenge, not admitted.
+  const Reply garbage =
+      Get("/v1/authz", {{"Cookie", std::string(names.refresh) + "=not-a-session"}});
+  EXPECT_EQ(garbage.status, 401);
+  EXPECT_EQ(garbage.Header("www-authenticate"), R"(Bearer error="invalid_token")");
+  // With an Authorization header the cookie is not looked at: a bad bearer stays a refusal.
+  EXPECT_EQ(Get("/v1/authz", {{"Cookie", jar}, {"Authorization", "Bearer x.y.z"}}).status, 401);
+  // Logout ends the session: the next check refuses it.
+  const Reply out =
+      Send(port(), "POST", "/v1/logout", "", {{"Cookie", jar}, {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(out.status, 204) << out.body;
+  const Reply after = Get("/v1/authz", {{"Cookie", jar}});
+  EXPECT_EQ(after.status, 401) << after.body;
+  EXPECT_TRUE(after.Headers("x-jwtd-sub").empty());
+}
+
 TEST_F(AuthzTest, SubPathRefusesRefreshCookieForEveryMethod) {
   Register("ann");
   Reply raw;

@@ -82,8 +82,10 @@ bool HasRefreshCookie(const Api& api, const Request& request);
 // The refresh token carried by the refresh cookie after a passing signed double-submit CSRF check
 // (api.md, csrf.h): the X-CSRF-Token header must equal the CSRF cookie and the MAC of this
 // refresh cookie. Only the names SecureCookies selects are read. nullopt: no (or an empty)
-// refresh cookie under that name; a Response: the 400/403 to send.
+// refresh cookie under that name; a Response: the 400/403 to send. Without require_csrf only the
+// cookie is read (the forward-auth check of a safe method, which changes nothing).
 std::variant<std::nullopt_t, std::string, Response> CookieRefreshToken(const Api& api,
-                                                                       const Request& request);
+                                                                       const Request& request,
+                                                                       bool require_csrf = true);
 
 }  // namespace jwtd::http

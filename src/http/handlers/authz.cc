@@ -7,9 +7,14 @@
 // It is answered on /v1/authz and on every path under it: Envoy's ext_authz HTTP service sends
 // the check to its path_prefix followed by the original path and query
 // (/v1/authz/api/orders/7?x=1). The original method is the request's (or X-Forwarded-Method /
-// X-Original-Method), the original URI X-Forwarded-Uri / X-Original-URI or else the sub-path; the
-// answer depends on neither (one rule for every route behind a given check: only bearer tokens,
-// so no method needs a CSRF defence), and no body is read.
+// X-Original-Method), the original URI X-Forwarded-Uri / X-Original-URI or else the sub-path. A
+// bearer check depends on neither, and no body is read.
+//
+// With authz.cookie_sessions, a request with no Authorization header is admitted by the live
+// session of its refresh cookie (cookie mode: the browser's access token lives in page memory,
+// the cookie is what the gateway sees). That is a store read, on the worker pool; and since the
+// cookie rides along on cross-site requests' siblings, an unsafe original method needs the
+// X-CSRF-Token header exactly as a cookie refresh does.
 //
 // Every answer is Cache-Control: no-store: a gateway that caches the check keeps admitting a
 // token for as long as it caches, whatever the revocation feed says.
@@ -73,6 +78,49 @@ Response Admitted(const auth::Principal& p) {
   return r;
 }
 
+// The original request's method: what the gateway says it was, else this request's (Traefik and
+// Envoy forward it as the check's own method).
+std::string_view OriginalMethod(const Request& request) {
+  for (std::string_view name : {"x-forwarded-method", "x-original-method"}) {
+    if (auto v = request.Header(name)) return TrimOws(*v);
+  }
+  return request.method;
+}
+
+// RFC 9110 §9.2.1 (methods are case-sensitive): these change nothing, so no CSRF defence.
+bool SafeMethod(std::string_view m) {
+  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE";
+}
+
+Response CookieSessionRefused() {
+  Response r = JsonError(401, "invalid_token", "the refresh cookie's session is not active");
+  r.With("WWW-Authenticate", R"(Bearer error="invalid_token")");
+  return r;
+}
+
+// The cookie session's check, on a worker: the same answer introspection gives the token.
+Outcome CheckCookieSession(const Api& api, std::string token, std::optional<std::string> scope) {
+  return Outcome::Later([&api, token = std::move(token), scope = std::move(scope)] {
+    auto session = api.deps.tokens->Introspect(token, auth::TokenHint::kRefreshToken);
+    Response r;
+    if (!session.ok()) {
+      r = ErrorResponse(session.error(), Surface::kGeneral);  // an outage is not a refusal
+    } else if (!session->active || session->token_type != "refresh_token") {
+      r = CookieSessionRefused();
+    } else if (scope && !HasEveryScope(session->scope, *scope)) {
+      r = InsufficientScope(*scope);
+    } else {
+      auth::Principal p;
+      p.user_id = session->user_id;
+      p.sid = session->sid;
+      p.scope = session->scope;
+      r = Admitted(p);
+    }
+    MarkNoStore(r);
+    return r;
+  });
+}
+
 Response Check(const Api& api, const Request& request) {
   auto required = RequiredScope(api, request);
   if (auto* bad = std::get_if<Response>(&required)) return std::move(*bad);
@@ -87,6 +135,22 @@ Response Check(const Api& api, const Request& request) {
 }  // namespace
 
 Outcome HandleAuthz(const Api& api, const Request& request) {
+  if (api.options.authz_cookie_sessions && request.HeaderCount("authorization") == 0) {
+    auto cookie = CookieRefreshToken(api, request, !SafeMethod(OriginalMethod(request)));
+    if (auto* bad = std::get_if<Response>(&cookie)) {
+      MarkNoStore(*bad);
+      return std::move(*bad);
+    }
+    if (auto* token = std::get_if<std::string>(&cookie)) {
+      auto required = RequiredScope(api, request);
+      if (auto* bad = std::get_if<Response>(&required)) {
+        MarkNoStore(*bad);
+        return std::move(*bad);
+      }
+      return CheckCookieSession(api, std::move(*token),
+                                std::get<std::optional<std::string>>(std::move(required)));
+    }
+  }
   Response r = Check(api, request);
   if (!r.Header("Cache-Control")) MarkNoStore(r);
   return r;

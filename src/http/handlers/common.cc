@@ -116,7 +116,8 @@ bool HasRefreshCookie(const Api& api, const Request& request) {
 }
 
 std::variant<std::nullopt_t, std::string, Response> CookieRefreshToken(const Api& api,
-                                                                       const Request& request) {
+                                                                       const Request& request,
+                                                                       bool require_csrf) {
   const std::size_t headers = request.HeaderCount("cookie");
   if (headers == 0) return std::nullopt;
   // RFC 6265 §5.4: a user agent sends one Cookie header; more is not a browser.
@@ -131,6 +132,7 @@ std::variant<std::nullopt_t, std::string, Response> CookieRefreshToken(const Api
     return JsonError(400, "invalid_request", "repeated " + std::string(names.refresh) + " cookie");
   }
   if (refresh.value.empty()) return std::nullopt;  // an expired cookie protects nothing
+  if (!require_csrf) return refresh.value;
   const CookieLookup csrf = FindCookie(cookies, names.csrf);
   if (request.HeaderCount(kCsrfHeader) != 1 || csrf.state != CookieState::kPresent ||
       !CsrfCheckPasses(api.options.csrf_key, refresh.value, csrf.value,
