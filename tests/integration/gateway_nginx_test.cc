@@ -109,10 +109,12 @@ TEST_F(GatewayNginxTest, MissingScopeIsForbiddenWithTheChallenge) {
   EXPECT_EQ(ok.status, 200) << ok.body;
 }
 
-// Correctness is asserted; the latency from a logout's 204 to the first refusal through nginx is
-// printed, not asserted (a 2-core CI machine's timing is not a contract).
+// Every logged-out token is refused through nginx, and (over 100 logouts) at p99 within 50 ms of
+// the logout's 204: jwtd applies a revocation to its view before answering, so the first check
+// after the 204 already refuses; the bound is generous for a loaded 2-core CI machine (the
+// measured p99 is under a millisecond, docs/gateways.md).
 TEST_F(GatewayNginxTest, LoggedOutTokenIsRefusedThroughNginx) {
-  constexpr int kRounds = 50;
+  constexpr int kRounds = 100;
   std::vector<double> micros;
   for (int i = 0; i < kRounds; ++i) {
     const std::string token = Str(Login(), "access_token");
@@ -138,6 +140,7 @@ TEST_F(GatewayNginxTest, LoggedOutTokenIsRefusedThroughNginx) {
   };
   std::printf("logout 204 -> refused through nginx, %d logouts: p50 %.0f us, p99 %.0f us\n",
               kRounds, at(0.50), at(0.99));
+  EXPECT_LE(at(0.99), 50'000.0);
 }
 
 TEST_F(GatewayNginxTest, JwtdDownMeansRefusedNeverAdmitted) {
