@@ -162,14 +162,17 @@ describe('browser session client, four tabs of one profile', () => {
     const tabs = await openTabs(context);
     await signInAll(tabs);
     const before0 = await counters();
-    const at = Date.now() + 300;
-    await Promise.all(tabs.map(({ page }) => page.evaluate(async (when) => {
-      await new Promise((r) => setTimeout(r, when - Date.now()));
-      await fetch('/oauth/token', {
+    // TABS refreshes started in one tick, so every one carries the same refresh cookie (the jar
+    // is read as each request starts, before any answer can rotate it): what uncoordinated tabs
+    // of one profile do when their timers fire together, without depending on the machine's
+    // timing to make them overlap.
+    await tabs[0].page.evaluate(async (n) => {
+      const csrf = m.csrfCookie();
+      await Promise.all(Array.from({ length: n }, () => fetch('/oauth/token', {
         method: 'POST', credentials: 'same-origin', cache: 'no-store', body: 'grant_type=refresh_token',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': m.csrfCookie() },
-      });
-    }, at)));
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': csrf },
+      })));
+    }, TABS);
     const d = delta(before0, await counters());
     console.log(`# uncoordinated: ${TABS} simultaneous refreshes -> ${d.ok} ok, ${d.reuse} reuse detections`);
     assert.ok(d.reuse >= 1, `reuse detected (${JSON.stringify(d)})`);
