@@ -36,6 +36,9 @@ OUT=${OUT:-$top/build/bench-gateway/$(date -u +%Y%m%dT%H%M%SZ).jsonl}
 TOP=$top
 # shellcheck source=scripts/bench/lib.sh
 source "$top/scripts/bench/lib.sh"
+# The benchmark user (register_user, login_token) of scripts/bench.sh.
+# shellcheck source=scripts/bench/jwtd.sh
+source "$top/scripts/bench/jwtd.sh"
 trap 'stop_all; [[ ${KEEP:-0} == 1 ]] || rm -rf "$work"' EXIT
 emit() { echo "$1" | tee -a "$OUT"; }
 
@@ -56,12 +59,9 @@ spawn "$work/jwtd.out" env $(env | grep -o '^JWTD_[A-Za-z0-9_]*' | sed 's/^/-u /
   --set password.ops_limit=1 --set password.mem_limit_kib=64 --set log.level=warn
 wait_port "$jport"
 base=http://127.0.0.1:$jport
-pass=bench-password-$RANDOM$RANDOM
-curl -sf -XPOST -H 'Content-Type: application/json' \
-  -d "{\"username\":\"bench\",\"password\":\"$pass\"}" "$base/v1/users" >/dev/null
-TOKEN=$(curl -sf -XPOST -H 'Content-Type: application/json' \
-  -d "{\"username\":\"bench\",\"password\":\"$pass\"}" "$base/v1/login" |
-  /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+register_user "$base"
+TOKEN=$(login_token "$base")
+[[ -n $TOKEN ]] || { echo "login on $base failed" >&2; exit 1; }
 export TOKEN
 
 # --- nginx ------------------------------------------------------------------------------------

@@ -16,6 +16,9 @@ work=$(mktemp -d /tmp/jwtd-bench-introspect.XXXXXX)
 TOP=$top
 # shellcheck source=scripts/bench/lib.sh
 source "$top/scripts/bench/lib.sh"
+# The benchmark user (register_user, login_token) of scripts/bench.sh.
+# shellcheck source=scripts/bench/jwtd.sh
+source "$top/scripts/bench/jwtd.sh"
 trap 'stop_all; rm -rf "$work"' EXIT
 if [[ -z ${JWTD:-} ]]; then
   "$top/scripts/build.sh" release jwtd >&2
@@ -30,12 +33,9 @@ spawn "$work/jwtd.out" env $(env | grep -o '^JWTD_[A-Za-z0-9_]*' | sed 's/^/-u /
   --set "introspection.clients=rs1:$secret"
 wait_port "$port"
 base=http://127.0.0.1:$port
-pass=bench-password-$RANDOM$RANDOM
-curl -sf -XPOST -H 'Content-Type: application/json' \
-  -d "{\"username\":\"bench\",\"password\":\"$pass\"}" "$base/v1/users" >/dev/null
-TOKEN=$(curl -sf -XPOST -H 'Content-Type: application/json' \
-  -d "{\"username\":\"bench\",\"password\":\"$pass\"}" "$base/v1/login" |
-  /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+register_user "$base"
+TOKEN=$(login_token "$base")
+[[ -n $TOKEN ]] || { echo "login on $base failed" >&2; exit 1; }
 BASIC=$(printf 'rs1:%s' "$secret" | base64 -w0)
 export TOKEN BASIC
 active=$(curl -sf -XPOST -H "Authorization: Basic $BASIC" -d "token=$TOKEN" "$base/oauth/introspect")
