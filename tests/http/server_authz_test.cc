@@ -34,6 +34,22 @@ class AuthzTest : public ServerTest {
     EXPECT_EQ(r.status, 200) << r.body;
     return r.status == 200 ? AccessToken(r.Json().as_object()) : std::string();
   }
+  // A cookie-mode sign-in of `user` (registered here): its refresh token, CSRF token and the
+  // Cookie header a browser would send (cookie_secure defaults to always: __Host- names).
+  struct CookieSession {
+    std::string refresh, csrf, jar;
+  };
+  CookieSession CookieSignIn(const std::string& user) {
+    Register(user);
+    Reply raw;
+    Login(user, /*cookie=*/true, &raw);
+    const CookieNames names = CookieNamesFor(true);
+    CookieSession c{raw.SetCookieValue(names.refresh), raw.SetCookieValue(names.csrf), {}};
+    EXPECT_FALSE(c.refresh.empty());
+    c.jar = std::string(names.refresh) + "=" + c.refresh + "; " + std::string(names.csrf) + "=" +
+            c.csrf;
+    return c;
+  }
 };
 
 TEST_F(AuthzTest, ValidTokenGetsEmptyOkWithIdentityHeaders) {
@@ -182,16 +198,9 @@ TEST_F(AuthzTest, MalformedQueryIsRefusedNotIgnored) {
 // Forward auth takes bearer tokens only: cookie mode's refresh cookie (even with its CSRF
 // header) is not an access credential.
 TEST_F(AuthzTest, RefreshCookieIsNotAnAccessCredential) {
-  Register("ann");
-  Reply raw;
-  Login("ann", /*cookie=*/true, &raw);
-  const CookieNames names = CookieNamesFor(true);  // cookie_secure defaults to always
-  const std::string refresh = raw.SetCookieValue(names.refresh);
-  const std::string csrf = raw.SetCookieValue(names.csrf);
-  ASSERT_FALSE(refresh.empty());
-  const Reply r = Get("/v1/authz", {{"Cookie", std::string(names.refresh) + "=" + refresh + "; " +
-                                                   std::string(names.csrf) + "=" + csrf},
-                                    {"X-CSRF-Token", csrf}});
+  const CookieSession c = CookieSignIn("ann");
+  const std::string& refresh = c.refresh;
+  const Reply r = Get("/v1/authz", {{"Cookie", c.jar}, {"X-CSRF-Token", c.csrf}});
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.Header("www-authenticate"), "Bearer");
   EXPECT_TRUE(r.Headers("x-jwtd-sub").empty());
@@ -283,15 +292,10 @@ TEST_F(AuthzTest, CookieSessionsAdmitALiveSessionWithTheCsrfRuleForUnsafeMethods
   ServerOptions options = DefaultOptions();
   options.authz_cookie_sessions = true;
   Restart(options);
-  Register("ann");
-  Reply raw;
-  Login("ann", /*cookie=*/true, &raw);
+  const CookieSession c = CookieSignIn("ann");
+  const std::string& csrf = c.csrf;
+  const std::string& jar = c.jar;
   const CookieNames names = CookieNamesFor(true);
-  const std::string refresh = raw.SetCookieValue(names.refresh);
-  const std::string csrf = raw.SetCookieValue(names.csrf);
-  ASSERT_FALSE(refresh.empty());
-  const std::string jar =
-      std::string(names.refresh) + "=" + refresh + "; " + std::string(names.csrf) + "=" + csrf;
   const Reply ok = Get("/v1/authz", {{"Cookie", jar}});  // GET: no CSRF header needed
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_FALSE(ok.Header("x-jwtd-sid").empty());
@@ -327,16 +331,8 @@ TEST_F(AuthzTest, CookieSessionsAdmitALiveSessionWithTheCsrfRuleForUnsafeMethods
 }
 
 TEST_F(AuthzTest, SubPathRefusesRefreshCookieForEveryMethod) {
-  Register("ann");
-  Reply raw;
-  Login("ann", /*cookie=*/true, &raw);
-  const CookieNames names = CookieNamesFor(true);
-  const std::string refresh = raw.SetCookieValue(names.refresh);
-  const std::string csrf = raw.SetCookieValue(names.csrf);
-  ASSERT_FALSE(refresh.empty());
-  const Headers cookie = {{"Cookie", std::string(names.refresh) + "=" + refresh + "; " +
-                                         std::string(names.csrf) + "=" + csrf},
-                          {"X-CSRF-Token", csrf}};
+  const CookieSession c = CookieSignIn("ann");
+  const Headers cookie = {{"Cookie", c.jar}, {"X-CSRF-Token", c.csrf}};
   for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
     SCOPED_TRACE(method);
     const Reply r = Authz(method, "/v1/authz/api/orders/7", cookie);
