@@ -51,10 +51,13 @@ def test_logout_all_bumps_the_user_version(jwtd, verifier):
     assert verifier.verify(fresh)["ver"] == 2
 
 
-def run_cli(jwtd, *args):
+def run_cli(jwtd, *args, positional=()):
+    """Runs `jwtd ARGS... --data-dir ... [-- POSITIONAL...]`: a positional such as a kid goes
+    after `--`, since a base64url kid may start with '-' and would be read as an option."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JWTD_")}
     done = subprocess.run([jwtd_binary(), *args, "--data-dir", jwtd.data_dir,
-                           "--set", "tokens.issuer=http://jwtd.test"],
+                           "--set", "tokens.issuer=http://jwtd.test",
+                           *(["--", *positional] if positional else [])],
                           env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -159,7 +162,7 @@ def test_key_rotation_then_emergency_key_revocation():
         assert wait_for(signed_by_new_key, 10.0, step=0.1) is not None
         assert outcome(v, fresh[0]) == "valid"  # refetched the JWKS for the unknown kid
         assert len(v.status()["keys"]) == 2
-        run_cli(server, "keys", "revoke", old_kid)
+        run_cli(server, "keys", "revoke", positional=[old_kid])
         assert wait_for(lambda: outcome(v, old_token) == "revoked", 3.0) is not None
         assert old_kid in v.status()["keys"] and v.status()["view"]["key"] == 1
         assert outcome(v, fresh[0]) == "valid"
