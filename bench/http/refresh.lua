@@ -1,12 +1,16 @@
--- wrk script for POST /oauth/token grant_type=refresh_token: every request spends a distinct
--- refresh token from $POOL_FILE, starting at line $POOL_OFFSET + 1 (each used once: a reused
--- one would be refresh-token reuse, RFC 9700 §4.14.2, and revoke its family). Run with -t1
--- (one Lua state walks the list). Counts 200 answers and the others; if the list runs out the
--- thread stops and the summary says "exhausted" (the run is then not valid).
+-- wrk script that spends refresh tokens: every request spends a distinct refresh token from
+-- $POOL_FILE, starting at line $POOL_OFFSET + 1 (each used once: a reused one would be
+-- refresh-token reuse, RFC 9700 §4.14.2, and revoke its family). $SPEND says how:
+--   refresh (default)  POST /oauth/token grant_type=refresh_token
+--   logout             POST /v1/logout {"refresh_token": ...} (a distinct session per request)
+-- Run with -t1 (one Lua state walks the list). Counts 2xx answers and the others; if the list
+-- runs out the thread stops and the summary says "exhausted" (the run is then not valid).
 local path, offset = os.getenv("POOL_FILE"), tonumber(os.getenv("POOL_OFFSET") or "0")
+local logout = os.getenv("SPEND") == "logout"
 local tokens, next_index = {}, 1
 ok, bad, used, exhausted = 0, 0, 0, 0  -- globals: done() reads them via thread:get()
-local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+local headers = {["Content-Type"] = logout and "application/json" or
+                                    "application/x-www-form-urlencoded"}
 
 function init(args)
   local n = 0
@@ -25,12 +29,15 @@ function request()
   end
   next_index = next_index + 1
   used = used + 1
+  if logout then
+    return wrk.format("POST", "/v1/logout", headers, '{"refresh_token":"' .. token .. '"}')
+  end
   return wrk.format("POST", "/oauth/token", headers,
                     "grant_type=refresh_token&refresh_token=" .. token)
 end
 
 function response(status, headers, body)
-  if status == 200 then ok = ok + 1 else bad = bad + 1 end
+  if status >= 200 and status < 300 then ok = ok + 1 else bad = bad + 1 end
 end
 
 local threads = {}

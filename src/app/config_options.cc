@@ -282,7 +282,7 @@ std::vector<Option> BuildOptions() {
           "address:port to listen on; port 0 picks a free port (printed at start)"),
       IntOpt<unsigned>(
           "server.io_threads", [](Config & c) -> auto& { return c.io_threads; }, 0, 256,
-          "I/O threads; 0: one per core"),
+          "I/O threads; 0: one per two cores (at least one)"),
       IntOpt<unsigned>(
           "server.worker_threads", [](Config & c) -> auto& { return c.worker_threads; }, 0, 256,
           "threads for password hashing and store writes; 0: sixteen per core"),

@@ -8,19 +8,19 @@
 namespace jwtd::auth {
 
 Result<void> RevocationBatch::Append(RevocationEntry entry) {
-  auto appended = tx_.AppendRevocation(std::move(entry));
-  if (!appended.ok()) return appended.error();
-  ++appended_;
-  if (appended_ < kKeepAtMost) {
-    kept_.push_back(std::move(*appended));
-  } else {
-    last_ = std::move(*appended);
+  RevocationEntry& slot = appended_ + 1 < kKeepAtMost ? kept_.emplace_back() : last_;
+  slot = std::move(entry);
+  slot.seq = 0;
+  if (Result<void> appended = tx_.AppendRevocation(slot, &slot.seq); !appended.ok()) {
+    if (&slot != &last_) kept_.pop_back();
+    return appended.error();
   }
+  ++appended_;
   return Ok();
 }
 
 std::vector<RevocationEntry> RevocationBatch::kept() const {
-  std::vector<RevocationEntry> out = kept_;
+  std::vector<RevocationEntry> out(kept_.begin(), kept_.end());
   if (appended_ >= kKeepAtMost) out.push_back(last_);
   return out;
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -29,7 +30,8 @@ class RevocationSync;
 // What one transaction revokes. Entries are appended to the log in the transaction and kept for
 // after the commit — up to a bound, so a logout-all of a user with very many sessions does not
 // hold them all in memory: past it only the last entry is kept and the rest is read back from
-// the log (the sync's catch-up) after the commit.
+// the log (the sync's catch-up) after the commit. The store fills in each kept entry's seq by the
+// time the transaction has committed (StoreTx::AppendRevocation): a deque keeps their addresses.
 class RevocationBatch {
  public:
   static constexpr std::size_t kKeepAtMost = 1024;
@@ -55,8 +57,10 @@ class RevocationBatch {
 
  private:
   StoreTx& tx_;
-  std::string txn_;                    // made at the first Emit
-  std::vector<RevocationEntry> kept_;  // at most kKeepAtMost - 1 first entries
+  std::string txn_;                   // made at the first Emit
+  std::deque<RevocationEntry> kept_;  // at most kKeepAtMost - 1 first entries
+  // Past the bound, the latest entry: each append overwrites it and the store writes the seqs in
+  // append order, so the last seq written is this entry's.
   RevocationEntry last_;
   std::size_t appended_ = 0;
 };

@@ -45,6 +45,14 @@ unsigned OrCores(unsigned n) {
   return cores == 0 ? 1 : cores;
 }
 
+// One I/O thread per two cores. A request on an I/O thread costs microseconds (parse, cached
+// verify, view probe), so they are seldom what limits a node; what runs beside them — the worker
+// pool, the database, a proxy, a load generator — needs cores too, and I/O threads that take
+// turns with it on the same cores lose to the switching: on 2 cores with wrk beside it,
+// GET /v1/me reached ~70 % of the machine's floor with two I/O threads and ~100 % with one
+// (docs/benchmarks.md "Default configuration").
+unsigned IoThreadsOrDefault(unsigned n) { return n != 0 ? n : std::max(1U, OrCores(0) / 2); }
+
 // Workers mostly wait: on the store's fsync (SQLite group commit batches the writers that wait
 // together, so more waiting writers means fewer fsyncs per request) or on PostgreSQL. Sixteen
 // per core keeps refresh throughput fsync-bound rather than thread-bound; password hashing
@@ -124,7 +132,7 @@ class ServerImpl final : public Server {
   ServerImpl(ServerOptions options, ServerDeps deps, AddressFilter allow, AddressFilter proxies,
              std::unique_ptr<TlsContextHolder> tls)
       : core_(std::move(options), deps, std::move(allow), std::move(proxies), std::move(tls)),
-        contexts_(MakeContexts(OrCores(core_.api.options.io_threads))),
+        contexts_(MakeContexts(IoThreadsOrDefault(core_.api.options.io_threads))),
         acceptor_(asio::make_strand(*contexts_.front())),
         retry_timer_(acceptor_.get_executor()),
         max_connections_(MaxConnectionsForThisProcess(core_.api.options.max_connections)) {

@@ -56,7 +56,7 @@ struct ClientCredential {
 struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;    // 0: an ephemeral port (see Server::port())
-  unsigned io_threads = 0;      // 0: one per core
+  unsigned io_threads = 0;      // 0: one per two cores (at least one; server.cc)
   unsigned worker_threads = 0;  // blocking store/Argon2id work; 0: sixteen per core (server.cc)
   std::size_t max_body_bytes = 64 * 1024;          // larger bodies: 413
   std::size_t max_header_bytes = 8 * 1024;         // larger header blocks: 431

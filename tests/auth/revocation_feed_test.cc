@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -106,15 +107,16 @@ class RevocationFeedTest : public ::testing::Test {
   }
   // Appends `count` jti entries in one transaction, as a revoking flow would.
   void Commit(int count) {
+    std::deque<RevocationEntry> entries;  // their seqs are set by the commit (ports.h)
     auto r = store_->Transact([&](StoreTx& tx) -> Result<void> {
+      entries.clear();
       for (int i = 0; i < count; ++i) {
-        RevocationEntry e;
+        RevocationEntry& e = entries.emplace_back();
         e.kind = RevocationKind::kJti;
         e.key = "j";
         e.key += std::to_string(next_++);
         e.expires_at = SystemClock()->NowSeconds() + 3600;
-        auto appended = tx.AppendRevocation(e);
-        if (!appended.ok()) return appended.error();
+        JWTD_RETURN_IF_ERROR(tx.AppendRevocation(e, &e.seq));
       }
       return Ok();
     });

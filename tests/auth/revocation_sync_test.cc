@@ -98,10 +98,8 @@ class RevocationSyncTest : public TokenServiceTest {
     RevocationEntry entry{
         .kind = RevocationKind::kJti, .key = jti, .expires_at = kT0 + 3600, .created_at = kT0};
     auto r = store_->Transact([&](StoreTx& tx) -> Result<void> {
-      auto appended = tx.AppendRevocation(entry);
-      if (!appended.ok()) return appended.error();
-      out = *appended;
-      return Ok();
+      out = entry;
+      return tx.AppendRevocation(out, &out.seq);  // the seq is known once committed
     });
     EXPECT_TRUE(r.ok());
     return out;
@@ -305,9 +303,7 @@ TEST_F(RevocationSyncTest, CatchUpSkipsExpiredHolesInTheLog) {
       .kind = RevocationKind::kJti, .key = "gone", .expires_at = kT0 + 1, .created_at = kT0};
   ASSERT_TRUE(store_
                   ->Transact([&](StoreTx& tx) -> Result<void> {
-                    return tx.AppendRevocation(short_lived).ok()
-                               ? Ok()
-                               : Result<void>(Error(Code::kInternal, Reason::kInternal));
+                    return tx.AppendRevocation(short_lived, &short_lived.seq);
                   })
                   .ok());
   Commit("kept");

@@ -98,10 +98,8 @@ class BusAuthTest : public ::testing::Test {
     auth::RevocationEntry entry{
         .kind = kind, .key = key, .expires_at = Now() + 3600, .created_at = Now()};
     auto r = store_->Transact([&](auth::StoreTx& tx) -> Result<void> {
-      auto appended = tx.AppendRevocation(entry);
-      if (!appended.ok()) return appended.error();
-      out = *appended;
-      return Ok();
+      out = entry;
+      return tx.AppendRevocation(out, &out.seq);  // the seq is known once committed
     });
     EXPECT_TRUE(r.ok());
     return out;

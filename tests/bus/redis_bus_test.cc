@@ -91,10 +91,8 @@ class RedisBusTest : public ::testing::Test {
                                 .expires_at = SystemClock()->NowSeconds() + 3600,
                                 .created_at = SystemClock()->NowSeconds()};
     auto r = store_->Transact([&](auth::StoreTx& tx) -> Result<void> {
-      auto appended = tx.AppendRevocation(entry);
-      if (!appended.ok()) return appended.error();
-      out = *appended;
-      return Ok();
+      out = entry;
+      return tx.AppendRevocation(out, &out.seq);  // the seq is known once committed
     });
     EXPECT_TRUE(r.ok());
     return out;

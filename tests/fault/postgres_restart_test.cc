@@ -10,6 +10,7 @@
 
 #include "fault_load.h"
 #include "jwtd_process.h"
+#include "store_audit.h"
 #include "support/postgres_environment.h"
 
 namespace jwtd::testing {
@@ -95,6 +96,8 @@ TEST_P(PostgresRestartTest, OutageFailsCleanlyLosesNothingAndThePoolReconnects) 
   port = node.port();
   ASSERT_TRUE(WaitReady(port));
   EXPECT_EQ(load.Audit(port), live_sessions);
+  // Batches cut off by the outage left no hole in the log.
+  EXPECT_EQ(LogHolesInPostgres(url), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, PostgresRestartTest,

@@ -12,36 +12,51 @@ namespace {
 constexpr char kForkedFamilies[] =
     "SELECT count(*) FROM (SELECT session_id FROM refresh_tokens WHERE state = 0 "
     "GROUP BY session_id HAVING count(*) > 1) AS forked";
+constexpr char kLogHoles[] = "SELECT COALESCE(MAX(seq), 0) - count(*) FROM revocations";
 
-}  // namespace
-
-int ForkedFamiliesInSqlite(const std::string& db_path) {
+int CountInSqlite(const std::string& db_path, const char* sql) {
   sqlite3* db = nullptr;
-  int forked = -1;
+  int count = -1;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, kForkedFamilies, -1, &stmt, nullptr) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
         sqlite3_step(stmt) == SQLITE_ROW) {
-      forked = sqlite3_column_int(stmt, 0);
+      count = sqlite3_column_int(stmt, 0);
     }
     sqlite3_finalize(stmt);
   }
-  if (forked < 0) ADD_FAILURE() << "cannot read " << db_path << ": " << sqlite3_errmsg(db);
+  if (count < 0) ADD_FAILURE() << "cannot read " << db_path << ": " << sqlite3_errmsg(db);
   sqlite3_close(db);
-  return forked;
+  return count;
 }
 
-int ForkedFamiliesInPostgres(const std::string& store_url) {
+int CountInPostgres(const std::string& store_url, const char* sql) {
   PostgresServer* server = PostgresEnvironment::Server();
   if (server == nullptr) return -1;
   const std::string database = store_url.substr(store_url.rfind('/') + 1);
   std::string error;
-  const std::string value = server->QueryValue(database, kForkedFamilies, &error);
+  const std::string value = server->QueryValue(database, sql, &error);
   if (value.empty()) {
     ADD_FAILURE() << "cannot read " << database << ": " << error;
     return -1;
   }
   return std::stoi(value);
+}
+
+}  // namespace
+
+int ForkedFamiliesInSqlite(const std::string& db_path) {
+  return CountInSqlite(db_path, kForkedFamilies);
+}
+
+int ForkedFamiliesInPostgres(const std::string& store_url) {
+  return CountInPostgres(store_url, kForkedFamilies);
+}
+
+int LogHolesInSqlite(const std::string& db_path) { return CountInSqlite(db_path, kLogHoles); }
+
+int LogHolesInPostgres(const std::string& store_url) {
+  return CountInPostgres(store_url, kLogHoles);
 }
 
 }  // namespace jwtd::testing

@@ -11,4 +11,10 @@ namespace jwtd::testing {
 int ForkedFamiliesInSqlite(const std::string& db_path);
 int ForkedFamiliesInPostgres(const std::string& store_url);
 
+// Seqs missing from the revocation log below its highest: a gap a follower reading
+// `seq > cursor` could never fill. 0 while nothing expired and was swept (the fault tests run for
+// seconds; every entry lives at least an access-token lifetime). -1 if it cannot be read.
+int LogHolesInSqlite(const std::string& db_path);
+int LogHolesInPostgres(const std::string& store_url);
+
 }  // namespace jwtd::testing

@@ -36,11 +36,9 @@ class PostgresFaultsTest : public ::testing::Test {
   }
 
   static Result<void> AppendJti(auth::Store& store, const std::string& jti) {
-    return store.Transact([&](StoreTx& tx) -> Result<void> {
-      auto e = tx.AppendRevocation(MakeRevocation(jti, kNow + 3600));
-      if (!e.ok()) return e.error();
-      return Ok();
-    });
+    auth::RevocationEntry e = MakeRevocation(jti, kNow + 3600);  // its seq set at commit
+    return store.Transact(
+        [&](StoreTx& tx) -> Result<void> { return tx.AppendRevocation(e, &e.seq); });
   }
 
   // Several reads at once, so the pool holds several idle connections for a restart to break.

@@ -56,11 +56,9 @@ class SqliteStoreTest : public ::testing::Test {
     return store.ok() ? std::move(*store) : nullptr;
   }
   static Result<void> AppendJti(auth::Store& store, const std::string& jti) {
-    return store.Transact([&](auth::StoreTx& tx) -> Result<void> {
-      auto e = tx.AppendRevocation(MakeRevocation(jti, kNow + 3600));
-      if (!e.ok()) return e.error();
-      return Ok();
-    });
+    auth::RevocationEntry e = MakeRevocation(jti, kNow + 3600);  // its seq set at commit
+    return store.Transact(
+        [&](auth::StoreTx& tx) -> Result<void> { return tx.AppendRevocation(e, &e.seq); });
   }
   // Runs `child` in `n` forked processes; returns how many exited with status 0.
   static int RunInChildren(int n, const std::function<bool()>& child) {

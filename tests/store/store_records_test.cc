@@ -2,6 +2,8 @@
 // rows are reported the same way by every adapter.
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include "store/store_test_util.h"
 
 namespace jwtd::store::testing {
@@ -255,7 +257,7 @@ TEST_P(StoreRecordsTest, RefreshRecordsRoundTripBinaryAndDropSuccessors) {
 }
 
 TEST_P(StoreRecordsTest, RevocationLogIsOrderedAndSkipsExpired) {
-  std::vector<std::int64_t> seqs;
+  std::deque<auth::RevocationEntry> appended;  // seqs set by the commit (ports.h)
   auth::RevocationEntry version;
   version.kind = auth::RevocationKind::kUserVersion;
   version.key = "42";
@@ -263,15 +265,16 @@ TEST_P(StoreRecordsTest, RevocationLogIsOrderedAndSkipsExpired) {
   version.expires_at = kNow + 100;
   version.created_at = kNow;
   Commit([&](StoreTx& tx) -> Result<void> {
+    appended.clear();
     for (auto e : {MakeRevocation("j1", kNow + 10), MakeRevocation("j2", kNow),
                    MakeRevocation("j3", kNow - 5), version}) {
-      auto appended = tx.AppendRevocation(e);
-      if (!appended.ok()) return appended.error();
-      EXPECT_EQ(appended->key, e.key);
-      seqs.push_back(appended->seq);
+      auth::RevocationEntry& slot = appended.emplace_back(e);
+      JWTD_RETURN_IF_ERROR(tx.AppendRevocation(slot, &slot.seq));
     }
     return Ok();
   });
+  std::vector<std::int64_t> seqs;
+  for (const auto& e : appended) seqs.push_back(e.seq);
   ASSERT_EQ(seqs.size(), 4u);
   for (std::size_t i = 1; i < seqs.size(); ++i) EXPECT_GT(seqs[i], seqs[i - 1]);
   auto max = store_->revocation_log().MaxRevocationSeq();
@@ -300,6 +303,30 @@ TEST_P(StoreRecordsTest, RevocationLogIsOrderedAndSkipsExpired) {
   auto none = store_->revocation_log().ReadRevocations(seqs.back(), 0, 100);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
+}
+
+// A key is any text the store accepts (`jwtd revoke --jti` takes what the operator types):
+// PostgreSQL writes a transaction's entries as array literals, where quotes, backslashes, commas
+// and braces are syntax, and empty strings and spaces must survive too.
+TEST_P(StoreRecordsTest, RevocationKeysRoundTripWhateverTextTheyHold) {
+  const std::vector<std::string> keys = {"plain", R"(a"b)",   R"(back\slash)", "a,b",    "{braces}",
+                                         "",      " spaced ", "NULL",          "\"\\\"", "ünï"};
+  std::deque<auth::RevocationEntry> appended;
+  Commit([&](StoreTx& tx) -> Result<void> {
+    appended.clear();
+    for (const std::string& key : keys) {
+      auth::RevocationEntry& e = appended.emplace_back(MakeRevocation(key, kNow + 60));
+      JWTD_RETURN_IF_ERROR(tx.AppendRevocation(e, &e.seq));
+    }
+    return Ok();
+  });
+  auto log = store_->revocation_log().ReadRevocations(0, kNow, 100);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ((*log)[i].key, keys[i]);
+    EXPECT_EQ((*log)[i].seq, appended[i].seq);
+  }
 }
 
 TEST_P(StoreRecordsTest, AuditFiltersAndOrdersNewestFirst) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <future>
 #include <map>
 #include <set>
@@ -22,13 +23,13 @@ class StoreTransactionTest : public StoreTest {};
 TEST_P(StoreTransactionTest, FailingFnLeavesNoPartialWrite) {
   auto before = store_->revocation_log().MaxRevocationSeq();
   ASSERT_TRUE(before.ok());
-  Result<void> r = store_->Transact([](StoreTx& tx) -> Result<void> {
+  auth::RevocationEntry ghost = MakeRevocation("ghost-jti", kNow + 60);
+  Result<void> r = store_->Transact([&ghost](StoreTx& tx) -> Result<void> {
     auto user = tx.InsertUser("ghost", "h", kNow);
     if (!user.ok()) return user.error();
     JWTD_RETURN_IF_ERROR(tx.InsertSession(MakeSession("ghost-sid", user->id, kNow)));
     JWTD_RETURN_IF_ERROR(tx.InsertRefresh(MakeRefresh(FakeHash(1), "ghost-sid", 1)));
-    auto seq = tx.AppendRevocation(MakeRevocation("ghost-jti", kNow + 60));
-    if (!seq.ok()) return seq.error();
+    JWTD_RETURN_IF_ERROR(tx.AppendRevocation(ghost, &ghost.seq));
     auth::AuditEvent e;
     e.at = kNow;
     e.event = "login_succeeded";
@@ -81,6 +82,7 @@ TEST_P(StoreTransactionTest, FailedStatementRollsBackEarlierWritesOfTheTransacti
 TEST_P(StoreTransactionTest, WritesAreVisibleInsideTheTransactionAndToOthersOnlyAfterCommit) {
   std::future<Result<std::vector<auth::RevocationEntry>>> outside;
   bool read_finished_inside = false;
+  auth::RevocationEntry jti1 = MakeRevocation("jti-1", kNow + 60);
   Commit([&](StoreTx& tx) -> Result<void> {
     auto user = tx.InsertUser("alice", "h", kNow);
     if (!user.ok()) return user.error();
@@ -90,8 +92,7 @@ TEST_P(StoreTransactionTest, WritesAreVisibleInsideTheTransactionAndToOthersOnly
     auto reread = tx.FindUserById(user->id);
     EXPECT_TRUE(bumped.ok() && reread.ok() && reread->has_value() &&
                 (*reread)->token_version == *bumped);
-    auto seq = tx.AppendRevocation(MakeRevocation("jti-1", kNow + 60));
-    if (!seq.ok()) return seq.error();
+    JWTD_RETURN_IF_ERROR(tx.AppendRevocation(jti1, &jti1.seq));
     // Another thread reads the log meanwhile: it must not see the uncommitted entry (an
     // adapter may also make it wait until commit).
     outside = std::async(std::launch::async,
@@ -178,15 +179,15 @@ TEST_P(StoreTransactionTest, ConcurrentAppendsGetDistinctContiguousSeqs) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        Result<void> r = store_->Transact([&](StoreTx& tx) -> Result<void> {
-          auto e = tx.AppendRevocation(
-              MakeRevocation("t" + std::to_string(t) + "-" + std::to_string(i), kNow + 60));
-          if (!e.ok()) return e.error();
-          std::lock_guard lock(mu);
-          seqs.insert(e->seq);
-          return Ok();
-        });
+        const std::string key = std::to_string(t) + "-" + std::to_string(i);
+        auth::RevocationEntry e = MakeRevocation(key, kNow + 60);
+        Result<void> r = store_->Transact(
+            [&](StoreTx& tx) -> Result<void> { return tx.AppendRevocation(e, &e.seq); });
         EXPECT_TRUE(r.ok());
+        {
+          std::lock_guard lock(mu);
+          seqs.insert(e.seq);  // known once committed (ports.h)
+        }
         (void)store_->revocation_log().ReadRevocations(0, kNow,
                                                        10);  // readers run beside the writers
       }
@@ -214,6 +215,8 @@ TEST_P(StoreTransactionTest, SweepDeletesExpiredRowsAndKeepsTheRest) {
   auth::Session absolute = MakeSession("absolute", u.id, kNow - 10);
   absolute.absolute_expires_at = kCutoff - 1;
   auth::RefreshRecord rotated_old = MakeRefresh(FakeHash(1), "live", 1);
+  std::deque<auth::RevocationEntry> appended;  // seqs set by the commit (ports.h)
+  auth::RevocationEntry next = MakeRevocation("next", kNow + 60);
   rotated_old.state = RefreshState::kRotated;
   rotated_old.rotated_at = kCutoff - 1;
   rotated_old.sealed_successor = "sealed-1";
@@ -230,10 +233,11 @@ TEST_P(StoreTransactionTest, SweepDeletesExpiredRowsAndKeepsTheRest) {
     for (const auto& r : {rotated_old, rotated_new, current, of_dead}) {
       JWTD_RETURN_IF_ERROR(tx.InsertRefresh(r));
     }
+    appended.clear();
     for (auto e : {MakeRevocation("gone", kNow - 1), MakeRevocation("edge", kNow),
                    MakeRevocation("kept", kNow + 1)}) {
-      auto appended = tx.AppendRevocation(e);
-      if (!appended.ok()) return appended.error();
+      auth::RevocationEntry& slot = appended.emplace_back(e);
+      JWTD_RETURN_IF_ERROR(tx.AppendRevocation(slot, &slot.seq));
     }
     return Ok();
   });
@@ -276,10 +280,9 @@ TEST_P(StoreTransactionTest, SweepDeletesExpiredRowsAndKeepsTheRest) {
     if (recent.ok() && recent->has_value()) {
       EXPECT_EQ((*recent)->sealed_successor, "sealed-2");
     }
-    auto next = tx.AppendRevocation(MakeRevocation("next", kNow + 60));
-    EXPECT_TRUE(next.ok() && next->seq > *max_before);
-    return Ok();
+    return tx.AppendRevocation(next, &next.seq);
   });
+  EXPECT_GT(next.seq, *max_before);
   auto again = store_->SweepExpired(kNow, kRetain);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, 0);

@@ -86,8 +86,13 @@ class StoreTx : public StoreReadTx {
   // Forgets the sealed successors of every token of the session (at family revocation).
   virtual Result<void> DropSessionRefreshes(std::string_view session_id) = 0;
 
-  // Appends to the revocation log and returns the entry with its assigned seq.
-  virtual Result<RevocationEntry> AppendRevocation(RevocationEntry entry) = 0;
+  // Appends `entry` to the revocation log. Seqs are assigned in commit order: at once (SQLite's
+  // single writer, the memory store) or as the transaction's last step before COMMIT
+  // (PostgreSQL: the log's counter row is then held only across the commit, and one group commit
+  // takes it once for many revocations; docs/architecture.md "Write path"). `*seq` receives the
+  // entry's seq at the latest when Transact returns ok, and must stay valid until then; an
+  // entry's seq is unknown inside the transaction.
+  virtual Result<void> AppendRevocation(const RevocationEntry& entry, std::int64_t* seq) = 0;
   virtual Result<void> AppendAudit(const AuditEvent& event) = 0;
   // Appends to the security-event outbox (the Shared Signals transmitter delivers from it).
   virtual Result<void> AppendSecurityEvent(const SecurityEvent& event) = 0;

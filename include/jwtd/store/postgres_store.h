@@ -13,9 +13,13 @@
 //    takes FOR SHARE on its user, so a login racing a logout-all (which locks that user row
 //    first) is ordered before or after it, never lost beside it. Read() runs a READ ONLY
 //    transaction.
-//  - AppendRevocation takes its seq from a one-row counter (UPDATE ... RETURNING), whose row
-//    lock is held until commit: seqs become visible in seq order, so a node that has seen seq N
-//    never finds a seq < N appearing later (catch-up by "seq > last applied" is gap-free).
+//  - Seqs come from a one-row counter (UPDATE ... RETURNING), whose row lock is held until
+//    commit: seqs become visible in seq order, so a node that has seen seq N never finds a
+//    seq < N appearing later (catch-up by "seq > last applied" is gap-free). AppendRevocation
+//    queues the entry; the counter is taken once per transaction, as its last statement.
+//  - Transact is a group commit: concurrent callers' fns run one after another in one
+//    transaction, each in a savepoint (a failed fn is undone alone), and are answered after its
+//    COMMIT; up to write_lanes such batches run at once (src/store/postgres/group_commit.h).
 // fn is retried (at most 5 attempts, with a random back-off) on serialization_failure or
 // deadlock_detected, then the error is kAborted (kConflict). A stale pooled connection met at
 // BEGIN (e.g. after a server restart) is replaced and the attempt retried; a connection lost
@@ -60,7 +64,11 @@ namespace jwtd::store {
 struct PostgresOptions {
   // A libpq connection URI: postgres[ql]://user[:password]@host[:port]/dbname[?param=value...].
   std::string url;
-  std::size_t pool_size = 8;        // connections at most (at least 1), opened on demand
+  std::size_t pool_size = 8;  // connections at most (at least 1), opened on demand
+  // Group commit of Transact (src/store/postgres/group_commit.h): batches in flight at once
+  // (each holds a pooled connection; at most pool_size - 1) and callers per batch (1..63).
+  std::size_t write_lanes = 4;
+  std::size_t write_batch = 32;
   int connect_timeout_s = 5;        // libpq connect_timeout
   int statement_timeout_ms = 5000;  // per statement (and lock wait), server side
   // A verifier node: never migrates (the schema must be this build's, else kUnavailable saying

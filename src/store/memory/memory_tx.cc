@@ -172,10 +172,12 @@ class MemoryTx final : public auth::StoreTx {
     return Ok();
   }
 
-  Result<RevocationEntry> AppendRevocation(RevocationEntry entry) override {
-    entry.seq = ++s_.last_seq;
-    s_.revocations.emplace(entry.seq, entry);
-    return entry;
+  Result<void> AppendRevocation(const RevocationEntry& entry, std::int64_t* seq) override {
+    RevocationEntry row = entry;
+    row.seq = ++s_.last_seq;
+    s_.revocations.emplace(row.seq, row);
+    *seq = row.seq;
+    return Ok();
   }
 
   Result<void> AppendAudit(const AuditEvent& event) override {

@@ -69,6 +69,41 @@ Error PgError(std::string_view sqlstate, std::string_view what) {
   return Error(Code::kInternal, Reason::kInternal, std::move(message));
 }
 
+bool StorableText(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned c = p[i];
+    if (c == 0) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned lo = 0x80, hi = 0xbf;  // the allowed range of the second byte
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) lo = 0xa0;  // overlong
+      if (c == 0xed) hi = 0x9f;  // surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) lo = 0x90;  // overlong
+      if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
+    } else {
+      return false;  // a continuation byte, C0/C1 (overlong) or F5..FF
+    }
+    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (std::size_t k = 2; k < len; ++k) {
+      if ((p[i + k] & 0xc0) != 0x80) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
 // --- Params ---
 
 Params& Params::Int(std::int64_t value) {
@@ -220,6 +255,14 @@ Result<void> Connection::Commit() {
 
 void Connection::Rollback() {
   if (!broken() && !idle()) (void)Exec("ROLLBACK", "rollback");
+}
+
+Result<void> Connection::Savepoint() { return Exec("SAVEPOINT body", "savepoint"); }
+
+Result<void> Connection::RollbackToSavepoint() {
+  JWTD_RETURN_IF_ERROR(Exec("ROLLBACK TO SAVEPOINT body", "rollback to savepoint"));
+  tx_error_.reset();
+  return Ok();
 }
 
 }  // namespace jwtd::store::postgres

@@ -34,6 +34,10 @@ struct Sql {
 // kUnavailable; invalid text encoding -> kInvalidArgument; else kInternal. The message names
 // the operation and the condition, never the server's message (it may quote row data).
 Error PgError(std::string_view sqlstate, std::string_view what);
+
+// Whether `text` can be stored in a TEXT column of a UTF8 database: well-formed UTF-8 as the
+// server checks it (no overlong forms, no surrogates, nothing above U+10FFFF) and no NUL.
+bool StorableText(std::string_view text);
 Error Unavailable(std::string message);
 
 class Params {
@@ -116,6 +120,12 @@ class Connection {
   // Commits; if a statement of the transaction failed, rolls back and returns its error.
   [[nodiscard]] Result<void> Commit();
   void Rollback();
+  // A savepoint inside the transaction; a group commit isolates each caller's body in one. Its
+  // name is reused: ROLLBACK TO goes back to the latest.
+  [[nodiscard]] Result<void> Savepoint();
+  // Undoes the writes since the latest savepoint; the transaction is usable again (the failed
+  // statement's error is forgotten).
+  [[nodiscard]] Result<void> RollbackToSavepoint();
 
   // The connection is lost (or unusable): the pool drops it.
   bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }

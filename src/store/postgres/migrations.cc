@@ -158,11 +158,7 @@ UPDATE ssf_streams SET kinds = kinds | 4
 )sql";
 
 constexpr std::array kMigrations = {
-    Migration{1, kV1},
-    Migration{2, kV2},
-    Migration{3, kV3},
-    Migration{4, kV4},
-    Migration{5, kV5},
+    Migration{1, kV1}, Migration{2, kV2}, Migration{3, kV3}, Migration{4, kV4}, Migration{5, kV5},
 };
 
 // pg_advisory_xact_lock key: "jwtdmigr" as a big-endian int64. Shared by every jwtd database

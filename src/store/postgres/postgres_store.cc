@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "jwtd/random.h"
+#include "store/postgres/commit_count.h"
 #include "store/postgres/connection.h"
+#include "store/postgres/group_commit.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/pool.h"
 #include "store/postgres/postgres_tx.h"
@@ -99,11 +101,17 @@ class PostgresStore final : public auth::Store, public auth::RevocationLog {
         wait_(std::max(options.statement_timeout_ms, options.connect_timeout_s * 1000)),
         pool_({options.url, options.connect_timeout_s, options.statement_timeout_ms,
                options.read_only},
-              options.pool_size) {}
+              options.pool_size),
+        committer_({WriteLanes(options), options.write_batch},
+                   [this](const std::function<Result<void>(Connection&)>& batch) {
+                     return Write(batch);
+                   }) {}
 
+  // Through the group commit (group_commit.h): fn's revocations share one log append and one
+  // WAL flush with the other callers' of its batch.
   Result<void> Transact(const std::function<Result<void>(auth::StoreTx&)>& fn) override {
-    return Write([&fn](Connection& conn) {
-      auto tx = postgres::NewPostgresTx(conn);
+    return committer_.Run([&fn](Connection& conn, postgres::PendingAppends& pending) {
+      auto tx = postgres::NewPostgresTx(conn, &pending);
       return fn(*tx);
     });
   }
@@ -119,6 +127,8 @@ class PostgresStore final : public auth::Store, public auth::RevocationLog {
   }
 
   auth::RevocationLog& revocation_log() override { return *this; }
+
+  std::int64_t commits() const { return committer_.commits(); }
 
   Result<std::vector<auth::RevocationEntry>> ReadRevocations(std::int64_t after_seq,
                                                              std::int64_t now,
@@ -283,12 +293,28 @@ class PostgresStore final : public auth::Store, public auth::RevocationLog {
     }
   }
 
+  // Lanes leave a pooled connection free for the reads that fn and other requests make.
+  static std::size_t WriteLanes(const PostgresOptions& options) {
+    return std::clamp<std::size_t>(options.write_lanes, 1,
+                                   std::max<std::size_t>(options.pool_size, 2) - 1);
+  }
+
   const Clock* const clock_;              // immutable after construction
   const std::chrono::milliseconds wait_;  // for a pooled connection
   postgres::Pool pool_;                   // own synchronisation
+  postgres::GroupCommitter committer_;    // own synchronisation; uses pool_ through Write
 };
 
 }  // namespace
+
+namespace postgres {
+
+std::int64_t CommitCount(auth::Store& store) {
+  auto* postgres_store = dynamic_cast<PostgresStore*>(&store);
+  return postgres_store != nullptr ? postgres_store->commits() : -1;
+}
+
+}  // namespace postgres
 
 Result<std::unique_ptr<auth::Store>> OpenPostgresStore(const PostgresOptions& options,
                                                        const Clock* clock) {

@@ -87,48 +87,12 @@ constexpr Sql kUpdateRefresh{
 constexpr Sql kDropSuccessors{"drop_successors",
                               "UPDATE refresh_tokens SET sealed_successor = NULL"
                               " WHERE session_id = $1::text AND sealed_successor IS NOT NULL"};
-// The counter's row lock is held until commit: appenders commit in seq order (migrations.cc).
-constexpr Sql kAppendRevocation{
-    "append_revocation",
-    "WITH next AS (UPDATE revocation_counter SET seq = seq + 1 RETURNING seq)"
-    " INSERT INTO revocations(" JWTD_PG_REVOCATION_COLUMNS
-    ") SELECT seq, $1::smallint, $2::text, $3::bigint, $4::bigint, $5::bigint FROM next"
-    " RETURNING seq"};
-constexpr Sql kAppendSecurityEvent{
-    "append_security_event",
-    "INSERT INTO security_events(kind, user_id, session_id, reason, at, stream_id, txn)"
-    " VALUES ($1::smallint, $2::bigint, $3::text, $4::text, $5::bigint, $6::text, $7::text)"};
-constexpr Sql kAppendAudit{
-    "append_audit",
-    "INSERT INTO audit(at, event, reason, user_id, session_id, client_ip, detail)"
-    " VALUES ($1::bigint, $2::text, $3::text, $4::bigint, $5::text, $6::text, $7::text)"};
-
 Error NotFound(std::string_view what) {
   return Error(Code::kNotFound, Reason::kNotFound, std::string(what));
 }
 
 std::int64_t Clamp(std::size_t n) {
   return static_cast<std::int64_t>(std::min(n, kMaxRowsPerRead));
-}
-
-// Whether `text` can be stored in a TEXT column at all (UTF-8, no NUL). A name that cannot is
-// a name no user has.
-bool StorableText(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t len = c < 0x80           ? 1
-                            : (c >> 5) == 0x6  ? 2
-                            : (c >> 4) == 0xe  ? 3
-                            : (c >> 3) == 0x1e ? 4
-                                               : 0;
-    if (c == 0 || len == 0 || i + len > text.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
-    }
-    i += len;
-  }
-  return true;
 }
 
 // The reads, shared by the read-only and the write transaction (Base is auth::StoreReadTx or
@@ -205,7 +169,7 @@ class PostgresReadTx final : public PostgresReads<auth::StoreReadTx> {
 
 class PostgresTx final : public PostgresReads<auth::StoreTx> {
  public:
-  using PostgresReads::PostgresReads;
+  PostgresTx(Connection& conn, PendingAppends* pending) : PostgresReads(conn), pending_(pending) {}
 
   Result<User> InsertUser(std::string_view username, std::string_view password_hash,
                           std::int64_t now) override {
@@ -270,47 +234,16 @@ class PostgresTx final : public PostgresReads<auth::StoreTx> {
     return Change(kDropSuccessors, Params().Text(session_id), {});
   }
 
-  Result<RevocationEntry> AppendRevocation(RevocationEntry entry) override {
-    auto read = [](const Row& row) { return row.Int(0); };
-    Result<std::optional<std::int64_t>> seq =
-        One<std::int64_t>(kAppendRevocation,
-                          Params()
-                              .Int(static_cast<std::int64_t>(entry.kind))
-                              .Text(entry.key)
-                              .Int(entry.value)
-                              .Int(entry.expires_at)
-                              .Int(entry.created_at),
-                          read);
-    if (!seq.ok()) return seq.error();
-    if (!seq->has_value()) return Error(Code::kInternal, Reason::kInternal, "append revocation");
-    entry.seq = **seq;
-    return entry;
+  // Queued, like the audit rows and events: written by the transaction's last statements, the
+  // log's counter last (pending_appends.h).
+  Result<void> AppendRevocation(const RevocationEntry& entry, std::int64_t* seq) override {
+    return pending_->AddRevocation(conn_, entry, seq);
   }
 
-  Result<void> AppendAudit(const AuditEvent& e) override {
-    return Change(kAppendAudit,
-                  Params()
-                      .Int(e.at)
-                      .Text(e.event)
-                      .Text(e.reason)
-                      .OptInt(e.user_id)
-                      .Text(e.session_id)
-                      .Text(e.client_ip)
-                      .Text(e.detail),
-                  {});
-  }
+  Result<void> AppendAudit(const AuditEvent& e) override { return pending_->AddAudit(conn_, e); }
 
   Result<void> AppendSecurityEvent(const auth::SecurityEvent& e) override {
-    return Change(kAppendSecurityEvent,
-                  Params()
-                      .Int(static_cast<std::int64_t>(e.kind))
-                      .Int(e.user_id)
-                      .Text(e.session_id)
-                      .Text(e.reason)
-                      .Int(e.at)
-                      .Text(e.stream_id)
-                      .Text(e.txn),
-                  {});
+    return pending_->AddSecurityEvent(conn_, e);
   }
 
  private:
@@ -321,12 +254,14 @@ class PostgresTx final : public PostgresReads<auth::StoreTx> {
     if (!missing.empty() && rows->affected() == 0) return NotFound(missing);
     return Ok();
   }
+
+  PendingAppends* const pending_;  // the transaction's, written before its COMMIT
 };
 
 }  // namespace
 
-std::unique_ptr<auth::StoreTx> NewPostgresTx(Connection& conn) {
-  return std::make_unique<PostgresTx>(conn);
+std::unique_ptr<auth::StoreTx> NewPostgresTx(Connection& conn, PendingAppends* pending) {
+  return std::make_unique<PostgresTx>(conn, pending);
 }
 
 std::unique_ptr<auth::StoreReadTx> NewPostgresReadTx(Connection& conn) {

@@ -6,10 +6,13 @@
 
 #include "jwtd/auth/ports.h"
 #include "store/postgres/connection.h"
+#include "store/postgres/pending_appends.h"
 
 namespace jwtd::store::postgres {
 
-std::unique_ptr<auth::StoreTx> NewPostgresTx(Connection& conn);
+// Its revocation-log appends are queued in `*pending` (which outlives it); whoever commits the
+// transaction flushes them just before COMMIT.
+std::unique_ptr<auth::StoreTx> NewPostgresTx(Connection& conn, PendingAppends* pending);
 // The reads of a StoreTx, for the read-only transaction of PostgresStore::Read.
 std::unique_ptr<auth::StoreReadTx> NewPostgresReadTx(Connection& conn);
 

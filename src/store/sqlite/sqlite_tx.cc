@@ -222,7 +222,8 @@ class SqliteTx final : public SqliteReads<auth::StoreTx> {
     return Change(kDropSuccessors, {}, [&](Stmt& s) { s.BindText(1, session_id); });
   }
 
-  Result<RevocationEntry> AppendRevocation(RevocationEntry entry) override {
+  // The single writer assigns seqs in commit order as it goes (ports.h).
+  Result<void> AppendRevocation(const RevocationEntry& entry, std::int64_t* seq_out) override {
     auto read = [](const Stmt& s) { return s.Int(0); };
     Result<std::optional<std::int64_t>> seq =
         One<std::int64_t>(kAppendRevocation, read, [&](Stmt& s) {
@@ -234,8 +235,8 @@ class SqliteTx final : public SqliteReads<auth::StoreTx> {
         });
     if (!seq.ok()) return seq.error();
     if (!seq->has_value()) return Error(Code::kInternal, Reason::kInternal, "append revocation");
-    entry.seq = **seq;
-    return entry;
+    *seq_out = **seq;
+    return Ok();
   }
 
   Result<void> AppendAudit(const AuditEvent& e) override {

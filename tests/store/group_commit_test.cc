@@ -1,12 +1,19 @@
-// Group commit of the SQLite store (src/store/sqlite/group_commit.h): concurrent Transacts share
-// one COMMIT, and a body that fails inside a shared transaction is undone alone.
+// Group commit of the SQLite and PostgreSQL stores (src/store/sqlite/group_commit.h,
+// src/store/postgres/group_commit.h): concurrent Transacts share one COMMIT, and a body that
+// fails inside a shared transaction is undone alone, with the log entries it appended.
+#include "store/sqlite/group_commit.h"
+
 #include <atomic>
 #include <chrono>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
 
-#include "store/sqlite/group_commit.h"
+#include "jwtd/store/postgres_store.h"
+#include "store/postgres/commit_count.h"
 #include "store/store_test_util.h"
 
 namespace jwtd::store::testing {
@@ -14,13 +21,41 @@ namespace {
 
 constexpr std::int64_t kNow = 1'700'000'000;
 
-class SqliteGroupCommitTest : public ::testing::Test {
+// A store with a single write lane (SQLite's writer; one PostgreSQL batch in flight), so that
+// callers arriving while a batch runs queue up for the next one, and its commit counter.
+struct GroupCommitStore {
+  std::string name;
+  std::function<std::unique_ptr<auth::Store>(const TempDir&, const Clock*)> open;
+  std::function<std::int64_t(auth::Store&)> commits;
+};
+
+std::vector<GroupCommitStore> GroupCommitStores() {
+  return {
+      {"sqlite",
+       [](const TempDir& dir, const Clock* clock) -> std::unique_ptr<auth::Store> {
+         auto store = OpenSqliteStore({.path = dir.File("jwtd.db")}, clock);
+         return store.ok() ? std::move(*store) : nullptr;
+       },
+       [](auth::Store& store) { return sqlite::CommitCount(store); }},
+      {"postgres",
+       [](const TempDir&, const Clock* clock) -> std::unique_ptr<auth::Store> {
+         const std::string url = ::jwtd::testing::PostgresEnvironment::FreshSchemaUrl();
+         if (url.empty()) return nullptr;
+         auto store = OpenPostgresStore({.url = url, .write_lanes = 1}, clock);
+         return store.ok() ? std::move(*store) : nullptr;
+       },
+       [](auth::Store& store) { return postgres::CommitCount(store); }},
+  };
+}
+
+class GroupCommitTest : public ::testing::TestWithParam<GroupCommitStore> {
  protected:
   void SetUp() override {
-    auto opened = OpenSqliteStore({.path = dir_.File("jwtd.db")}, &clock_);
-    ASSERT_TRUE(opened.ok()) << opened.error().message();
-    store_ = std::move(*opened);
+    store_ = GetParam().open(dir_, &clock_);
+    ASSERT_NE(store_, nullptr);
   }
+
+  std::int64_t Commits() { return GetParam().commits(*store_); }
 
   // Runs `bodies` from one thread each while the store's writer is busy with a first Transact
   // that returns only once every other thread is about to call Transact (plus a margin), so
@@ -35,8 +70,7 @@ class SqliteGroupCommitTest : public ::testing::Test {
         blocker_inside = true;
         while (ready.load() < n) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // they reach the queue
-        auto e = tx.AppendRevocation(MakeRevocation("blocker", kNow + 3600));
-        return e.ok() ? Ok() : Result<void>(e.error());
+        return Append(tx, "blocker");
       });
       EXPECT_TRUE(r.ok());
     });
@@ -52,6 +86,22 @@ class SqliteGroupCommitTest : public ::testing::Test {
     for (auto& t : threads) t.join();
     blocker.join();
     return results;
+  }
+
+  // Appends a jti entry; the entry lives in the fixture, since PostgreSQL sets its seq at the
+  // commit (ports.h).
+  Result<void> Append(auth::StoreTx& tx, const std::string& key) {
+    std::lock_guard lock(entries_mu_);
+    auth::RevocationEntry& e = entries_.emplace_back(MakeRevocation(key, kNow + 3600));
+    return tx.AppendRevocation(e, &e.seq);
+  }
+
+  std::function<Result<void>(auth::StoreTx&)> AddUserAndJti(const std::string& name) {
+    return [this, name](auth::StoreTx& tx) -> Result<void> {
+      auto user = tx.InsertUser(name, "hash-" + name, kNow);
+      if (!user.ok()) return user.error();
+      return Append(tx, "jti-" + name);
+    };
   }
 
   std::set<std::string> RevokedKeys() {
@@ -79,29 +129,21 @@ class SqliteGroupCommitTest : public ::testing::Test {
   TempDir dir_;
   ManualClock clock_{kNow};
   std::unique_ptr<auth::Store> store_;
+  std::mutex entries_mu_;
+  std::deque<auth::RevocationEntry> entries_;  // guarded by entries_mu_
 };
 
-std::function<Result<void>(auth::StoreTx&)> AddUserAndJti(const std::string& name) {
-  return [name](auth::StoreTx& tx) -> Result<void> {
-    auto user = tx.InsertUser(name, "hash-" + name, kNow);
-    if (!user.ok()) return user.error();
-    auto e = tx.AppendRevocation(MakeRevocation("jti-" + name, kNow + 3600));
-    if (!e.ok()) return e.error();
-    return Ok();
-  };
-}
-
-TEST_F(SqliteGroupCommitTest, ConcurrentTransactsShareCommits) {
+TEST_P(GroupCommitTest, ConcurrentTransactsShareCommits) {
   constexpr int kWriters = 16;
   std::vector<std::function<Result<void>(auth::StoreTx&)>> bodies;
   for (int i = 0; i < kWriters; ++i) bodies.push_back(AddUserAndJti("user" + std::to_string(i)));
-  const std::int64_t before = sqlite::CommitCount(*store_);
+  const std::int64_t before = Commits();
   ASSERT_GE(before, 0);
 
   auto results = RunQueuedBehindABlocker(bodies);
 
   for (const auto& r : results) EXPECT_TRUE(r.ok()) << r.error().message();
-  const std::int64_t commits = sqlite::CommitCount(*store_) - before;
+  const std::int64_t commits = Commits() - before;
   // The blocker's commit and the queued writers' shared ones: far fewer than one per writer.
   EXPECT_LT(commits, kWriters);
   EXPECT_GE(commits, 2);
@@ -110,31 +152,30 @@ TEST_F(SqliteGroupCommitTest, ConcurrentTransactsShareCommits) {
   EXPECT_EQ(keys.count("blocker"), 1U);
 }
 
-TEST_F(SqliteGroupCommitTest, FailingBodyIsUndoneAloneAndTheRestOfItsBatchCommits) {
+TEST_P(GroupCommitTest, FailingBodyIsUndoneAloneAndTheRestOfItsBatchCommits) {
   // "taken" exists before, so the unique-key insert in body 3 fails inside SQLite.
   ASSERT_TRUE(store_->Transact(AddUserAndJti("taken")).ok());
   std::vector<std::function<Result<void>(auth::StoreTx&)>> bodies = {
       AddUserAndJti("first"),
       // Writes, then fails by its own decision: its writes must vanish, not the others'.
-      [](auth::StoreTx& tx) -> Result<void> {
+      [this](auth::StoreTx& tx) -> Result<void> {
         JWTD_RETURN_IF_ERROR(AddUserAndJti("doomed")(tx));
         return Error(Code::kAborted, Reason::kBadRequest, "the domain said no");
       },
-      // Writes, then hits a real SQLite constraint error.
-      [](auth::StoreTx& tx) -> Result<void> {
-        auto e = tx.AppendRevocation(MakeRevocation("jti-before-duplicate", kNow + 3600));
-        if (!e.ok()) return e.error();
+      // Writes, then hits a real constraint error of the database.
+      [this](auth::StoreTx& tx) -> Result<void> {
+        JWTD_RETURN_IF_ERROR(Append(tx, "jti-before-duplicate"));
         auto user = tx.InsertUser("taken", "hash", kNow);
         return user.ok() ? Ok() : Result<void>(user.error());
       },
       // Throws after writing: the leader survives and only this caller fails.
-      [](auth::StoreTx& tx) -> Result<void> {
+      [this](auth::StoreTx& tx) -> Result<void> {
         JWTD_RETURN_IF_ERROR(AddUserAndJti("thrower")(tx));
         throw std::runtime_error("body bug");
       },
       AddUserAndJti("last"),
   };
-  const std::int64_t before = sqlite::CommitCount(*store_);
+  const std::int64_t before = Commits();
 
   auto results = RunQueuedBehindABlocker(bodies);
 
@@ -147,7 +188,7 @@ TEST_F(SqliteGroupCommitTest, FailingBodyIsUndoneAloneAndTheRestOfItsBatchCommit
   EXPECT_EQ(results[3].error().code(), Code::kInternal);
   EXPECT_TRUE(results[4].ok());
   // The five bodies ran in a shared transaction (else 1 + 5 commits).
-  EXPECT_LE(sqlite::CommitCount(*store_) - before, 3);
+  EXPECT_LE(Commits() - before, 3);
 
   const auto keys = RevokedKeys();
   EXPECT_EQ(keys.count("jti-first"), 1U);
@@ -161,10 +202,13 @@ TEST_F(SqliteGroupCommitTest, FailingBodyIsUndoneAloneAndTheRestOfItsBatchCommit
   EXPECT_FALSE(UserExists("thrower"));
 }
 
-TEST_F(SqliteGroupCommitTest, CommitCountIsMinusOneForAnotherStore) {
+TEST_P(GroupCommitTest, CommitCountIsMinusOneForAnotherStore) {
   auto memory = NewMemoryStore();
-  EXPECT_EQ(sqlite::CommitCount(*memory), -1);
+  EXPECT_EQ(GetParam().commits(*memory), -1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, GroupCommitTest, ::testing::ValuesIn(GroupCommitStores()),
+                         [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace
 }  // namespace jwtd::store::testing
