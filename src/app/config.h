@@ -69,6 +69,10 @@ struct Config {
   std::string data_dir = "var";
   std::string store_url;  // empty: sqlite://<data_dir>/jwtd.db
   std::int64_t sweep_interval_seconds = 60;
+  // PostgreSQL: the connection pool and its group commit (include/jwtd/store/postgres_store.h).
+  unsigned pg_pool_size = 8;
+  unsigned pg_write_lanes = 2;
+  unsigned pg_write_batch = 32;
   // [revocation] (strategies and the login options live in `auth`)
   std::int64_t revocation_poll_interval_ms = 200;  // how often every node reads the log
   // [audit]

@@ -408,6 +408,15 @@ std::vector<Option> BuildOptions() {
           "store.url", [](Config & c) -> auto& { return c.store_url; },
           "sqlite:///path/to/file.db or sqlite://relative.db; empty: sqlite://<data_dir>/jwtd.db",
           true),
+      IntOpt<unsigned>(
+          "store.pool_size", [](Config & c) -> auto& { return c.pg_pool_size; }, 2, 1000,
+          "PostgreSQL: connections per node at most (reads and the write lanes share them)"),
+      IntOpt<unsigned>(
+          "store.write_lanes", [](Config & c) -> auto& { return c.pg_write_lanes; }, 1, 64,
+          "PostgreSQL: group-commit batches in flight at once (at most store.pool_size - 1)"),
+      IntOpt<unsigned>(
+          "store.write_batch", [](Config & c) -> auto& { return c.pg_write_batch; }, 1, 63,
+          "PostgreSQL: writes per group-commit batch (one transaction, one WAL flush); 1: none"),
       DurationOpt(
           "store.sweep_interval", [](Config & c) -> auto& { return c.sweep_interval_seconds; }, 1,
           "how often expired revocations and sessions, and audit rows past audit.retention, are "

@@ -52,6 +52,9 @@ Result<std::unique_ptr<auth::Store>> OpenStore(const Config& config) {
     store::PostgresOptions options;
     options.url = url;
     options.read_only = read_only;
+    options.pool_size = config.pg_pool_size;
+    options.write_lanes = config.pg_write_lanes;
+    options.write_batch = config.pg_write_batch;
     return store::OpenPostgresStore(options, SystemClock());
   }
   if (!url.starts_with(kSqlite)) {

@@ -67,7 +67,7 @@ struct PostgresOptions {
   std::size_t pool_size = 8;  // connections at most (at least 1), opened on demand
   // Group commit of Transact (src/store/postgres/group_commit.h): batches in flight at once
   // (each holds a pooled connection; at most pool_size - 1) and callers per batch (1..63).
-  std::size_t write_lanes = 4;
+  std::size_t write_lanes = 2;
   std::size_t write_batch = 32;
   int connect_timeout_s = 5;        // libpq connect_timeout
   int statement_timeout_ms = 5000;  // per statement (and lock wait), server side

@@ -45,7 +45,7 @@
 namespace jwtd::store::postgres {
 
 struct GroupCommitOptions {
-  std::size_t lanes = 4;       // batches in flight at once (each holds one pooled connection)
+  std::size_t lanes = 2;       // batches in flight at once (each holds one pooled connection)
   std::size_t max_batch = 32;  // bodies per batch (1..63)
 };
 
