@@ -70,6 +70,13 @@ enum class Reason : std::uint8_t {
   kVersionBumped,        // the access token's ver is below the user's current version
   kViewStale,            // the revocation view is behind and the store is unreachable
   kFeedBehind,           // a feed follower resumes from before the replay window: re-page
+  // --- DPoP (RFC 9449) ---
+  kDpopInvalid,          // the DPoP proof is malformed, badly typed or keyed, or its signature fails
+  kDpopMismatch,         // the proof's htm, htu or ath does not match the request
+  kDpopStale,            // the proof's iat lies outside the acceptance window
+  kDpopReplayed,         // the proof's jti was accepted before, within the window
+  kDpopNonce,            // the proof lacks the server nonce or carries an expired one
+  kDpopBinding,          // a DPoP-bound token without a proof by its key, or a proof by another key
   // --- generic ---
   kStoreUnavailable,     // the store could not be reached or failed
   kConflict,             // a concurrent change won; retry may succeed

@@ -56,6 +56,12 @@ std::string_view ReasonName(Reason reason) {
     case Reason::kVersionBumped: return "version_bumped";
     case Reason::kViewStale: return "view_stale";
     case Reason::kFeedBehind: return "feed_behind";
+    case Reason::kDpopInvalid: return "dpop_invalid";
+    case Reason::kDpopMismatch: return "dpop_mismatch";
+    case Reason::kDpopStale: return "dpop_stale";
+    case Reason::kDpopReplayed: return "dpop_replayed";
+    case Reason::kDpopNonce: return "dpop_nonce";
+    case Reason::kDpopBinding: return "dpop_binding";
     case Reason::kStoreUnavailable: return "store_unavailable";
     case Reason::kConflict: return "conflict";
     case Reason::kBadRequest: return "bad_request";
