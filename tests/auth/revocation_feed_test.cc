@@ -111,11 +111,12 @@ class RevocationFeedTest : public ::testing::Test {
     auto r = store_->Transact([&](StoreTx& tx) -> Result<void> {
       entries.clear();
       for (int i = 0; i < count; ++i) {
-        RevocationEntry& e = entries.emplace_back();
-        e.kind = RevocationKind::kJti;
-        e.key = "j";
-        e.key += std::to_string(next_++);
-        e.expires_at = SystemClock()->NowSeconds() + 3600;
+        RevocationEntry made;
+        made.kind = RevocationKind::kJti;
+        made.key = "j";
+        made.key += std::to_string(next_++);
+        made.expires_at = SystemClock()->NowSeconds() + 3600;
+        RevocationEntry& e = entries.emplace_back(std::move(made));
         JWTD_RETURN_IF_ERROR(tx.AppendRevocation(e, &e.seq));
       }
       return Ok();
