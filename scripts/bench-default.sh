@@ -33,16 +33,8 @@ me_run() {  # label url token: one measured wrk run after a 1 s warm-up, tagged
     grep '^{' | sed "s/^{/{\"name\":\"$1\",/"
 }
 
-refresh_run() {  # label: a fresh node and pool; one measured refresh run, tagged
-  local pool=$WORK/pool warm used
-  : >"$pool"
-  "$bin/bench/seed_sessions" --store "$J_STORE" --user "$BENCH_USER" --count "$POOL" \
-    --tokens "$pool" --keep "$POOL" >>"$WORK/seed.log"
-  warm=$(POOL_FILE=$pool POOL_OFFSET=0 wrk -t1 -c"$CONNS" -d1s -s "$top/bench/http/refresh.lua" \
-    "$J_BASE/" | grep '^{')
-  used=$(echo "$warm" | json_field tokens_used)
-  POOL_FILE=$pool POOL_OFFSET=$used wrk -t1 -c"$CONNS" --latency -d"$DURATION" \
-    -s "$top/bench/http/refresh.lua" "$J_BASE/" | grep '^{' | sed "s/^{/{\"name\":\"$1\",/"
+refresh_run() {  # label: one measured refresh run on this node's fresh pool, tagged
+  spend_run refresh "$POOL" "$bin/bench/seed_sessions" | sed "s/^{/{\"name\":\"$1\",/"
 }
 
 declare -A io=([default]="" [io2]="--set server.io_threads=2")

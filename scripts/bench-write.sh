@@ -51,10 +51,9 @@ if [[ $stores == *postgres* ]]; then
   start_redis
 fi
 
-lua=$top/bench/http/refresh.lua
 # one_run build store kind: a fresh node and pool; prints the measured wrk JSON line.
 one_run() {
-  local build=$1 store=$2 kind=$3 pool=$WORK/pool extra=()
+  local build=$1 store=$2 kind=$3 extra=()
   [[ $build == "$BUILD" && -n ${SET:-} ]] && for s in $SET; do extra+=(--set "$s"); done
   JWTD=$build/src/cli/jwtd
   [[ $store == postgres ]] && new_pg_store "w$RANDOM$RANDOM"
@@ -62,15 +61,7 @@ one_run() {
   start_jwtd node "$store" '["denylist","version"]' --set log.level=warn "${extra[@]}"
   register_user "$J_BASE"
   login_token "$J_BASE" >/dev/null
-  : >"$pool"
-  "$build/bench/seed_sessions" --store "$J_STORE" --user "$BENCH_USER" --count "$POOL" \
-    --tokens "$pool" --keep "$POOL" >>"$WORK/seed.log"
-  local warm used
-  warm=$(SPEND=$kind POOL_FILE=$pool POOL_OFFSET=0 wrk -t1 -c"$CONNS" -d1s -s "$lua" \
-    "$J_BASE/" | grep '^{')
-  used=$(echo "$warm" | json_field tokens_used)
-  SPEND=$kind POOL_FILE=$pool POOL_OFFSET=$used wrk -t1 -c"$CONNS" --latency -d"$DURATION" \
-    -s "$lua" "$J_BASE/" | grep '^{'
+  spend_run "$kind" "$POOL" "$build/bench/seed_sessions"
   stop_pid "$J_PID"
 }
 

@@ -71,6 +71,22 @@ store_count() {  # store table
   fi
 }
 
+# spend_run kind count seed_bin: seeds `count` sessions of the benchmark user into $J_STORE
+# (seed_bin: a bench/seed_sessions of the same schema), warms up 1 s, then one measured wrk run
+# of $DURATION spending them (bench/http/refresh.lua with SPEND=kind: refresh or logout) on
+# $J_BASE; prints its wrk JSON line.
+spend_run() {
+  local kind=$1 count=$2 seed_bin=$3 pool=$WORK/spend-pool warm used
+  : >"$pool"
+  "$seed_bin" --store "$J_STORE" --user "$BENCH_USER" --count "$count" --tokens "$pool" \
+    --keep "$count" >>"$WORK/seed.log"
+  warm=$(SPEND=$kind POOL_FILE=$pool POOL_OFFSET=0 wrk -t1 -c"$CONNS" -d1s \
+    -s "$TOP/bench/http/refresh.lua" "$J_BASE/" | grep '^{')
+  used=$(echo "$warm" | json_field tokens_used)
+  SPEND=$kind POOL_FILE=$pool POOL_OFFSET=$used wrk -t1 -c"$CONNS" --latency -d"$DURATION" \
+    -s "$TOP/bench/http/refresh.lua" "$J_BASE/" | grep '^{'
+}
+
 # login_pool base file count: creates `count` sessions by logins, their refresh tokens to file.
 login_pool() {
   "$PY" "$TOP/scripts/bench/pool.py" login "$1" "$2" "$3" "$BENCH_USER" "$BENCH_PASS" >/dev/null
