@@ -17,6 +17,9 @@ class Clock {
   virtual std::int64_t NowSeconds() const = 0;
   // A monotonic reading in nanoseconds, for durations only.
   virtual std::int64_t MonotonicNanos() const = 0;
+  // Milliseconds since the Unix epoch: for ages measured across processes (a heartbeat's send
+  // time), where one-second resolution would cost a whole second of staleness bound.
+  virtual std::int64_t NowMillis() const { return NowSeconds() * 1000; }
 };
 
 // The process's real clock. Never null; lives for the whole program.

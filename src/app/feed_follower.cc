@@ -115,7 +115,7 @@ struct FeedFollower::Loop {
     }
     below_since_ns = 0;
     const std::int64_t lag_ms = std::max<std::int64_t>(0, *server - *verified);
-    sync->OnHeartbeat(*current, clock->NowSeconds() * 1000 - lag_ms);
+    sync->OnHeartbeat(*current, clock->NowMillis() - lag_ms);
     return true;
   }
 

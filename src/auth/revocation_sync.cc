@@ -16,9 +16,6 @@ namespace jwtd::auth {
 namespace {
 
 constexpr std::int64_t kNanosPerMilli = 1'000'000;
-// The wall clock has one-second resolution (Clock::NowSeconds); a heartbeat's age by it is
-// only trusted to within that much.
-constexpr std::int64_t kWallResolutionMs = 1000;
 
 void Add(std::atomic<std::uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
 std::uint64_t Load(const std::atomic<std::uint64_t>& c) {
@@ -69,11 +66,20 @@ class RevocationSyncImpl final : public RevocationSync {
   // --- guarded by mu_ ---
   // Records that `seq` is applied to the view; advances the contiguous cursor when it can.
   void NoteApplied(std::int64_t seq);
-  // Records a seq heard of (bus, local commit) for the gap check and the next catch-up's cap.
-  void NoteHeard(std::int64_t seq);
+  // Records a seq heard of (bus, local commit) for the gap check and the next catch-up's cap;
+  // `in_entry`: heard in an entry or a local commit, not only named by a heartbeat.
+  void NoteHeard(std::int64_t seq, bool in_entry);
   void AdvanceTo(std::int64_t seq);
   void Verified(std::int64_t at_ns);
   bool Gap() const { return known_max_ > cursor_; }
+  // A gap that voids trust: an entry or a commit beyond the cursor, i.e. one that is missing.
+  // A heartbeat naming a seq the view lacks only stops verifying it: the heartbeat may simply
+  // have overtaken the entry it names (a node reads the store's max for its heartbeat without
+  // waiting for its own commits' entries to be queued; other nodes publish on connections of
+  // their own), and the view was
+  // current when last verified, so every revocation it lacks was committed after that and is
+  // still within the bound. The catch-up starts at once either way.
+  bool MissingEntry() const { return entry_max_ > cursor_; }
   // Publishes the trusted-until instant read by EnsureFresh (0: stale).
   void Recompute();
 
@@ -106,6 +112,7 @@ class RevocationSyncImpl final : public RevocationSync {
   std::int64_t cursor_ = 0;         // every seq <= cursor_ is applied
   std::int64_t durable_ = 0;        // every seq <= durable_ was read from the store
   std::int64_t known_max_ = 0;      // highest seq heard of
+  std::int64_t entry_max_ = 0;      // highest seq heard in an entry or a local commit
   std::int64_t heard_in_read_ = 0;  // highest seq heard since the running catch-up began
   std::set<std::int64_t> ahead_;    // applied seqs > cursor_ + 1 (bounded)
   std::int64_t verified_at_ns_;     // the view was current at this instant
@@ -118,13 +125,14 @@ class RevocationSyncImpl final : public RevocationSync {
   std::optional<Error> last_error_;  // its result
 };
 
-void RevocationSyncImpl::NoteHeard(std::int64_t seq) {
+void RevocationSyncImpl::NoteHeard(std::int64_t seq, bool in_entry) {
   known_max_ = std::max(known_max_, seq);
   heard_in_read_ = std::max(heard_in_read_, seq);
+  if (in_entry) entry_max_ = std::max(entry_max_, seq);
 }
 
 void RevocationSyncImpl::NoteApplied(std::int64_t seq) {
-  NoteHeard(seq);
+  NoteHeard(seq, true);
   if (seq <= cursor_) return;
   if (seq == cursor_ + 1) {
     AdvanceTo(seq);
@@ -148,7 +156,7 @@ void RevocationSyncImpl::Verified(std::int64_t at_ns) {
 void RevocationSyncImpl::Recompute() {
   // Polling has no connection to lose: the log read itself is what vouches for the view.
   const bool connected = polled() ? loaded_ : subscribed_ && resynced_;
-  const bool trusted = connected && !Gap();
+  const bool trusted = connected && !MissingEntry();
   fresh_until_ns_.store(trusted ? verified_at_ns_ + bound_ns_ : 0, std::memory_order_release);
 }
 
@@ -168,7 +176,7 @@ void RevocationSyncImpl::OnEntry(const RevocationEntry& entry) {
     if (apply) {
       NoteApplied(entry.seq);
     } else {
-      NoteHeard(entry.seq);
+      NoteHeard(entry.seq, true);
     }
     gap = Gap();
     if (gap && !had_gap) Add(gaps_);
@@ -181,16 +189,19 @@ void RevocationSyncImpl::OnEntry(const RevocationEntry& entry) {
 void RevocationSyncImpl::OnHeartbeat(std::int64_t max_seq, std::int64_t sent_at_ms) {
   Add(heartbeats_);
   const std::int64_t now_ns = clock_->MonotonicNanos();
-  const std::int64_t age_ms = clock_->NowSeconds() * 1000 - sent_at_ms;
-  // A heartbeat that sat in a buffer (a stalled subscriber) proves nothing about now.
-  const bool timely = age_ms <= options_.staleness_bound_ms + kWallResolutionMs;
+  // The view is current as of the heartbeat's send time, not its arrival: a heartbeat that sat
+  // in a buffer (a stalled subscriber, a feed node whose own view is behind) vouches for that
+  // earlier instant only. A clock behind the sender's gives a negative age, counted as none
+  // (the NTP assumption of docs/operations.md bounds that error).
+  const std::int64_t age_ms = std::max<std::int64_t>(0, clock_->NowMillis() - sent_at_ms);
+  const bool timely = age_ms <= options_.staleness_bound_ms;
   bool gap = false;
   {
     std::lock_guard lock(mu_);
     last_heartbeat_ms_ = std::max(last_heartbeat_ms_, sent_at_ms);
     const bool had_gap = Gap();
-    NoteHeard(max_seq);
-    if (timely && max_seq <= cursor_) Verified(now_ns);
+    NoteHeard(max_seq, false);
+    if (timely && max_seq <= cursor_) Verified(now_ns - age_ms * kNanosPerMilli);
     gap = Gap();
     if (gap && !had_gap) Add(gaps_);
     Recompute();
@@ -371,6 +382,7 @@ Result<void> RevocationSyncImpl::ReadLog() {
   // so a higher one heard then is not confirmed: capped (K2). Seqs heard during the read may be
   // newer commits and stay.
   known_max_ = std::max(confirmed, heard_in_read_);
+  entry_max_ = std::min(entry_max_, known_max_);
   ahead_.erase(ahead_.upper_bound(known_max_), ahead_.end());
   // Likewise a contiguous cursor moved past both by entries the store does not have.
   cursor_ = std::min(cursor_, known_max_);

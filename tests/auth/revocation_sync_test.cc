@@ -175,6 +175,65 @@ TEST_F(RevocationSyncTest, HeartbeatAheadOfTheViewIsAGap) {
   EXPECT_EQ(sync_->freshness().state, SyncState::kInSync);
 }
 
+// A heartbeat may overtake the entry it names (a node reads the store's max without waiting for
+// its own commit's entry to be queued). The view was current when last verified, so the trust
+// earned then holds to the bound; refusing every token meanwhile (refuse mode: 503s) would
+// protect nothing the bound does not already cover.
+TEST_F(RevocationSyncTest, AHeartbeatAheadOfItsEntryKeepsTheTrustEarnedUntilTheBound) {
+  MakeSync(StaleMode::kRefuse);
+  BringInSync();
+  const RevocationEntry entry = Commit("j1");
+  store_switch_->down = true;  // the catch-up the heartbeat starts cannot close the gap
+  sync_->OnHeartbeat(entry.seq, clock_.NowMillis());
+  EXPECT_EQ(sync_->freshness().gaps, 1u);
+  EXPECT_TRUE(sync_->EnsureFresh().ok());
+  sync_->OnEntry(entry);  // the entry it overtook
+  EXPECT_TRUE(view_->IsJtiDenied("j1"));
+  EXPECT_TRUE(sync_->EnsureFresh().ok());
+  // Had the entry never come, the bound still ends the trust: nothing verifies a view that lacks
+  // a seq a heartbeat named.
+  const RevocationEntry lost = Commit("j2");
+  sync_->OnHeartbeat(lost.seq, clock_.NowMillis());
+  clock_.Advance(1);
+  EXPECT_FALSE(sync_->EnsureFresh().ok());
+  EXPECT_FALSE(view_->IsJtiDenied("j2"));
+  store_switch_->down = false;
+  ASSERT_TRUE(sync_->CatchUp().ok());
+  EXPECT_TRUE(view_->IsJtiDenied("j2"));
+  EXPECT_TRUE(sync_->EnsureFresh().ok());
+}
+
+// An entry beyond the cursor is a message known lost: untrusted at once, whatever the bound.
+TEST_F(RevocationSyncTest, AnEntryBeyondTheCursorVoidsTrustAtOnce) {
+  MakeSync(StaleMode::kRefuse);
+  BringInSync();
+  Commit("lost");
+  const RevocationEntry next = Commit("next");
+  store_switch_->down = true;
+  sync_->OnEntry(next);
+  EXPECT_FALSE(sync_->EnsureFresh().ok());
+  store_switch_->down = false;
+  ASSERT_TRUE(sync_->CatchUp().ok());
+  EXPECT_TRUE(view_->IsJtiDenied("lost"));
+  EXPECT_TRUE(sync_->EnsureFresh().ok());
+}
+
+// A heartbeat vouches for the instant it was sent, not the one it arrived: a feed node whose own
+// view is a second behind, or a heartbeat held in a buffer, buys that much less trust.
+TEST_F(RevocationSyncTest, AHeartbeatVerifiesAsOfItsSendTime) {
+  MakeSync(StaleMode::kRefuse);
+  BringInSync();
+  clock_.Advance(5);
+  ASSERT_FALSE(sync_->EnsureFresh().ok());
+  const std::int64_t max_seq = *store_->revocation_log().MaxRevocationSeq();
+  sync_->OnHeartbeat(max_seq, clock_.NowMillis() - 1000);  // sent one bound ago
+  EXPECT_FALSE(sync_->EnsureFresh().ok());
+  EXPECT_GE(sync_->freshness().lag_ms, 1000);
+  sync_->OnHeartbeat(max_seq, clock_.NowMillis() - 400);
+  EXPECT_TRUE(sync_->EnsureFresh().ok());
+  EXPECT_EQ(sync_->freshness().lag_ms, 400);
+}
+
 TEST_F(RevocationSyncTest, StaleAfterTheBoundCheckModeCatchesUpAndDecides) {
   MakeSync(StaleMode::kCheck);
   BringInSync();

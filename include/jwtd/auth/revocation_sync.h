@@ -12,10 +12,14 @@
 // Inputs in both: the node's own commits (ApplyLocal). The view is trusted ("fresh") only while
 //   - it was loaded from the log at least once, and with a bus: the bus is connected and the
 //     view was resynced from the log since it connected,
-//   - no gap is known (every seq up to the highest one heard of has been applied), and
+//   - no entry is known to be missing (every seq up to the highest one heard in an entry or a
+//     local commit has been applied), and
 //   - the view was last verified current less than `staleness_bound_ms` ago. A heartbeat
-//     carrying the store's max seq that the view has already applied verifies it; so does a
-//     completed catch-up from the store.
+//     carrying the store's max seq that the view has already applied verifies it as of the
+//     heartbeat's send time (not its arrival); so does a completed catch-up from the store, as
+//     of its start. A heartbeat naming a seq the view lacks verifies nothing and starts a
+//     catch-up, but does not void the trust already earned: it may have overtaken the entry it
+//     names, and whatever the view lacks was committed after it was last verified.
 // Otherwise it is stale, and EnsureFresh() either reads the store first (kCheck) or refuses
 // (kRefuse). A stale view is never trusted: a revoked token is not accepted while the bus is
 // down, after a lost message, or when heartbeats stop.
@@ -23,7 +27,8 @@
 // Two cursors, kept here and not taken from RevocationView::applied_seq() (a local commit, seq
 // 12, may be applied before another node's seq 11 arrives):
 //   - the contiguous cursor: every seq up to it is applied, from the bus, local commits or the
-//     store. A seq heard beyond it is a gap (stale until closed).
+//     store. A seq heard beyond it is a gap (stale until closed, when heard in an entry or a
+//     commit).
 //   - the durable cursor: every seq up to it was read from the store. Catch-ups read the log
 //     after it, so only the store, never a bus message alone, decides what a catch-up skips: a
 //     forged entry cannot hide a real one that the bus then drops (docs/security.md, K1).
@@ -137,9 +142,9 @@ class RevocationSync {
   // excepted, see above); a seq beyond the next expected one is a gap, and the log is read from
   // the store at once. The durable cursor does not move.
   virtual void OnEntry(const RevocationEntry& entry) = 0;
-  // A peer's statement "the store's max seq was max_seq at sent_at_ms (Unix ms)". Verifies the
-  // view if it has applied max_seq; otherwise a gap, caught up at once. Heartbeats older than
-  // the bound (by the wall clock) verify nothing.
+  // A peer's statement "every seq committed before sent_at_ms (Unix ms) is <= max_seq".
+  // Verifies the view as of sent_at_ms if it has applied max_seq; otherwise a gap, caught up at
+  // once. Heartbeats older than the bound (by the wall clock, Clock::NowMillis) verify nothing.
   virtual void OnHeartbeat(std::int64_t max_seq, std::int64_t sent_at_ms) = 0;
   // The subscription is up: catches up from the store (messages may have been lost), then the
   // view may be fresh again.

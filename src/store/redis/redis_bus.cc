@@ -142,10 +142,12 @@ std::vector<std::string> RedisBusImpl::NextBatch(std::int64_t* next_heartbeat_ms
   if (heartbeats && MonotonicMs(clock_) >= *next_heartbeat_ms) {
     *next_heartbeat_ms = MonotonicMs(clock_) + options_.heartbeat_interval_ms;
     // Read after the entries above were committed and queued: the heartbeat follows them on
-    // the same connection, so a receiver sees the entries first.
+    // the same connection, so a receiver sees the entries first. The time is taken before the
+    // read: every seq committed before it is <= the max read, which is what "max_seq at
+    // sent_at" promises a receiver.
+    const std::int64_t sent_at_ms = clock_->NowMillis();
     if (auto max_seq = source_(); max_seq.ok()) {
-      batch.push_back(
-          redis::HeartbeatBody({*max_seq, clock_->NowSeconds() * 1000, options_.node_id}));
+      batch.push_back(redis::HeartbeatBody({*max_seq, sent_at_ms, options_.node_id}));
     }
   }
   return batch;
