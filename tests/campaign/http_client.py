@@ -1,5 +1,6 @@
-"""A minimal HTTP client for the workload: one keep-alive connection per (thread, host), opened
-again after any error; every failure is an answer with status 0, never an exception."""
+"""A minimal HTTP client for the workload: GETs on one keep-alive connection per (thread, host),
+every other request on a fresh one; every failure is an answer with status 0, never an
+exception."""
 
 import base64
 import http.client
@@ -50,16 +51,26 @@ class Client:
         elif form is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             data = "&".join("%s=%s" % kv for kv in form.items())
-        try:
-            conn = self._conn(addr)
-            conn.request(method, path, body=data, headers=headers)
-            resp = conn.getresponse()
-            raw = resp.read()
-            if resp.getheader("connection", "").lower() == "close":
-                self._drop(addr)
-        except Exception as e:  # timeouts, resets, refused: the outcome is unknown
+        # A kept-open connection the server has closed meanwhile fails on the next request with
+        # no answer at all. A GET is sent again once on a fresh connection; anything else goes on
+        # a fresh connection from the start, so a failure always means "outcome unknown".
+        if method != "GET":
             self._drop(addr)
-            return Answer(0, error=type(e).__name__)
+        for attempt in (0, 1):
+            reused = addr in getattr(self.local, "conns", {})
+            try:
+                conn = self._conn(addr)
+                conn.request(method, path, body=data, headers=headers)
+                resp = conn.getresponse()
+                raw = resp.read()
+                if method != "GET" or resp.getheader("connection", "").lower() == "close":
+                    self._drop(addr)
+                break
+            except Exception as e:  # timeouts, resets, refused: the outcome is unknown
+                self._drop(addr)
+                if attempt == 0 and reused and method == "GET" and not isinstance(e, TimeoutError):
+                    continue
+                return Answer(0, error=type(e).__name__)
         body = None
         if raw:
             try:
