@@ -4,6 +4,11 @@
 //
 //   seed_sessions --store <sqlite path | postgresql://...> --user NAME --count N
 //                 [--tokens FILE --keep K] [--batch B] [--refresh-ttl S]
+//   seed_sessions --store ... --user PREFIX --new-users U --names FILE [--count N]
+//
+// The second form creates U users PREFIX-0 ... PREFIX-(U-1), each with N sessions (default 1),
+// and writes their names to FILE (for scripts/bench-bulk.sh, a mass logout). Their password
+// hash is not a valid Argon2id string: nobody can log in as them.
 //
 // Rows are what a login writes (auth/registration_login.cc StartSession): a 128-bit sid,
 // generation 1, a 256-bit refresh token stored only as its SHA-256 (RFC 9700 §4.14). The
@@ -11,6 +16,7 @@
 // are dropped. Prints {"created":N,"seconds":S} on stdout.
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -29,8 +35,8 @@
 namespace {
 
 struct Args {
-  std::string store, user, tokens;
-  long count = 0, keep = 0, batch = 5'000, refresh_ttl = 2'592'000;
+  std::string store, user, tokens, names;
+  long count = 0, keep = 0, batch = 5'000, refresh_ttl = 2'592'000, new_users = 0;
 };
 
 [[noreturn]] void Die(const std::string& why) {
@@ -57,6 +63,10 @@ Args Parse(int argc, char** argv) {
       a.batch = std::atol(v.c_str());
     else if (k == "--refresh-ttl")
       a.refresh_ttl = std::atol(v.c_str());
+    else if (k == "--new-users")
+      a.new_users = std::atol(v.c_str());
+    else if (k == "--names")
+      a.names = v;
     else
       Die("unknown option " + std::string(k));
   }
@@ -124,12 +134,58 @@ std::int64_t FindUser(jwtd::auth::Store& store, const std::string& name) {
   return id;
 }
 
+// The --new-users form: users in batches of one transaction, each with `sessions` sessions.
+void SeedUsers(jwtd::auth::Store& store, const Args& a, long sessions) {
+  std::ofstream names(a.names, std::ios::trunc);
+  if (!names) Die("cannot write " + a.names);
+  const std::int64_t now = jwtd::SystemClock()->NowSeconds();
+  const long per_batch = std::max(1L, a.batch / std::max(1L, sessions + 1));
+  for (long done = 0; done < a.new_users;) {
+    const long n = std::min(per_batch, a.new_users - done);
+    auto made = store.Transact([&](jwtd::auth::StoreTx& tx) -> jwtd::Result<void> {
+      for (long i = done; i < done + n; ++i) {
+        auto user = tx.InsertUser(a.user + "-" + std::to_string(i), "not-an-argon2id-hash", now);
+        if (!user.ok()) return user.error();
+        for (long j = 0; j < sessions; ++j) {
+          jwtd::auth::Session s;
+          s.id = jwtd::RandomToken(16);
+          s.user_id = user->id;
+          s.generation = 1;
+          s.created_at = s.last_used_at = now;
+          s.idle_expires_at = now + a.refresh_ttl;
+          if (auto r = tx.InsertSession(s); !r.ok()) return r;
+          jwtd::auth::RefreshRecord rec;
+          rec.token_hash = Sha256(jwtd::RandomToken(32));
+          rec.session_id = s.id;
+          rec.generation = 1;
+          rec.created_at = now;
+          if (auto r = tx.InsertRefresh(rec); !r.ok()) return r;
+        }
+      }
+      return jwtd::Ok();
+    });
+    if (!made.ok()) Die("insert failed: " + made.error().message());
+    for (long i = done; i < done + n; ++i) names << a.user << '-' << i << '\n';
+    done += n;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Args a = Parse(argc, argv);
   const auto start = std::chrono::steady_clock::now();
   auto store = Open(a.store);
+  if (a.new_users > 0) {
+    if (a.names.empty()) Die("--new-users needs --names FILE");
+    const long sessions = a.count > 0 ? a.count : 1;
+    SeedUsers(*store, a, sessions);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("{\"users\":%ld,\"sessions\":%ld,\"seconds\":%.3f}\n", a.new_users,
+                a.new_users * sessions, secs);
+    return 0;
+  }
   const std::int64_t user_id = FindUser(*store, a.user);
   std::vector<std::string> kept;
   for (long done = 0; done < a.count;) {

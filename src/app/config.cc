@@ -142,7 +142,8 @@ void Finalize(Config& config, std::vector<std::string>& errors) {
   // Checked here too (the server checks again) so that `jwtd config check` catches them.
   for (const auto& [key, cidrs] : {std::pair{"server.trusted_proxies", &config.trusted_proxies},
                                    std::pair{"metrics.allow", &config.metrics_allow},
-                                   std::pair{"feed.allow", &config.feed_allow}}) {
+                                   std::pair{"feed.allow", &config.feed_allow},
+                                   std::pair{"admin.allow", &config.admin_allow}}) {
     if (auto filter = http::AddressFilter::Create(*cidrs); !filter.ok()) {
       errors.push_back(std::string(key) + ": " + filter.error().message());
     }
@@ -160,6 +161,11 @@ void Finalize(Config& config, std::vector<std::string>& errors) {
     }
     if (!config.bus_url.empty()) {
       errors.push_back("verifier.feed_url and bus.url: a verifier follows one source");
+    }
+    if (config.authz_username_header) {
+      errors.push_back(
+          "authz.username_header: a verifier following a feed has no user table to read names "
+          "from (the feed carries no usernames)");
     }
   }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {

@@ -45,12 +45,14 @@ struct Config {
   std::vector<ClientCredentials> introspection_clients;
   // [authz] (the forward-auth check; docs/gateways.md)
   std::string authz_scope;
-  bool authz_cookie_sessions =
-      false;  // /v1/authz admits a refresh cookie's live session too  // required by checks under
-              // /v1/authz/; empty: any valid token
+  bool authz_cookie_sessions = false;  // /v1/authz admits a refresh cookie's live session too
+  bool authz_username_header = false;  // admitted checks carry X-Jwtd-Username
   // [feed] (the revocation feed for resource servers; docs/verifying.md)
   std::vector<ClientCredentials> feed_clients;
   std::vector<std::string> feed_allow;  // CIDR blocks; empty: any address
+  // [admin] (the operator's HTTP API: POST /v1/admin/revocations/users)
+  std::vector<ClientCredentials> admin_clients;
+  std::vector<std::string> admin_allow = {"127.0.0.0/8", "::1/128"};
   std::int64_t feed_heartbeat_ms = 100;
   std::uint64_t feed_max_subscribers = 2000;
   std::uint64_t feed_replay_entries = 100'000;

@@ -348,6 +348,11 @@ std::vector<Option> BuildOptions() {
           "session when no bearer token is sent (a store read per check; unsafe original "
           "methods need the X-CSRF-Token header, as for a cookie refresh); default false: "
           "bearer tokens only"),
+      BoolOpt(
+          "authz.username_header", [](Config & c) -> auto& { return c.authz_username_header; },
+          "admitted forward-auth checks also carry X-Jwtd-Username (the user's name: access "
+          "tokens hold only the id, so the name comes from a per-user cache refreshed every "
+          "second, read from the store on a miss); default false"),
       ClientsOpt("feed.clients", &Config::feed_clients,
                  "resource servers allowed to read the revocation feed (/v1/revocations and its "
                  "stream) and to manage Shared Signals streams, as \"id:secret\" entries (HTTP "
@@ -379,6 +384,14 @@ std::vector<Option> BuildOptions() {
           "ssf.retry_max_ms", [](Config & c) -> auto& { return c.ssf_retry_max_ms; }, 10, 3'600'000,
           "the longest wait between push attempts to a failing receiver (the backoff doubles "
           "from 100 ms up to this)"),
+      ClientsOpt("admin.clients", &Config::admin_clients,
+                 "operators allowed to call the admin API (POST /v1/admin/revocations/users: "
+                 "mass logout), as \"id:secret\" entries (HTTP Basic); empty: the API is closed "
+                 "to everyone"),
+      ListOpt(
+          "admin.allow", [](Config & c) -> auto& { return c.admin_allow; },
+          "CIDR ranges admin clients may connect from; empty: any address (the credentials "
+          "still apply)"),
       StringOpt(
           "verifier.feed_url", [](Config & c) -> auto& { return c.verifier_feed_url; },
           "for a verifier (server.role \"verifier\"): the base URL of a full node "

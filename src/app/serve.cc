@@ -88,8 +88,13 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
     options.feed_clients.push_back({client.id, client.secret});
   }
   options.feed_allow = config.feed_allow;
+  for (const auto& client : config.admin_clients) {
+    options.admin_clients.push_back({client.id, client.secret});
+  }
+  options.admin_allow = config.admin_allow;
   options.authz_scope = config.authz_scope;
   options.authz_cookie_sessions = config.authz_cookie_sessions;
+  options.authz_username_header = config.authz_username_header;
   options.role = config.role;
   options.has_database = config.verifier_feed_url.empty();
   options.feed_heartbeat_ms = config.feed_heartbeat_ms;

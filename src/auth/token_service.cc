@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "access_token_issuer.h"
+#include "bulk_revocation.h"
 #include "introspection.h"
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/ports.h"
@@ -106,6 +107,7 @@ class TokenServiceImpl final : public TokenService {
         rotation_(options_, &committer_, &families_, deps.clock),
         session_logout_(&committer_, &families_, deps.clock),
         user_logout_(&committer_, &families_, deps.clock),
+        bulk_(&committer_, &families_, deps.clock),
         token_revocation_(options_, deps.keys, &committer_, &families_, deps.clock),
         operator_(options_, deps.keys, &committer_, &families_, deps.clock),
         introspector_(checker_.get(), deps.store, deps.clock),
@@ -173,6 +175,10 @@ class TokenServiceImpl final : public TokenService {
   Result<void> RevokeUser(std::int64_t user_id, std::string_view actor) override {
     return user_logout_.RevokeUser(user_id, actor);
   }
+  Result<BulkPageResult> RevokeUsersPage(const BulkRevocationPage& page,
+                                         std::string_view actor) override {
+    return bulk_.RevokePage(page, actor);
+  }
   Result<void> SetUserDisabled(std::int64_t user_id, bool disabled,
                                std::string_view actor) override {
     return user_logout_.SetDisabled(user_id, disabled, actor);
@@ -203,6 +209,7 @@ class TokenServiceImpl final : public TokenService {
   const RefreshRotation rotation_;
   const SessionLogout session_logout_;
   const UserLogout user_logout_;
+  const BulkRevocation bulk_;
   const TokenRevocation token_revocation_;
   const OperatorRevocation operator_;
   const Introspector introspector_;

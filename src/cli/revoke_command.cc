@@ -1,10 +1,11 @@
-// `jwtd revoke --jti|--session|--user-id|--username`: operator revocations, durable when the
-// command returns 0; a running server applies them within a fraction of a second (it follows
-// the store's log). A user is named either by id or by name, never guessed from the text: a
+// `jwtd revoke --jti|--session|--user-id|--username|--users-file`: operator revocations, durable
+// when the command returns 0; a running server applies them within a fraction of a second (it
+// follows the store's log). A user is named either by id or by name, never guessed from the text: a
 // user whose name is digits must not make an operator revoke somebody else.
 #include <iostream>
 
 #include "app/runtime.h"
+#include "bulk_revoke.h"
 #include "cli_common.h"
 #include "jwtd/clock.h"
 
@@ -16,6 +17,7 @@ struct RevokeFlags {
   std::string jti, session, username, legacy_user;
   std::int64_t user_id = 0;
   std::int64_t exp = 0;
+  BulkRevokeFlags bulk;
 };
 
 int Revoke(const RevokeFlags& flags) {
@@ -23,16 +25,22 @@ int Revoke(const RevokeFlags& flags) {
     return PrintError("revoke",
                       "--user is ambiguous (a name or an id?): use --user-id N or --username NAME");
   }
-  const int chosen =
-      !flags.jti.empty() + !flags.session.empty() + !flags.username.empty() + (flags.user_id != 0);
+  const int chosen = !flags.jti.empty() + !flags.session.empty() + !flags.username.empty() +
+                     (flags.user_id != 0) + !flags.bulk.users_file.empty();
   if (chosen != 1) {
-    return PrintError("revoke", "give exactly one of --jti, --session, --user-id, --username");
+    return PrintError("revoke",
+                      "give exactly one of --jti, --session, --user-id, --username, --users-file");
+  }
+  if (flags.bulk.users_file.empty() &&
+      (flags.bulk.ids || !flags.bulk.job.empty() || flags.bulk.page_size != 500)) {
+    return PrintError("revoke", "--ids, --job and --page-size go with --users-file");
   }
   auto config = LoadConfigOrPrint(flags.config);
   if (!config) return kExitUsage;
   auto runtime = app::OpenRuntime(*config);
   if (!runtime.ok()) return PrintError("revoke", runtime.error());
   auth::TokenService& tokens = *runtime->tokens;
+  if (!flags.bulk.users_file.empty()) return RevokeUsersFile(tokens, flags.bulk);
   Result<void> done = Ok();
   std::string what;
   if (!flags.jti.empty()) {
@@ -74,6 +82,16 @@ void RegisterRevokeCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::PositiveNumber);
   revoke->add_option("--username", flags->username,
                      "end every session of the user with exactly this name");
+  revoke->add_option("--users-file", flags->bulk.users_file,
+                     "end every session of every user listed in FILE (one username per line, "
+                     "'#' comments; - for stdin), in pages of one transaction each; run the same "
+                     "command again to continue an interrupted run");
+  revoke->add_flag("--ids", flags->bulk.ids, "with --users-file: the lines are user ids");
+  revoke->add_option("--job", flags->bulk.job,
+                     "with --users-file: the job's name (default: from the file's contents, so a "
+                     "rerun continues; a new name runs the list again)");
+  revoke->add_option("--page-size", flags->bulk.page_size,
+                     "with --users-file: users per transaction (1-1000, default 500)");
   // Refused with a pointer to the two flags above (it used to take a name or an id).
   revoke->add_option("--user", flags->legacy_user)->group("");
   AddConfigFlags(revoke, &flags->config);

@@ -296,7 +296,7 @@ class ServerImpl final : public Server {
   std::uint16_t port_ = 0;
 };
 
-// feed_allow: empty means any address.
+// feed_allow, admin_allow: empty means any address.
 Result<AddressFilter> FeedAllowFilter(const std::vector<std::string>& cidrs) {
   if (cidrs.empty()) return AddressFilter::Create({"0.0.0.0/0", "::/0"});
   return AddressFilter::Create(cidrs);
@@ -318,6 +318,8 @@ ServerCore::ServerCore(ServerOptions options, ServerDeps deps, AddressFilter met
   api.queue_depth = [this] { return pool.queued(); };
   auto feed_allow = FeedAllowFilter(api.options.feed_allow);  // validated by Server::Create
   if (feed_allow.ok()) api.feed_allow = std::move(*feed_allow);
+  auto admin_allow = FeedAllowFilter(api.options.admin_allow);
+  if (admin_allow.ok()) api.admin_allow = std::move(*admin_allow);
 }
 
 Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, ServerDeps deps) {
@@ -328,6 +330,9 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, ServerDeps
   if (!proxies.ok()) return Prefixed("trusted_proxies", proxies.error());
   if (auto feed = FeedAllowFilter(options.feed_allow); !feed.ok()) {
     return Prefixed("feed_allow", feed.error());
+  }
+  if (auto admin = FeedAllowFilter(options.admin_allow); !admin.ok()) {
+    return Prefixed("admin_allow", admin.error());
   }
   auto tls = OpenTls(options);
   if (!tls.ok()) return tls.error();

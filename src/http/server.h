@@ -90,6 +90,10 @@ struct ServerOptions {
   std::vector<ClientCredential> feed_clients;
   std::vector<std::string> feed_allow;
   std::int64_t feed_heartbeat_ms = 100;  // announced in the metadata
+  // The operator's HTTP API (POST /v1/admin/revocations/users): clients by HTTP Basic, only from
+  // these CIDR blocks (empty: any address). No client: the API answers 401 to everyone.
+  std::vector<ClientCredential> admin_clients;
+  std::vector<std::string> admin_allow = {"127.0.0.0/8", "::1/128"};
   // POST /ssf/poll without returnImmediately waits at most this long for a first event.
   std::int64_t ssf_poll_wait_ms = 2000;
   // The scopes a forward-auth check on a path under /v1/authz (Envoy ext_authz) requires, a
@@ -100,6 +104,9 @@ struct ServerOptions {
   // mode the browser holds no access token the gateway could see), with the CSRF rule for
   // unsafe original methods. Off: bearer tokens only.
   bool authz_cookie_sessions = false;
+  // Admitted checks carry X-Jwtd-Username too: a user-row read, cached for a second per user
+  // (auth::Introspector), so most checks still make no store call.
+  bool authz_username_header = false;
   // Which routes are served (server_role.h).
   ServerRole role = ServerRole::kFull;
   // False for a verifier that follows another node's feed (no database): GET /v1/me answers

@@ -253,6 +253,41 @@ TEST_F(AuthzTest, SubPathIsTheSameCheckForEveryMethod) {
   EXPECT_EQ(revoked.Json().at("reason").as_string(), "revoked");
 }
 
+// authz_username_header: the name access tokens do not carry, from the user's row (cached for a
+// second), on bearer and cookie-session checks alike; off by default.
+TEST_F(AuthzTest, UsernameHeaderOnlyWhenConfigured) {
+  Register("ann");
+  const std::string plain = LoginWithScope("ann", "");
+  const Reply off = Get("/v1/authz", Bearer(plain));
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_TRUE(off.Headers("x-jwtd-username").empty());
+
+  ServerOptions options = DefaultOptions();
+  options.authz_username_header = true;
+  options.authz_cookie_sessions = true;
+  Restart(options);
+  Register("bob");
+  const std::string token = LoginWithScope("bob", "read");
+  for (int i = 0; i < 2; ++i) {  // the first reads the row, the second finds it cached
+    const Reply r = Authz("POST", "/v1/authz/api/orders", Bearer(token));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Header("x-jwtd-username"), "bob");
+    EXPECT_EQ(r.Header("x-jwtd-scope"), "read");
+    ExpectNoStore(r);
+  }
+  const CookieSession c = CookieSignIn("cyd");
+  const Reply cookie = Get("/v1/authz", {{"Cookie", c.jar}});
+  ASSERT_EQ(cookie.status, 200) << cookie.body;
+  EXPECT_EQ(cookie.Header("x-jwtd-username"), "cyd");
+  // Refusals carry no identity at all.
+  const Reply refused = Get("/v1/authz?scope=admin", Bearer(token));
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_TRUE(refused.Headers("x-jwtd-username").empty());
+  const Reply bad = Get("/v1/authz", Bearer("a.b.c"));
+  EXPECT_EQ(bad.status, 401);
+  EXPECT_TRUE(bad.Headers("x-jwtd-username").empty());
+}
+
 // The sub-path's query is the original request's: never jwtd's parameters, so ?scope= there
 // neither requires a scope nor is refused; the scope comes from authz_scope.
 TEST_F(AuthzTest, SubPathScopeComesFromConfiguration) {

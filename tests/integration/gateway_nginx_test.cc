@@ -21,7 +21,8 @@ using Clock = std::chrono::steady_clock;
 class GatewayNginxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    jwtd_ = std::make_unique<JwtdServer>(dir_.path() + "/data");
+    jwtd_ = std::make_unique<JwtdServer>(
+        dir_.path() + "/data", std::vector<std::string>{"--set", "authz.username_header=true"});
     std::string error;
     nginx_ = NginxServer::Start(jwtd_->port(), &error);
     ASSERT_NE(nginx_, nullptr) << error;
@@ -63,7 +64,7 @@ TEST_F(GatewayNginxTest, ValidTokenReachesUpstreamWithIdentity) {
 
   const HttpResponse r = Gateway().Get("/api/things?x=1", Str(t, "access_token"));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.body, "sub=" + sub + " sid=" + sid + " scope=read write\n");
+  EXPECT_EQ(r.body, "sub=" + sub + " sid=" + sid + " scope=read write user=ada\n");
 
   // Every method is checked; nginx sends the sub-request as GET with the original method in
   // X-Original-Method.
@@ -79,10 +80,12 @@ TEST_F(GatewayNginxTest, ForgedIdentityHeadersNeverReachUpstream) {
       Gateway().Send({.target = "/api",
                       .headers = {{"Authorization", "Bearer " + Str(t, "access_token")},
                                   {"X-Jwtd-Sub", "999999"},
-                                  {"X-Jwtd-Scope", "admin"}}});
+                                  {"X-Jwtd-Scope", "admin"},
+                                  {"X-Jwtd-Username", "root"}}});
   ASSERT_EQ(r.status, 200) << r.body;
   // The token has no scope: jwtd sends no X-Jwtd-Scope and nginx drops the client's.
-  EXPECT_EQ(r.body, "sub=" + sub + " sid=" + Str(me.Json().as_object(), "sid") + " scope=\n");
+  EXPECT_EQ(r.body,
+            "sub=" + sub + " sid=" + Str(me.Json().as_object(), "sid") + " scope= user=ada\n");
   // Without a token the forged header gets nowhere.
   const HttpResponse none = Gateway().Send({.target = "/api", .headers = {{"X-Jwtd-Sub", "1"}}});
   EXPECT_EQ(none.status, 401);

@@ -188,6 +188,59 @@ TEST_P(ServerTest, CliSetPasswordReplacesItAndEndsEverySession) {
   EXPECT_EQ(audit.out.find("another long password"), std::string::npos);
 }
 
+// `jwtd revoke --users-file`: every listed user signed out, unknown ones listed; the same list
+// again is the same job, already done; a job continued with a longer list starts after what it
+// did (a user who signed in again since stays signed in); bad lists change nothing.
+TEST_P(ServerTest, CliBulkRevocationEndsEveryListedUserAndContinuesAJob) {
+  // GET /v1/me until the token is refused (the server follows the store's log): its status.
+  const auto once_refused = [this](const std::string& access) {
+    int status = 200;
+    for (int i = 0; i < 50 && status == 200; ++i) {
+      status = MeStatus(access);
+      if (status == 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return status;
+  };
+  StartServer();
+  for (const char* name : {"u1", "u2", "u3", "u4", "u5"}) Register(name);
+  const Tokens u1 = Login("u1"), u2 = Login("u2"), u3 = Login("u3"), u5 = Login("u5");
+  const std::string list = "u1\n# a comment\n\n  u2  \nnobody\r\nu3\n";
+  ProcessResult run = RunCli({"revoke", "--users-file", "-", "--page-size", "2"}, list);
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("revoked every session of 3 users"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("1 listed users do not exist: nobody"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("4/4 users"), std::string::npos) << run.out;
+  for (const Tokens* t : {&u1, &u2, &u3}) EXPECT_EQ(once_refused(t->access), 401);
+  EXPECT_EQ(MeStatus(u5.access), 200);
+
+  const Tokens u1_again = Login("u1");
+  ProcessResult rerun = RunCli({"revoke", "--users-file", "-", "--page-size", "2"}, list);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.out;
+  EXPECT_NE(rerun.out.find("of 0 users"), std::string::npos) << rerun.out;
+  EXPECT_NE(rerun.out.find("4 done by an earlier run"), std::string::npos) << rerun.out;
+
+  ProcessResult longer = RunCli({"revoke", "--users-file", "-", "--job", "incident-7"}, "u1\n");
+  ASSERT_EQ(longer.exit_code, 0) << longer.out;
+  const Tokens u1_third = Login("u1");
+  longer = RunCli({"revoke", "--users-file", "-", "--job", "incident-7"}, "u1\nu5\n");
+  ASSERT_EQ(longer.exit_code, 0) << longer.out;
+  EXPECT_NE(longer.out.find("continuing at 1"), std::string::npos) << longer.out;
+  EXPECT_EQ(once_refused(u5.access), 401);
+  EXPECT_EQ(MeStatus(u1_third.access), 200);
+  EXPECT_EQ(MeStatus(u1_again.access), 401);  // ended by incident-7's first run
+
+  const Tokens u4 = Login("u4");
+  EXPECT_EQ(RunCli({"revoke", "--users-file", "-", "--ids"}, "4\nfour\n").exit_code, 2);
+  EXPECT_EQ(RunCli({"revoke", "--users-file", "-"}, "# nobody\n").exit_code, 2);
+  EXPECT_EQ(RunCli({"revoke", "--users-file", data_dir_ + "/missing.txt"}).exit_code, 2);
+  EXPECT_EQ(RunCli({"revoke", "--users-file", "-", "--page-size", "0"}, "u4\n").exit_code, 2);
+  EXPECT_EQ(RunCli({"revoke", "--username", "u4", "--ids"}).exit_code, 2);
+  EXPECT_EQ(MeStatus(u4.access), 200);
+  ProcessResult by_id = RunCli({"revoke", "--users-file", "-", "--ids"}, "4\n");
+  ASSERT_EQ(by_id.exit_code, 0) << by_id.out;
+  EXPECT_EQ(once_refused(u4.access), 401);
+}
+
 TEST_P(ServerTest, KeyRotationAndEmergencyRevocationByCli) {
   StartServer();
   Register("frank");

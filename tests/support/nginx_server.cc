@@ -83,7 +83,7 @@ http {
     listen 127.0.0.1:@UPSTREAM@;
     location / {
       default_type text/plain;
-      return 200 "sub=$http_x_jwtd_sub sid=$http_x_jwtd_sid scope=$http_x_jwtd_scope\n";
+      return 200 "sub=$http_x_jwtd_sub sid=$http_x_jwtd_sid scope=$http_x_jwtd_scope user=$http_x_jwtd_username\n";
     }
   }
 }
@@ -94,12 +94,14 @@ http {
 constexpr const char kIdentity[] = R"(auth_request_set $jwtd_sub $upstream_http_x_jwtd_sub;
 auth_request_set $jwtd_sid $upstream_http_x_jwtd_sid;
 auth_request_set $jwtd_scope $upstream_http_x_jwtd_scope;
+auth_request_set $jwtd_username $upstream_http_x_jwtd_username;
 auth_request_set $jwtd_challenge $upstream_http_www_authenticate;
 error_page 401 = @jwtd_401;
 error_page 403 = @jwtd_403;
 proxy_set_header X-Jwtd-Sub $jwtd_sub;
 proxy_set_header X-Jwtd-Sid $jwtd_sid;
 proxy_set_header X-Jwtd-Scope $jwtd_scope;
+proxy_set_header X-Jwtd-Username $jwtd_username;
 proxy_pass http://127.0.0.1:@UPSTREAM@;
 )";
 

@@ -96,6 +96,13 @@ class StoreTx : public StoreReadTx {
   virtual Result<void> AppendAudit(const AuditEvent& event) = 0;
   // Appends to the security-event outbox (the Shared Signals transmitter delivers from it).
   virtual Result<void> AppendSecurityEvent(const SecurityEvent& event) = 0;
+
+  // The operator's bulk revocation jobs (auth/bulk_revocation.h): the offset job `job` has
+  // reached, its row locked until commit; a job never seen is created at offset 0.
+  virtual Result<std::int64_t> LockBulkJob(std::string_view job, std::int64_t now) = 0;
+  // Moves a job locked by LockBulkJob to `next_offset`.
+  virtual Result<void> SetBulkJobOffset(std::string_view job, std::int64_t next_offset,
+                                        std::int64_t now) = 0;
 };
 
 // The durable revocation log as its readers see it. Seqs are assigned in commit order and never

@@ -5,9 +5,9 @@
 // A thin facade: each use case is its own small class in src/auth, one file each
 // (docs/architecture.md lists them): login.cc, refresh_rotation.cc, session_logout.cc (logout,
 // logout by refresh token, ending one session), user_logout.cc (logout-all, revoke a user,
-// disable a user), token_revocation.cc (RFC 7009), operator_revocation.cc (jti, session, key),
-// introspection.cc, session_queries.cc, password_change.cc (change and reset); the request path is
-// jwtd/auth/access_checker.h.
+// disable a user), bulk_revocation.cc (a page of a mass logout), token_revocation.cc (RFC 7009),
+// operator_revocation.cc (jti, session, key), introspection.cc, session_queries.cc,
+// password_change.cc (change and reset); the request path is jwtd/auth/access_checker.h.
 //
 // Thread-safety: one TokenService serves all threads. Authenticate() is the hot path: it does no
 // I/O (verified-token cache + in-memory revocation view). Every other method may block on the
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "jwtd/auth/access_checker.h"
+#include "jwtd/auth/bulk_revocation.h"
 #include "jwtd/auth/model.h"
 #include "jwtd/auth/options.h"
 #include "jwtd/clock.h"
@@ -172,6 +173,9 @@ class TokenService {
                                  std::string_view actor) = 0;
   virtual Result<void> RevokeSession(std::string_view session_id, std::string_view actor) = 0;
   virtual Result<void> RevokeUser(std::int64_t user_id, std::string_view actor) = 0;
+  // One page of a mass logout (jwtd/auth/bulk_revocation.h): one transaction.
+  virtual Result<BulkPageResult> RevokeUsersPage(const BulkRevocationPage& page,
+                                                 std::string_view actor) = 0;
   // Disables (every session ended, version bumped, in one transaction) or enables an account.
   // kNotFound for an unknown user.
   virtual Result<void> SetUserDisabled(std::int64_t user_id, bool disabled,

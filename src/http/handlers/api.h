@@ -42,6 +42,7 @@ struct Api {
   Metrics* metrics = nullptr;
   AddressFilter metrics_allow;
   AddressFilter feed_allow;                  // options.feed_allow; allows all when empty
+  AddressFilter admin_allow;                 // options.admin_allow; likewise
   std::function<std::size_t()> queue_depth;  // jobs waiting in the worker pool
   mutable UsernameCache usernames{100'000};
 };
@@ -59,6 +60,9 @@ auth::ClientInfo ClientOf(const Request& request);
 // The principal of the request's Bearer token, or the 401 response to send (RFC 6750 §3).
 // Runs on the I/O thread: Authenticate does no I/O.
 std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const Request& request);
+// The token of the request's one "Authorization: Bearer <token>" header; empty when there is
+// none (the header AuthenticateBearer accepted holds one).
+std::string_view BearerTokenOf(const Request& request);
 
 struct TokenDelivery {
   bool refresh_in_cookie = false;  // api.md: the refresh token goes in the cookie, not the body

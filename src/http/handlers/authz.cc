@@ -16,6 +16,11 @@
 // cookie rides along on cross-site requests' siblings, an unsafe original method needs the
 // X-CSRF-Token header exactly as a cookie refresh does.
 //
+// With authz.username_header, an admitted check carries X-Jwtd-Username. Access tokens hold only
+// the user's id, so the name comes from the introspector's per-user cache (one second): on the
+// I/O thread when cached, else from the store on the worker pool. A user disabled since (as
+// introspection sees it) is refused like a revoked token.
+//
 // Every answer is Cache-Control: no-store: a gateway that caches the check keeps admitting a
 // token for as long as it caches, whatever the revocation feed says.
 #include <fmt/format.h>
@@ -24,6 +29,7 @@
 #include <boost/json/serialize.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "http/error_mapping.h"
@@ -69,13 +75,45 @@ Response InsufficientScope(const std::string& required) {
   return r;
 }
 
-// The identity the gateway copies onto the request it forwards upstream.
-Response Admitted(const auth::Principal& p) {
+// The identity the gateway copies onto the request it forwards upstream. Usernames are visible
+// ASCII (auth/credentials_policy.h), safe as a header value.
+Response Admitted(const auth::Principal& p, std::string_view username = {}) {
   Response r = EmptyResponse(200);
   r.With("X-Jwtd-Sub", fmt::format_int(p.user_id).str());
   r.With("X-Jwtd-Sid", p.sid);
   if (!p.scope.empty()) r.With("X-Jwtd-Scope", p.scope);
+  if (!username.empty()) r.With("X-Jwtd-Username", std::string(username));
   return r;
+}
+
+// The bearer 401 (RFC 6750 challenge) for a token whose user is disabled or gone.
+Response UserRefused() {
+  return ErrorResponse(Error(Code::kUnauthenticated, Reason::kUserDisabled,
+                             "the access token's user is disabled or deleted"),
+                       Surface::kBearer);
+}
+
+// The admitted answer with X-Jwtd-Username: the user's row by introspection (the token itself
+// was just accepted by the same check, so "inactive" here means the user is gone or disabled).
+Response AdmittedWithName(const auth::Principal& p, const auth::Introspection& in) {
+  if (!in.active || in.user_id != p.user_id) return UserRefused();
+  return Admitted(p, in.username);
+}
+
+Outcome AdmitNamed(const Api& api, const Request& request, const auth::Principal& p) {
+  const std::string_view token = BearerTokenOf(request);
+  if (auto known = api.deps.tokens->IntrospectWithoutStore(token, auth::TokenHint::kAccessToken)) {
+    Response r = AdmittedWithName(p, *known);
+    MarkNoStore(r);
+    return r;
+  }
+  return Outcome::Later([&api, token = std::string(token), p] {
+    auto in = api.deps.tokens->Introspect(token, auth::TokenHint::kAccessToken);
+    Response r = in.ok() ? AdmittedWithName(p, *in)
+                         : ErrorResponse(in.error(), Surface::kGeneral);  // an outage: no verdict
+    MarkNoStore(r);
+    return r;
+  });
 }
 
 // The original request's method: what the gateway says it was, else this request's (Traefik and
@@ -114,14 +152,14 @@ Outcome CheckCookieSession(const Api& api, std::string token, std::optional<std:
       p.user_id = session->user_id;
       p.sid = session->sid;
       p.scope = session->scope;
-      r = Admitted(p);
+      r = Admitted(p, api.options.authz_username_header ? session->username : "");
     }
     MarkNoStore(r);
     return r;
   });
 }
 
-Response Check(const Api& api, const Request& request) {
+Outcome Check(const Api& api, const Request& request) {
   auto required = RequiredScope(api, request);
   if (auto* bad = std::get_if<Response>(&required)) return std::move(*bad);
   auto auth = AuthenticateBearer(api, request);
@@ -129,6 +167,7 @@ Response Check(const Api& api, const Request& request) {
   const auto& principal = std::get<auth::Principal>(auth);
   const auto& scope = std::get<std::optional<std::string>>(required);
   if (scope && !HasEveryScope(principal.scope, *scope)) return InsufficientScope(*scope);
+  if (api.options.authz_username_header) return AdmitNamed(api, request, principal);
   return Admitted(principal);
 }
 
@@ -151,9 +190,11 @@ Outcome HandleAuthz(const Api& api, const Request& request) {
                                 std::get<std::optional<std::string>>(std::move(required)));
     }
   }
-  Response r = Check(api, request);
-  if (!r.Header("Cache-Control")) MarkNoStore(r);
-  return r;
+  Outcome outcome = Check(api, request);
+  if (!outcome.deferred() && !outcome.response().Header("Cache-Control")) {
+    MarkNoStore(outcome.response());
+  }
+  return outcome;
 }
 
 }  // namespace jwtd::http

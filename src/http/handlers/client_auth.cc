@@ -1,6 +1,8 @@
 // Client authentication of /oauth/revoke (RFC 7009 §2.1) and /oauth/introspect (RFC 7662 §2.1):
 // HTTP Basic (RFC 6749 §2.3.1, id and secret form-urlencoded before base64) or the
 // client_id/client_secret body fields; never both (RFC 6749 §2.3: one method per request).
+#include <fmt/format.h>
+
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/pct_string_view.hpp>
 
@@ -111,21 +113,41 @@ std::optional<Response> CheckClient(const Api& api, const Request& request,
   return std::nullopt;
 }
 
-std::variant<std::string, Response> CheckFeedClient(const Api& api, const Request& request) {
-  if (!api.feed_allow.Allows(request.client_address)) {
-    return JsonError(403, "forbidden", "the revocation feed is not available to this address");
+namespace {
+
+// HTTP Basic against `clients`, from an address `allow` admits. No anonymous access, even with
+// no client configured (then nobody gets in).
+std::variant<std::string, Response> CheckBasicClient(const Request& request,
+                                                     const std::vector<ClientCredential>& clients,
+                                                     const AddressFilter& allow,
+                                                     std::string_view area,
+                                                     std::string_view client_kind) {
+  if (!allow.Allows(request.client_address)) {
+    return JsonError(403, "forbidden", fmt::format("{} is not available to this address", area));
   }
   const std::size_t headers = request.HeaderCount("authorization");
   std::optional<Credentials> creds;
   if (headers == 1) creds = FromBasic(*request.Header("authorization"));
   if (headers > 1) return JsonError(400, "invalid_request", "repeated Authorization header");
-  // No anonymous access, even with no client configured (then nobody gets in).
-  if (!creds || !Known(api.options.feed_clients, *creds)) {
-    Response r = JsonError(401, "invalid_client", "feed client authentication failed");
-    r.With("WWW-Authenticate", "Basic realm=\"jwtd-feed\"");
+  if (!creds || !Known(clients, *creds)) {
+    Response r = JsonError(401, "invalid_client",
+                           fmt::format("{} client authentication failed", client_kind));
+    r.With("WWW-Authenticate", fmt::format("Basic realm=\"jwtd-{}\"", client_kind));
     return r;
   }
   return std::move(creds->id);
+}
+
+}  // namespace
+
+std::variant<std::string, Response> CheckFeedClient(const Api& api, const Request& request) {
+  return CheckBasicClient(request, api.options.feed_clients, api.feed_allow, "the revocation feed",
+                          "feed");
+}
+
+std::variant<std::string, Response> CheckAdminClient(const Api& api, const Request& request) {
+  return CheckBasicClient(request, api.options.admin_clients, api.admin_allow, "the admin API",
+                          "admin");
 }
 
 auth::TokenHint ParseHint(std::string_view hint) {

@@ -1,6 +1,8 @@
 // Helpers shared by the handler files (see api.h).
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <optional>
+#include <string_view>
 
 #include "http/cookies.h"
 #include "http/csrf.h"
@@ -35,17 +37,34 @@ auth::ClientInfo ClientOf(const Request& request) {
   return info;
 }
 
+namespace {
+
+// What follows "Bearer " in the Authorization header; nullopt when the header names another
+// scheme or none.
+std::optional<std::string_view> BearerCredential(std::string_view header) {
+  const std::string_view value = TrimOws(header);
+  const auto space = value.find(' ');
+  if (space == std::string_view::npos || !EqualsIgnoreCaseAscii(value.substr(0, space), "Bearer")) {
+    return std::nullopt;
+  }
+  return TrimOws(value.substr(space + 1));
+}
+
+}  // namespace
+
+std::string_view BearerTokenOf(const Request& request) {
+  if (request.HeaderCount("authorization") != 1) return {};
+  return BearerCredential(*request.Header("authorization")).value_or(std::string_view());
+}
+
 std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const Request& request) {
   const std::size_t count = request.HeaderCount("authorization");
   if (count == 0) return MissingBearer();
   if (count > 1) return JsonError(400, "invalid_request", "repeated Authorization header");
-  const std::string_view value = TrimOws(*request.Header("authorization"));
-  const auto space = value.find(' ');
+  const auto credential = BearerCredential(*request.Header("authorization"));
   // RFC 6750 §3.1: a request without credentials of this scheme gets a challenge, no error.
-  if (space == std::string_view::npos || !EqualsIgnoreCaseAscii(value.substr(0, space), "Bearer")) {
-    return MissingBearer();
-  }
-  const std::string_view token = TrimOws(value.substr(space + 1));
+  if (!credential) return MissingBearer();
+  const std::string_view token = *credential;
   if (token.empty() || token.find(' ') != std::string_view::npos) {
     return ErrorResponse(Error(Code::kUnauthenticated, Reason::kMalformedToken), Surface::kBearer);
   }

@@ -34,6 +34,7 @@ Outcome HandleSsfStreams(const Api& api, const Request& request);        // ssf_
 Outcome HandleSsfStatus(const Api& api, const Request& request);         // ssf_status.cc
 Outcome HandleSsfVerify(const Api& api, const Request& request);         // ssf_status.cc
 Outcome HandleSsfPoll(const Api& api, const Request& request);           // ssf_poll.cc
+Outcome HandleAdminRevokeUsers(const Api& api, const Request& request);  // admin.cc
 
 // client_auth.cc: nullopt when the caller may use /oauth/revoke and /oauth/introspect (a
 // configured client authenticated, or none configured); else the 400/401 to send.
@@ -41,6 +42,8 @@ std::optional<Response> CheckClient(const Api& api, const Request& request, cons
 // The id of the feed client that authenticated the request (HTTP Basic against feed_clients, from
 // an address in feed_allow); else the 401/403/400 to send. Anonymous access is always refused.
 std::variant<std::string, Response> CheckFeedClient(const Api& api, const Request& request);
+// Likewise for the admin API: admin_clients, from an address in admin_allow.
+std::variant<std::string, Response> CheckAdminClient(const Api& api, const Request& request);
 // Decodes standard base64 (RFC 4648 §4, padding required); nullopt if malformed. For tests.
 std::optional<std::string> DecodeBase64(std::string_view text);
 

@@ -50,6 +50,7 @@ void RegisterIssuing(const Api& api, const auto& add) {
   add("POST", "/ssf/status", HandleSsfStatus);
   add("POST", "/ssf/verify", HandleSsfVerify);
   add("POST", "/ssf/poll/{stream_id}", HandleSsfPoll);
+  add("POST", "/v1/admin/revocations/users", HandleAdminRevokeUsers);
   if (!api.options.web_root.empty()) add("GET", "/v1/lab", HandleLab);  // the page's settings
 }
 

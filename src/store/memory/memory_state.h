@@ -26,7 +26,8 @@ struct State {
 
   std::map<std::string, auth::RefreshRecord, std::less<>> refreshes;  // by token_hash
 
-  std::map<std::int64_t, auth::RevocationEntry> revocations;  // by seq
+  std::map<std::int64_t, auth::RevocationEntry> revocations;   // by seq
+  std::map<std::string, std::int64_t, std::less<>> bulk_jobs;  // job -> next offset
   std::int64_t last_seq = 0;
 
   std::vector<auth::AuditEvent> audit;  // in id order

@@ -71,6 +71,19 @@ class MemoryTx final : public auth::StoreTx {
     return Ok();
   }
 
+  // The whole state is the transaction's own copy: nothing else can hold the row.
+  Result<std::int64_t> LockBulkJob(std::string_view job, std::int64_t /*now*/) override {
+    return s_.bulk_jobs.try_emplace(std::string(job), 0).first->second;
+  }
+
+  Result<void> SetBulkJobOffset(std::string_view job, std::int64_t next_offset,
+                                std::int64_t /*now*/) override {
+    auto it = s_.bulk_jobs.find(job);
+    if (it == s_.bulk_jobs.end()) return NotFound("no such bulk job");
+    it->second = next_offset;
+    return Ok();
+  }
+
   Result<void> SetPasswordHash(std::int64_t id, std::string_view password_hash) override {
     auto it = s_.users.find(id);
     if (it == s_.users.end()) return NotFound("no such user");

@@ -157,8 +157,20 @@ UPDATE ssf_streams SET kinds = kinds | 4
        LIKE '% https://schemas.openid.net/secevent/caep/event-type/credential-change %';
 )sql";
 
+// v6: the operator's bulk revocation jobs; a page's transaction moves its job's offset, so an
+// interrupted job resumes exactly after its last committed page.
+constexpr const char kV6[] = R"sql(
+CREATE TABLE bulk_jobs (
+  job         TEXT PRIMARY KEY,
+  next_offset BIGINT NOT NULL,
+  created_at  BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations = {
-    Migration{1, kV1}, Migration{2, kV2}, Migration{3, kV3}, Migration{4, kV4}, Migration{5, kV5},
+    Migration{1, kV1}, Migration{2, kV2}, Migration{3, kV3},
+    Migration{4, kV4}, Migration{5, kV5}, Migration{6, kV6},
 };
 
 // pg_advisory_xact_lock key: "jwtdmigr" as a big-endian int64. Shared by every jwtd database

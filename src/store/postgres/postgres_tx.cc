@@ -52,6 +52,15 @@ constexpr Sql kUpdateSession{
     " user_agent = $11::text, client_ip = $12::text WHERE id = $1::text"};
 constexpr Sql kUserForUpdate{"user_for_update", "SELECT " JWTD_PG_USER_COLUMNS
                                                 " FROM users WHERE id = $1::bigint FOR UPDATE"};
+constexpr Sql kStartBulkJob{"start_bulk_job",
+                            "INSERT INTO bulk_jobs(job, next_offset, created_at, updated_at)"
+                            " VALUES ($1::text, 0, $2::bigint, $2::bigint)"
+                            " ON CONFLICT (job) DO NOTHING"};
+constexpr Sql kLockBulkJob{"lock_bulk_job",
+                           "SELECT next_offset FROM bulk_jobs WHERE job = $1::text FOR UPDATE"};
+constexpr Sql kSetBulkJobOffset{
+    "set_bulk_job_offset",
+    "UPDATE bulk_jobs SET next_offset = $2::bigint, updated_at = $3::bigint WHERE job = $1::text"};
 constexpr Sql kSessionById{"session_by_id",
                            "SELECT " JWTD_PG_SESSION_COLUMNS " FROM sessions WHERE id = $1::text"};
 // Keyset pages of one user's sessions, newest first; the cursor is the last (created_at, id).
@@ -190,6 +199,21 @@ class PostgresTx final : public PostgresReads<auth::StoreTx> {
 
   Result<void> SetPasswordHash(std::int64_t id, std::string_view password_hash) override {
     return Change(kSetPasswordHash, Params().Int(id).Text(password_hash), "no such user");
+  }
+
+  Result<std::int64_t> LockBulkJob(std::string_view job, std::int64_t now) override {
+    JWTD_RETURN_IF_ERROR(conn_.Query(kStartBulkJob, Params().Text(job).Int(now)));
+    auto read = [](const Row& row) { return row.Int(0); };
+    auto offset = One<std::int64_t>(kLockBulkJob, Params().Text(job), read);
+    if (!offset.ok()) return offset.error();
+    if (!offset->has_value()) return Error(Code::kInternal, Reason::kInternal, "bulk job row");
+    return **offset;
+  }
+
+  Result<void> SetBulkJobOffset(std::string_view job, std::int64_t next_offset,
+                                std::int64_t now) override {
+    return Change(kSetBulkJobOffset, Params().Text(job).Int(next_offset).Int(now),
+                  "no such bulk job");
   }
 
   Result<std::int64_t> BumpTokenVersion(std::int64_t user_id) override {

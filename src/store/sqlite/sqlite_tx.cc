@@ -66,6 +66,12 @@ constexpr std::string_view kAppendRevocation =
 constexpr std::string_view kAppendSecurityEvent =
     "INSERT INTO security_events(kind, user_id, session_id, reason, at, stream_id, txn)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr std::string_view kStartBulkJob =
+    "INSERT INTO bulk_jobs(job, next_offset, created_at, updated_at) VALUES (?1, 0, ?2, ?2)"
+    " ON CONFLICT(job) DO NOTHING";
+constexpr std::string_view kBulkJobOffset = "SELECT next_offset FROM bulk_jobs WHERE job = ?1";
+constexpr std::string_view kSetBulkJobOffset =
+    "UPDATE bulk_jobs SET next_offset = ?2, updated_at = ?3 WHERE job = ?1";
 constexpr std::string_view kAppendAudit =
     "INSERT INTO audit(at, event, reason, user_id, session_id, client_ip, detail)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -261,6 +267,24 @@ class SqliteTx final : public SqliteReads<auth::StoreTx> {
           .BindText(6, e.stream_id)
           .BindText(7, e.txn);
     });
+  }
+
+  // BEGIN IMMEDIATE holds the write lock: the row read is locked like LockUser's.
+  Result<std::int64_t> LockBulkJob(std::string_view job, std::int64_t now) override {
+    JWTD_RETURN_IF_ERROR(
+        Change(kStartBulkJob, {}, [&](Stmt& s) { s.BindText(1, job).Bind(2, now); }));
+    auto offset = One<std::int64_t>(
+        kBulkJobOffset, [](const Stmt& s) { return s.Int(0); },
+        [&](Stmt& s) { s.BindText(1, job); });
+    if (!offset.ok()) return offset.error();
+    if (!offset->has_value()) return Error(Code::kInternal, Reason::kInternal, "bulk job row");
+    return **offset;
+  }
+
+  Result<void> SetBulkJobOffset(std::string_view job, std::int64_t next_offset,
+                                std::int64_t now) override {
+    return Change(kSetBulkJobOffset, "no such bulk job",
+                  [&](Stmt& s) { s.BindText(1, job).Bind(2, next_offset).Bind(3, now); });
   }
 
  private:
