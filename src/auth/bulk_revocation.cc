@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "credentials_policy.h"
 
@@ -23,18 +25,31 @@ Result<void> ValidatePage(const BulkRevocationPage& page) {
   return Ok();
 }
 
-// The user's id, or 0 when there is no such user. A name that could never be registered names
-// nobody, and is not sent to the store.
-Result<std::int64_t> Resolve(StoreTx& tx, const BulkUser& user) {
-  if (user.id > 0) {
-    auto found = tx.FindUserById(user.id);
-    if (!found.ok()) return found.error();
-    return found->has_value() ? user.id : 0;
+// The id of each user of the page (0: no such user), names looked up in one read. A name that
+// could never be registered names nobody and is not sent to the store; an id is checked where
+// its sessions are ended (EndEverySession: kNotFound).
+Result<std::vector<std::int64_t>> Resolve(StoreTx& tx, const std::vector<BulkUser>& users) {
+  std::vector<std::string> names;
+  for (const BulkUser& u : users) {
+    if (u.id <= 0 && ValidateUsername(u.username).ok()) names.push_back(u.username);
   }
-  if (!ValidateUsername(user.username).ok()) return std::int64_t{0};
-  auto found = tx.FindUserByName(user.username);
-  if (!found.ok()) return found.error();
-  return found->has_value() ? (*found)->id : 0;
+  std::unordered_map<std::string, std::int64_t> ids;
+  if (!names.empty()) {
+    auto found = tx.FindUsersByName(names);
+    if (!found.ok()) return found.error();
+    for (const User& user : *found) ids.emplace(user.username, user.id);
+  }
+  std::vector<std::int64_t> out;
+  out.reserve(users.size());
+  for (const BulkUser& u : users) {
+    if (u.id > 0) {
+      out.push_back(u.id);
+      continue;
+    }
+    auto it = ids.find(u.username);
+    out.push_back(it == ids.end() ? 0 : it->second);
+  }
+  return out;
 }
 
 }  // namespace
@@ -64,17 +79,20 @@ Result<BulkPageResult> BulkRevocation::RevokePage(const BulkRevocationPage& page
       result.status = BulkPageStatus::kNotNext;
       return Ok();
     }
+    auto ids = Resolve(batch.tx(), page.users);
+    if (!ids.ok()) return ids.error();
     for (std::size_t i = 0; i < page.users.size(); ++i) {
-      auto id = Resolve(batch.tx(), page.users[i]);
-      if (!id.ok()) return id.error();
-      if (*id == 0) {
+      const std::int64_t id = (*ids)[i];
+      auto ended = id == 0
+                       ? Result<std::int64_t>(Error(Code::kNotFound, Reason::kNotFound, ""))
+                       : families_->EndEverySession(batch, id, "", EndReason::kUserRevoked, now);
+      if (!ended.ok() && ended.error().code() == Code::kNotFound) {
         result.unknown.push_back(i);
         continue;
       }
-      auto ended = families_->EndEverySession(batch, *id, "", EndReason::kUserRevoked, now);
       if (!ended.ok()) return ended.error();
       JWTD_RETURN_IF_ERROR(batch.tx().AppendAudit(MakeAudit(
-          AuditKind::kRevokeUser, families_->UserWideEndReason(), *id, "", "", now, detail)));
+          AuditKind::kRevokeUser, families_->UserWideEndReason(), id, "", "", now, detail)));
       ++result.revoked;
     }
     result.next_offset = page.offset + count;

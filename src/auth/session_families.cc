@@ -115,9 +115,14 @@ Result<std::int64_t> SessionFamilies::BumpVersion(RevocationBatch& batch, std::i
 Result<std::int64_t> SessionFamilies::EndEverySession(RevocationBatch& batch, std::int64_t user_id,
                                                       std::string_view keep_sid, EndReason reason,
                                                       std::int64_t now) const {
-  auto user = batch.tx().LockUser(user_id);
-  if (!user.ok()) return user.error();
-  if (!user->has_value()) return Error(Code::kNotFound, Reason::kNotFound, "no such user");
+  // The user row is locked first, so no login slips in beside (ports.h LockUser). With the
+  // version strategy the version's UPDATE is that lock (and finds a missing user): one round
+  // trip per user less, which a mass logout pays once per user.
+  if (!options_.strategies.version) {
+    auto user = batch.tx().LockUser(user_id);
+    if (!user.ok()) return user.error();
+    if (!user->has_value()) return Error(Code::kNotFound, Reason::kNotFound, "no such user");
+  }
   auto version = BumpVersion(batch, user_id, now);
   if (!version.ok()) return version.error();
   JWTD_RETURN_IF_ERROR(

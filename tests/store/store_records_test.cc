@@ -2,6 +2,7 @@
 // rows are reported the same way by every adapter.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 
 #include "store/store_test_util.h"
@@ -85,6 +86,36 @@ TEST_P(StoreRecordsTest, ListUsersPagesInIdOrder) {
     EXPECT_TRUE(tail.ok() && tail->size() == 1 && (*tail)[0].id == ids[4]);
     auto none = tx.ListUsers(10, 5);
     EXPECT_TRUE(none.ok() && none->empty());
+    return Ok();
+  });
+}
+
+// One read for many names: exact matches only (case, quotes and commas are data), absent names
+// left out, and the jobs of a mass logout keep their offset.
+TEST_P(StoreRecordsTest, FindUsersByNameAndBulkJobOffsets) {
+  const auth::User a = AddUser("ann"), q = AddUser(R"(o"brien,{x})");
+  AddUser("Ann2");
+  Commit([&](StoreTx& tx) -> Result<void> {
+    auto found = tx.FindUsersByName({"ann", "ANN", "nobody", R"(o"brien,{x})", ""});
+    EXPECT_TRUE(found.ok());
+    if (!found.ok()) return found.error();
+    std::vector<std::int64_t> ids;
+    for (const auto& u : *found) ids.push_back(u.id);
+    std::sort(ids.begin(), ids.end());
+    EXPECT_EQ(ids, (std::vector<std::int64_t>{a.id, q.id}));
+    auto none = tx.FindUsersByName({});
+    EXPECT_TRUE(none.ok() && none->empty());
+    auto at = tx.LockBulkJob("job-1", kNow);
+    EXPECT_TRUE(at.ok() && *at == 0);
+    JWTD_EXPECT_OK(tx.SetBulkJobOffset("job-1", 500, kNow));
+    EXPECT_FALSE(tx.SetBulkJobOffset("never-started", 1, kNow).ok());
+    return Ok();
+  });
+  Commit([&](StoreTx& tx) -> Result<void> {
+    auto at = tx.LockBulkJob("job-1", kNow + 1);
+    EXPECT_TRUE(at.ok() && *at == 500);
+    auto other = tx.LockBulkJob("job-2", kNow + 1);
+    EXPECT_TRUE(other.ok() && *other == 0);
     return Ok();
   });
 }

@@ -47,6 +47,9 @@ class StoreReadTx {
 
   virtual Result<std::optional<User>> FindUserByName(std::string_view username) = 0;
   virtual Result<std::optional<User>> FindUserById(std::int64_t id) = 0;
+  // The users with these exact names, in no particular order (names with no user are left out):
+  // one round trip for a page of a mass logout.
+  virtual Result<std::vector<User>> FindUsersByName(const std::vector<std::string>& names) = 0;
   virtual Result<std::vector<User>> ListUsers(std::size_t limit, std::size_t offset) = 0;
   virtual Result<std::optional<Session>> FindSession(std::string_view id) = 0;
   virtual Result<std::vector<Session>> ListSessions(const SessionPage& page) = 0;
@@ -70,7 +73,9 @@ class StoreTx : public StoreReadTx {
   virtual Result<void> SetUserDisabled(std::int64_t id, bool disabled) = 0;
   // Replaces the user's password hash (a crypto_pwhash_str encoding). kNotFound if no such user.
   virtual Result<void> SetPasswordHash(std::int64_t id, std::string_view password_hash) = 0;
-  // Increments the user's token_version and returns the new value.
+  // Increments the user's token_version and returns the new value; kNotFound if no such user.
+  // Locks the row until commit as LockUser does (an UPDATE's row lock on PostgreSQL, which a
+  // login's share lock waits for).
   virtual Result<std::int64_t> BumpTokenVersion(std::int64_t user_id) = 0;
 
   virtual Result<void> InsertSession(const Session& session) = 0;

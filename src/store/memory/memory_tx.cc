@@ -44,6 +44,15 @@ class MemoryTx final : public auth::StoreTx {
     return FindUserById(it->second);
   }
 
+  Result<std::vector<User>> FindUsersByName(const std::vector<std::string>& names) override {
+    std::vector<User> users;
+    for (const std::string& name : names) {
+      auto it = s_.user_ids_by_name.find(name);
+      if (it != s_.user_ids_by_name.end()) users.push_back(s_.users.at(it->second));
+    }
+    return users;
+  }
+
   Result<std::optional<User>> FindUserById(std::int64_t id) override {
     auto it = s_.users.find(id);
     if (it == s_.users.end()) return std::optional<User>();

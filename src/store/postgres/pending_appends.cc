@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "store/postgres/array_literal.h"
+
 namespace jwtd::store::postgres {
 namespace {
 
@@ -38,40 +40,6 @@ constexpr Sql kAppendSecurityEvents{
     " $5::text::bigint[], $6::text::text[], $7::text::text[])"
     " WITH ORDINALITY AS e(kind, user_id, session_id, reason, at, stream_id, txn, ord)"
     " ORDER BY e.ord"};
-
-// One array literal: elements separated by commas; text double-quoted with `"` and `\`
-// escaped (so NULL, braces, commas and spaces inside are data); a missing integer is NULL.
-class ArrayLiteral {
- public:
-  void Int(std::int64_t value) {
-    Comma();
-    text_ += std::to_string(value);
-  }
-  void OptInt(const std::optional<std::int64_t>& value) {
-    if (value) return Int(*value);
-    Comma();
-    text_ += "NULL";
-  }
-  void Text(std::string_view value) {
-    Comma();
-    text_ += '"';
-    for (char c : value) {
-      if (c == '"' || c == '\\') text_ += '\\';
-      text_ += c;
-    }
-    text_ += '"';
-  }
-  std::string Done() && {
-    text_ += '}';
-    return std::move(text_);
-  }
-
- private:
-  void Comma() {
-    if (text_.size() > 1) text_ += ',';
-  }
-  std::string text_ = "{";
-};
 
 // What the INSERT would answer for text it cannot store (SQLSTATE 22021).
 Result<void> Storable(std::initializer_list<std::string_view> texts, std::string_view what) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "jwtd/store/limits.h"
+#include "store/postgres/array_literal.h"
 #include "store/postgres/postgres_ssf.h"
 #include "store/postgres/rows.h"
 
@@ -23,6 +24,8 @@ constexpr Sql kInsertUser{
     " VALUES ($1::text, $2::text, false, 1, $3::bigint) RETURNING " JWTD_PG_USER_COLUMNS};
 constexpr Sql kUserByName{"user_by_name",
                           "SELECT " JWTD_PG_USER_COLUMNS " FROM users WHERE username = $1::text"};
+constexpr Sql kUsersByName{"users_by_name", "SELECT " JWTD_PG_USER_COLUMNS
+                                            " FROM users WHERE username = ANY($1::text::text[])"};
 constexpr Sql kUserById{"user_by_id",
                         "SELECT " JWTD_PG_USER_COLUMNS " FROM users WHERE id = $1::bigint"};
 constexpr Sql kListUsers{"list_users",
@@ -124,6 +127,14 @@ class PostgresReads : public Base {
 
   Result<std::optional<User>> FindUserById(std::int64_t id) override {
     return One<User>(kUserById, Params().Int(id), ReadUser);
+  }
+
+  Result<std::vector<User>> FindUsersByName(const std::vector<std::string>& names) override {
+    ArrayLiteral list;
+    for (const std::string& name : names) {
+      if (StorableText(name)) list.Text(name);  // no user can have a name the database refuses
+    }
+    return Many<User>(kUsersByName, Params().Text(std::move(list).Done()), ReadUser);
   }
 
   Result<std::vector<User>> ListUsers(std::size_t limit, std::size_t offset) override {

@@ -101,6 +101,17 @@ class SqliteReads : public Base {
     return One<User>(kUserByName, ReadUser, [&](Stmt& s) { s.BindText(1, username); });
   }
 
+  // In-process: one statement per name costs no round trip.
+  Result<std::vector<User>> FindUsersByName(const std::vector<std::string>& names) override {
+    std::vector<User> users;
+    for (const std::string& name : names) {
+      auto user = FindUserByName(name);
+      if (!user.ok()) return user.error();
+      if (user->has_value()) users.push_back(std::move(**user));
+    }
+    return users;
+  }
+
   Result<std::optional<User>> FindUserById(std::int64_t id) override {
     return One<User>(kUserById, ReadUser, [&](Stmt& s) { s.Bind(1, id); });
   }
