@@ -4,10 +4,14 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "cli_common.h"
@@ -16,6 +20,7 @@ namespace jwtd::cli {
 namespace {
 
 constexpr std::size_t kUnknownShown = 20;
+constexpr std::size_t kMaxParallel = 16;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
@@ -71,11 +76,108 @@ std::string Describe(const auth::BulkUser& user) {
   return user.id > 0 ? std::to_string(user.id) : user.username;
 }
 
+// FNV-1a: a user's shard must not change between runs or builds (std::hash may).
+std::uint64_t StableHash(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// One shard of a run: its own job in the store, the users whose key hashes to it, in list
+// order. A longer list with the same beginning keeps every shard's beginning too.
+struct Shard {
+  std::string job;
+  std::vector<auth::BulkUser> users;
+};
+
+std::vector<Shard> SplitIntoShards(const std::string& job, std::vector<auth::BulkUser> users,
+                                   std::size_t parallel) {
+  std::vector<Shard> shards(parallel);
+  for (std::size_t i = 0; i < parallel; ++i) {
+    shards[i].job = parallel == 1 ? job : fmt::format("{}#{}/{}", job, i + 1, parallel);
+  }
+  for (auth::BulkUser& u : users) {
+    shards[StableHash(Describe(u)) % parallel].users.push_back(std::move(u));
+  }
+  return shards;
+}
+
+// What the shards have done so far, shared with the progress reports.
+struct Progress {
+  std::mutex mu;
+  std::int64_t done = 0, revoked = 0, done_before = 0;
+  std::size_t unknown_count = 0;
+  std::vector<std::string> unknown;  // the first kUnknownShown
+  std::optional<Error> error;
+  int exit_code = 0;
+};
+
+// Sends one shard's pages in order; stops at the first failure (its own or another shard's).
+void RunShard(auth::TokenService& tokens, const Shard& shard, std::size_t page_size,
+              Progress& progress) {
+  const auto total = static_cast<std::int64_t>(shard.users.size());
+  std::int64_t offset = 0;
+  while (offset < total) {
+    {
+      std::lock_guard lock(progress.mu);
+      if (progress.error) return;
+    }
+    const auto end = std::min<std::int64_t>(total, offset + static_cast<std::int64_t>(page_size));
+    auth::BulkRevocationPage page;
+    page.job = shard.job;
+    page.offset = offset;
+    page.users.assign(shard.users.begin() + offset, shard.users.begin() + end);
+    auto result = tokens.RevokeUsersPage(page, "cli");
+    std::lock_guard lock(progress.mu);
+    if (!result.ok()) {
+      progress.error = result.error();
+      progress.exit_code = ExitCodeOf(result.error());
+      return;
+    }
+    if (result->status == auth::BulkPageStatus::kApplied) {
+      progress.revoked += static_cast<std::int64_t>(result->revoked);
+      progress.unknown_count += result->unknown.size();
+      for (std::size_t i : result->unknown) {
+        if (progress.unknown.size() < kUnknownShown) {
+          progress.unknown.push_back(Describe(page.users[i]));
+        }
+      }
+      progress.done += result->next_offset - offset;
+      offset = result->next_offset;
+      continue;
+    }
+    // Committed by an earlier run (or a concurrent one): continue where the job stands.
+    if (result->next_offset <= offset) {
+      progress.error = Error(Code::kAborted, Reason::kNone,
+                             fmt::format("job {} stands at offset {}, before {}: it was changed "
+                                         "elsewhere; use --job with a new name",
+                                         shard.job, result->next_offset, offset));
+      progress.exit_code = kExitFailed;
+      return;
+    }
+    const std::int64_t skip_to = std::min(total, result->next_offset);
+    progress.done += skip_to - offset;
+    progress.done_before += skip_to - offset;
+    std::cerr << fmt::format("job {}: users {} to {} were done before; continuing at {}\n",
+                             shard.job, offset, skip_to, skip_to);
+    offset = skip_to;
+  }
+}
+
 }  // namespace
 
 int RevokeUsersFile(auth::TokenService& tokens, const BulkRevokeFlags& flags) {
   if (flags.page_size == 0 || flags.page_size > auth::BulkRevocationPage::kMaxUsers) {
     return PrintError("revoke", "--page-size must be 1 to 1000");
+  }
+  if (flags.parallel == 0 || flags.parallel > kMaxParallel) {
+    return PrintError("revoke", fmt::format("--parallel must be 1 to {}", kMaxParallel));
+  }
+  if (!flags.job.empty() && (flags.job.size() > 120 || !auth::IsValidBulkJob(flags.job))) {
+    return PrintError("revoke", "--job must be 1 to 120 visible ASCII characters (no spaces)");
   }
   auto text = ReadInput(flags.users_file);
   if (!text.ok()) return PrintError("revoke", text.error(), kExitUsage);
@@ -86,72 +188,54 @@ int RevokeUsersFile(auth::TokenService& tokens, const BulkRevokeFlags& flags) {
   const std::string job = flags.job.empty() ? JobOf(*text, flags.ids) : flags.job;
   const auto total = static_cast<std::int64_t>(users->size());
   std::cerr << fmt::format(
-      "job {}: {} users, pages of {} (if interrupted, run the same command again: it continues "
-      "after the last committed page)\n",
-      job, total, flags.page_size);
+      "job {}: {} users, pages of {}, {} at a time (if interrupted, run the same command again: "
+      "it continues after the last committed pages)\n",
+      job, total, flags.page_size, flags.parallel);
+  const std::vector<Shard> shards = SplitIntoShards(job, std::move(*users), flags.parallel);
 
   using Steady = std::chrono::steady_clock;
   const auto started = Steady::now();
-  auto last_report = started;
-  std::int64_t offset = 0, revoked = 0, done_before = 0;
-  std::vector<std::string> unknown;
-  std::size_t unknown_count = 0;
-  while (offset < total) {
-    const auto end =
-        std::min<std::int64_t>(total, offset + static_cast<std::int64_t>(flags.page_size));
-    auth::BulkRevocationPage page;
-    page.job = job;
-    page.offset = offset;
-    page.users.assign(users->begin() + offset, users->begin() + end);
-    auto result = tokens.RevokeUsersPage(page, "cli");
-    if (!result.ok()) {
-      PrintError("revoke", result.error(), ExitCodeOf(result.error()));
-      std::cerr << fmt::format(
-          "job {}: {} of {} users done; run the same command again to continue\n", job, offset,
-          total);
-      return ExitCodeOf(result.error());
-    }
-    if (result->status == auth::BulkPageStatus::kApplied) {
-      revoked += static_cast<std::int64_t>(result->revoked);
-      unknown_count += result->unknown.size();
-      for (std::size_t i : result->unknown) {
-        if (unknown.size() < kUnknownShown) unknown.push_back(Describe(page.users[i]));
-      }
-      offset = result->next_offset;
-    } else {
-      // Committed by an earlier run (or a concurrent one): continue where the job stands.
-      if (result->next_offset <= offset) {
-        return PrintError("revoke",
-                          fmt::format("job {} stands at offset {}, before {}: it was "
-                                      "changed elsewhere; use --job with a new name",
-                                      job, result->next_offset, offset),
-                          kExitFailed);
-      }
-      const std::int64_t skip_to = std::min(total, result->next_offset);
-      done_before += skip_to - offset;
-      std::cerr << fmt::format("job {}: users {} to {} were done before; continuing at {}\n", job,
-                               offset, skip_to, skip_to);
-      offset = skip_to;
-    }
-    const auto now = Steady::now();
-    if (now - last_report >= std::chrono::seconds(1) || offset == total) {
-      last_report = now;
-      const double seconds = std::chrono::duration<double>(now - started).count();
-      std::cerr << fmt::format(
-          "job {}: {}/{} users ({:.0f}%), {:.0f} users/s\n", job, offset, total,
-          100.0 * static_cast<double>(offset) / static_cast<double>(total),
-          seconds > 0 ? static_cast<double>(offset - done_before) / seconds : 0.0);
-    }
+  Progress progress;
+  std::atomic<std::size_t> running{shards.size()};
+  std::vector<std::thread> workers;
+  for (const Shard& shard : shards) {
+    workers.emplace_back([&tokens, &shard, &flags, &progress, &running] {
+      RunShard(tokens, shard, flags.page_size, progress);
+      running.fetch_sub(1);
+    });
   }
-  if (unknown_count > 0) {
-    std::cerr << fmt::format("{} listed users do not exist:", unknown_count);
-    for (const auto& u : unknown) std::cerr << " " << u;
-    std::cerr << (unknown_count > unknown.size() ? " ...\n" : "\n");
+  // A report about once a second, and one at the end.
+  auto last_report = started;
+  for (bool last = false; !last;) {
+    last = running.load() == 0;
+    if (!last) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto now = Steady::now();
+    if (!last && now - last_report < std::chrono::seconds(1)) continue;
+    last_report = now;
+    const double seconds = std::chrono::duration<double>(now - started).count();
+    std::lock_guard lock(progress.mu);
+    std::cerr << fmt::format(
+        "job {}: {}/{} users ({:.0f}%), {:.0f} users/s\n", job, progress.done, total,
+        100.0 * static_cast<double>(progress.done) / static_cast<double>(total),
+        seconds > 0 ? static_cast<double>(progress.done - progress.done_before) / seconds : 0.0);
+  }
+  for (auto& w : workers) w.join();
+  if (progress.error) {
+    PrintError("revoke", *progress.error, progress.exit_code);
+    std::cerr << fmt::format(
+        "job {}: {} of {} users done; run the same command again to continue\n", job, progress.done,
+        total);
+    return progress.exit_code;
+  }
+  if (progress.unknown_count > 0) {
+    std::cerr << fmt::format("{} listed users do not exist:", progress.unknown_count);
+    for (const auto& u : progress.unknown) std::cerr << " " << u;
+    std::cerr << (progress.unknown_count > progress.unknown.size() ? " ...\n" : "\n");
   }
   std::cout << fmt::format(
       "revoked every session of {} users (job {}: {} listed, {} unknown, {} done by an earlier "
       "run)\n",
-      revoked, job, total, unknown_count, done_before);
+      progress.revoked, job, total, progress.unknown_count, progress.done_before);
   return 0;
 }
 

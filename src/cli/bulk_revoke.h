@@ -15,6 +15,9 @@ struct BulkRevokeFlags {
   bool ids = false;
   std::string job;  // empty: named after the file's contents, so a rerun continues the same job
   std::size_t page_size = 500;
+  // Users are split over this many jobs (<job>#i/N, by a stable hash of each line) whose pages
+  // run at once; a rerun continues each only with the same number.
+  std::size_t parallel = 2;
 };
 
 // The exit code: 0 when every page is committed (unknown users are listed, not an error), 2 for

@@ -31,9 +31,9 @@ int Revoke(const RevokeFlags& flags) {
     return PrintError("revoke",
                       "give exactly one of --jti, --session, --user-id, --username, --users-file");
   }
-  if (flags.bulk.users_file.empty() &&
-      (flags.bulk.ids || !flags.bulk.job.empty() || flags.bulk.page_size != 500)) {
-    return PrintError("revoke", "--ids, --job and --page-size go with --users-file");
+  if (flags.bulk.users_file.empty() && (flags.bulk.ids || !flags.bulk.job.empty() ||
+                                        flags.bulk.page_size != 500 || flags.bulk.parallel != 2)) {
+    return PrintError("revoke", "--ids, --job, --page-size and --parallel go with --users-file");
   }
   auto config = LoadConfigOrPrint(flags.config);
   if (!config) return kExitUsage;
@@ -90,6 +90,9 @@ void RegisterRevokeCommand(CLI::App& app, int* exit_code) {
   revoke->add_option("--job", flags->bulk.job,
                      "with --users-file: the job's name (default: from the file's contents, so a "
                      "rerun continues; a new name runs the list again)");
+  revoke->add_option("--parallel", flags->bulk.parallel,
+                     "with --users-file: pages in flight at once (1-16, default 2), each its own "
+                     "share of the list; continue an interrupted run with the same number");
   revoke->add_option("--page-size", flags->bulk.page_size,
                      "with --users-file: users per transaction (1-1000, default 500)");
   // Refused with a pointer to the two flags above (it used to take a name or an id).

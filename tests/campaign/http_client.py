@@ -36,7 +36,7 @@ class Client:
         return conns[addr]
 
     def _drop(self, addr):
-        conn = self.local.conns.pop(addr, None)
+        conn = getattr(self.local, "conns", {}).pop(addr, None)
         if conn is not None:
             conn.close()
 
