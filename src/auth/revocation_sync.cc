@@ -76,9 +76,8 @@ class RevocationSyncImpl final : public RevocationSync {
   // A heartbeat naming a seq the view lacks only stops verifying it: the heartbeat may simply
   // have overtaken the entry it names (a node reads the store's max for its heartbeat without
   // waiting for its own commits' entries to be queued; other nodes publish on connections of
-  // their own), and the view was
-  // current when last verified, so every revocation it lacks was committed after that and is
-  // still within the bound. The catch-up starts at once either way.
+  // their own), and the view was current when last verified, so every revocation it lacks was
+  // committed after that and is still within the bound. The catch-up starts at once either way.
   bool MissingEntry() const { return entry_max_ > cursor_; }
   // Publishes the trusted-until instant read by EnsureFresh (0: stale).
   void Recompute();
@@ -192,7 +191,7 @@ void RevocationSyncImpl::OnHeartbeat(std::int64_t max_seq, std::int64_t sent_at_
   // The view is current as of the heartbeat's send time, not its arrival: a heartbeat that sat
   // in a buffer (a stalled subscriber, a feed node whose own view is behind) vouches for that
   // earlier instant only. A clock behind the sender's gives a negative age, counted as none
-  // (the NTP assumption of docs/operations.md bounds that error).
+  // (the NTP assumption of docs/scaling.md bounds that error).
   const std::int64_t age_ms = std::max<std::int64_t>(0, clock_->NowMillis() - sent_at_ms);
   const bool timely = age_ms <= options_.staleness_bound_ms;
   bool gap = false;
