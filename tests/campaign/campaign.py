@@ -11,6 +11,7 @@ SIGINT/SIGTERM.
 
 import argparse
 import fcntl
+import glob
 import os
 import shutil
 import signal
@@ -101,6 +102,8 @@ def main():
     except OSError:
         fail("another campaign runs (%s is locked)" % LOCK)
     netns.remove_leftovers()  # of a campaign killed with SIGKILL: we hold the lock now
+    for stale in glob.glob(os.path.join(tempfile.gettempdir(), "jwtd-campaign-pg.*")):
+        shutil.rmtree(stale, ignore_errors=True)  # PostgreSQL's data dirs of such a campaign
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)

@@ -7,8 +7,10 @@ not fork), so its pid is what the nemesis signals and what teardown kills.
 
 import glob
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import urllib.request
 
@@ -108,7 +110,10 @@ class Postgres(Service):
     def __init__(self, net, host, work_dir):
         super().__init__(net, host, os.path.join(work_dir, "postgres.log"))
         self.bin = postgres_bin()
-        self.data = os.path.join(work_dir, "pgdata")
+        # The data directory lives in a directory of its own under /tmp: the run directory may
+        # sit below one that the postgres user cannot enter (a clone in a private temp dir).
+        self.base = tempfile.mkdtemp(prefix="jwtd-campaign-pg.")
+        self.data = os.path.join(self.base, "pgdata")
         self.addr = net.hosts[host]
         self.url = "postgresql://jwtd@%s:5432/jwtd" % self.addr
 
@@ -117,7 +122,7 @@ class Postgres(Service):
 
     def init(self):
         os.makedirs(self.data, mode=0o700)
-        subprocess.run(["chown", "-R", self.USER, os.path.dirname(self.data)], check=True)
+        subprocess.run(["chown", "-R", self.USER, self.base], check=True)
         subprocess.run(self.as_user([self.bin + "/initdb", "-D", self.data, "-U", "jwtd", "-A",
                                      "trust", "-E", "UTF8", "--locale=C", "--no-sync",
                                      "--no-instructions"]),
@@ -137,6 +142,12 @@ class Postgres(Service):
                              [self.bin + "/pg_isready", "-h", self.addr, "-q", "-t", "1"],
                              capture_output=True)
         return res.returncode == 0
+
+    def stop(self):
+        try:
+            super().stop()
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
 
     def create_database(self):
         subprocess.run(self.net.exec_prefix(self.host) + [
