@@ -19,16 +19,8 @@ using ::jwtd::testing::PostgresEnvironment;
 
 [[maybe_unused]] auto* const kPostgresServer = PostgresEnvironment::Register();
 
-enum class Backend { kSqlite, kPostgres };
-
-class BulkRevocationTest : public TokenServiceTest, public ::testing::WithParamInterface<Backend> {
+class BulkRevocationTest : public BackendTokenServiceTest {
  protected:
-  Result<std::unique_ptr<Store>> OpenStore() override {
-    if (GetParam() == Backend::kSqlite) return TokenServiceTest::OpenStore();
-    if (postgres_url_.empty()) postgres_url_ = PostgresEnvironment::FreshSchemaUrl();
-    return store::OpenPostgresStore({.url = postgres_url_}, &clock_);
-  }
-
   static BulkRevocationPage ByName(std::string job, std::int64_t offset,
                                    const std::vector<std::string>& names) {
     BulkRevocationPage page{.job = std::move(job), .offset = offset, .users = {}};
@@ -39,8 +31,6 @@ class BulkRevocationTest : public TokenServiceTest, public ::testing::WithParamI
   Result<BulkPageResult> Run(const BulkRevocationPage& page) {
     return service_->RevokeUsersPage(page, "test");
   }
-
-  std::string postgres_url_;
 };
 
 TEST_P(BulkRevocationTest, EndsEverySessionOfEveryListedUserAndReportsTheUnknown) {
@@ -121,10 +111,7 @@ TEST_P(BulkRevocationTest, BadPagesAreRefusedAndChangeNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, BulkRevocationTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const ::testing::TestParamInfo<Backend>& p) {
-                           return p.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-                         });
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
 
 }  // namespace
 }  // namespace jwtd::auth::testing

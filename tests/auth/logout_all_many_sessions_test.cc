@@ -23,16 +23,8 @@ using ::jwtd::testing::PostgresEnvironment;
 // More sessions than one store read returns, so a flow that reads once misses some.
 constexpr std::int64_t kExtraSessions = static_cast<std::int64_t>(store::kMaxRowsPerRead) + 50;
 
-enum class Backend { kSqlite, kPostgres };
-
-class ManySessionsTest : public TokenServiceTest, public ::testing::WithParamInterface<Backend> {
+class ManySessionsTest : public BackendTokenServiceTest {
  protected:
-  Result<std::unique_ptr<Store>> OpenStore() override {
-    if (GetParam() == Backend::kSqlite) return TokenServiceTest::OpenStore();
-    if (postgres_url_.empty()) postgres_url_ = PostgresEnvironment::FreshSchemaUrl();
-    return store::OpenPostgresStore({.url = postgres_url_}, &clock_);
-  }
-
   // The user's first session through a real login (the oldest), then kExtraSessions newer ones
   // written straight to the store in one transaction (a login each would take minutes), then a
   // last real login (the newest).
@@ -73,7 +65,6 @@ class ManySessionsTest : public TokenServiceTest, public ::testing::WithParamInt
     return live;
   }
 
-  std::string postgres_url_;
   User alice_;
   TokenResponse oldest_, newest_;
 };
@@ -134,10 +125,7 @@ TEST_P(ManySessionsTest, OperatorRevokeAndDisableEndEverySession) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, ManySessionsTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const ::testing::TestParamInfo<Backend>& p) {
-                           return p.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-                         });
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
 
 }  // namespace
 }  // namespace jwtd::auth::testing

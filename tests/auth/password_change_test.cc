@@ -21,16 +21,8 @@ using ::jwtd::testing::PostgresEnvironment;
 
 constexpr char kNewPassword[] = "a brand new passphrase";
 
-enum class Backend { kSqlite, kPostgres };
-
-class PasswordChangeTest : public TokenServiceTest, public ::testing::WithParamInterface<Backend> {
+class PasswordChangeTest : public BackendTokenServiceTest {
  protected:
-  Result<std::unique_ptr<Store>> OpenStore() override {
-    if (GetParam() == Backend::kSqlite) return TokenServiceTest::OpenStore();
-    if (postgres_url_.empty()) postgres_url_ = PostgresEnvironment::FreshSchemaUrl();
-    return store::OpenPostgresStore({.url = postgres_url_}, &clock_);
-  }
-
   // alice with two sessions (mine: the caller; other), and a stream taking every event kind
   // made before them, so its pending events are what the tests cause.
   void SetUpAlice() {
@@ -60,7 +52,6 @@ class PasswordChangeTest : public TokenServiceTest, public ::testing::WithParamI
     return ReasonOf(service_->Login("alice", password, "", Client()));
   }
 
-  std::string postgres_url_;
   User alice_;
   SsfStream stream_;
   TokenResponse mine_, other_;
@@ -218,10 +209,7 @@ TEST_P(PasswordChangeTest, ResetRefusesAnUnknownUserAndAPasswordOutsideThePolicy
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, PasswordChangeTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const ::testing::TestParamInfo<Backend>& p) {
-                           return p.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-                         });
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
 
 }  // namespace
 }  // namespace jwtd::auth::testing

@@ -16,7 +16,9 @@
 #include "jwtd/auth/ports.h"
 #include "jwtd/auth/token_service.h"
 #include "jwtd/clock.h"
+#include "jwtd/store/postgres_store.h"
 #include "jwtd/store/sqlite_store.h"
+#include "support/postgres_environment.h"
 
 namespace jwtd::auth::testing {
 
@@ -130,4 +132,24 @@ class TokenServiceTest : public ::testing::Test {
   std::unique_ptr<TokenService> service_;
 };
 
+// The stores the domain tests that touch SQL run on: the embedded SQLite file and a fresh schema
+// of the real PostgreSQL server the test binary shares (PostgresEnvironment::Register()).
+enum class Backend { kSqlite, kPostgres };
+
+inline std::string BackendName(const ::testing::TestParamInfo<Backend>& p) {
+  return p.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
+
+class BackendTokenServiceTest : public TokenServiceTest,
+                                public ::testing::WithParamInterface<Backend> {
+ protected:
+  Result<std::unique_ptr<Store>> OpenStore() override {
+    if (GetParam() == Backend::kSqlite) return TokenServiceTest::OpenStore();
+    if (postgres_url_.empty())
+      postgres_url_ = ::jwtd::testing::PostgresEnvironment::FreshSchemaUrl();
+    return store::OpenPostgresStore({.url = postgres_url_}, &clock_);
+  }
+
+  std::string postgres_url_;
+};
 }  // namespace jwtd::auth::testing
