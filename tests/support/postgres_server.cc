@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +23,10 @@ constexpr int kLaunchAttempts = 3;  // a free port may be taken before the serve
 constexpr const char kHba[] =
     "local all all trust\n"
     "host all all 127.0.0.1/32 trust\n";
+
+// Bump when the template's contents change (kHba, initdb's arguments, the databases in it), so
+// that a template left by an older build is not used.
+constexpr const char kTemplateFormat[] = "v1";
 
 std::string LastLine(const char* message) {
   std::string text = message == nullptr ? "" : message;
@@ -57,16 +62,55 @@ std::unique_ptr<PostgresServer> PostgresServer::Start(std::string* error) {
         "postgres}): install the 'postgresql' package (scripts/install-deps.sh)";
     return nullptr;
   }
-  if (!ResolveRunAs(&server->run_as_, error) || !server->Init(error)) return nullptr;
-  for (int attempt = 1;; ++attempt) {
-    server->port_ = FreeLoopbackPort();
-    if (server->Launch(error) && server->WaitReady(error)) break;
-    server->Stop();
-    if (attempt == kLaunchAttempts) return nullptr;
+  if (!ResolveRunAs(&server->run_as_, error) || !server->MakeDirs(error)) return nullptr;
+  std::string template_dir;
+  if (!EnsureTemplate(server->bin_dir_, server->run_as_, &template_dir, error)) return nullptr;
+  // The copy runs as the server's user: the template and the data dir are its own, 0700.
+  if (RunToExit({"/bin/cp", "-a", template_dir + "/.", server->data_dir_}, server->log_path_,
+                server->run_as_, error) != 0) {
+    if (error->empty()) *error = "cp " + template_dir + ": " + LogTail(server->log_path_);
+    return nullptr;
   }
+  if (!server->LaunchOnFreePort(error)) return nullptr;
   server->url_ = server->UrlFor(kDatabase);
-  if (!server->CreateDatabase(kDatabase, error)) return nullptr;
   return server;
+}
+
+bool PostgresServer::EnsureTemplate(const std::string& bin_dir, const RunAs& run_as,
+                                    std::string* path, std::string* error) {
+  const uid_t owner = run_as.drop ? run_as.uid : getuid();
+  *path = (fs::temp_directory_path() /
+           ("jwtd-pg-template-" + fs::path(bin_dir).parent_path().filename().string() + "-" +
+            std::to_string(owner) + "-" + kTemplateFormat))
+              .string();
+  // Only a complete template is ever at *path (it is renamed into place), but the name is
+  // predictable: use it only if it is the server user's own private directory.
+  struct stat info {};
+  if (lstat(path->c_str(), &info) == 0) {
+    if (S_ISDIR(info.st_mode) && info.st_uid == owner && (info.st_mode & 077) == 0 &&
+        fs::exists(*path + "/global/pg_control")) {
+      return true;
+    }
+    *error = *path + " exists but is not a PostgreSQL template owned by uid " +
+             std::to_string(owner) + " with mode 0700: remove it";
+    return false;
+  }
+  std::unique_ptr<PostgresServer> builder(new PostgresServer());
+  builder->bin_dir_ = bin_dir;
+  builder->run_as_ = run_as;
+  if (!builder->MakeDirs(error) || !builder->InitDb(error) || !builder->LaunchOnFreePort(error) ||
+      !builder->CreateDatabase(kDatabase, error)) {
+    return false;
+  }
+  builder->Stop();  // a clean shutdown: the copies start without crash recovery
+  std::error_code ec;
+  fs::rename(builder->data_dir_, *path, ec);
+  // Another test process may have renamed its own template into place first: use that one.
+  if (ec && !fs::exists(*path + "/global/pg_control")) {
+    *error = "rename " + builder->data_dir_ + " to " + *path + ": " + ec.message();
+    return false;
+  }
+  return true;
 }
 
 PostgresServer::~PostgresServer() {
@@ -80,7 +124,7 @@ PostgresServer::~PostgresServer() {
   }
 }
 
-bool PostgresServer::Init(std::string* error) {
+bool PostgresServer::MakeDirs(std::string* error) {
   if (!MakeTempDir("jwtd-pg-", run_as_, &base_dir_, error)) return false;
   data_dir_ = base_dir_ + "/data";
   sock_dir_ = base_dir_ + "/sock";
@@ -95,7 +139,10 @@ bool PostgresServer::Init(std::string* error) {
     }
   }
   std::ofstream(log_path_).flush();
-  if (!Chown(log_path_, run_as_, error)) return false;
+  return Chown(log_path_, run_as_, error);
+}
+
+bool PostgresServer::InitDb(std::string* error) {
   // --no-sync only skips initdb's own final fsync of the fresh cluster; the server runs with
   // fsync on.
   const int status = RunToExit({bin_dir_ + "/initdb", "-D", data_dir_, "-U", kUser, "-A", "trust",
@@ -108,6 +155,15 @@ bool PostgresServer::Init(std::string* error) {
   const std::string hba = data_dir_ + "/pg_hba.conf";
   std::ofstream(hba, std::ios::trunc) << kHba;
   return Chown(hba, run_as_, error);
+}
+
+bool PostgresServer::LaunchOnFreePort(std::string* error) {
+  for (int attempt = 1;; ++attempt) {
+    port_ = FreeLoopbackPort();
+    if (Launch(error) && WaitReady(error)) return true;
+    Stop();
+    if (attempt == kLaunchAttempts) return false;
+  }
 }
 
 bool PostgresServer::Launch(std::string* error) {
