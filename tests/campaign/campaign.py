@@ -74,7 +74,8 @@ def heal_everything(cluster):
         svc.resume()
         if hasattr(svc, "set_clock"):
             svc.set_clock(0.0)
-        cluster.net.heal(name)
+    for host in cluster.net.hosts:
+        cluster.heal(host)
     for name in ("pg", "redis") + tuple(cluster.verifiers):
         svc = cluster.services[name]
         if not svc.alive():
@@ -114,7 +115,7 @@ def main():
         work = tempfile.mkdtemp(prefix="jwtd-campaign-")
     os.chmod(work, 0o755)  # postgres runs as its own user below it
     history = History(os.path.join(work, "history.jsonl"))
-    cluster = Cluster(work, binary, args.bound_ms, args.refresh_grace)
+    cluster = Cluster(work, binary, args.bound_ms, args.refresh_grace, args.seed)
     stop = threading.Event()
     started = time.monotonic()
     ok = False
@@ -124,7 +125,7 @@ def main():
         cluster.start()
         print("campaign: hosts up in %.1f s (netem %s)" % (
             time.monotonic() - started, "available" if cluster.net.netem else
-            "unavailable in this kernel: loss by nftables, no delay/reorder"), flush=True)
+            "unavailable in this kernel: delay by the hosts' delay links, loss by nftables"), flush=True)
         history.add({"op": "config", "seed": args.seed, "staleness_bound_ms": args.bound_ms,
                      "refresh_grace_s": args.refresh_grace, "leeway_s": 30,
                      "netem": cluster.net.netem, "ts": history.now(), "phase": "setup"})

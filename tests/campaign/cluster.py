@@ -1,11 +1,15 @@
 """The campaign's hosts: PostgreSQL, Redis, three full `jwtd serve` nodes on them, a verifier
 on the same store and bus (the gateway shape) and a verifier following node n1's feed
-(`verifier.feed_url`, no database), each in its own namespace."""
+(`verifier.feed_url`, no database), each in its own namespace.
+
+Every node and follower reaches its peers (PostgreSQL, Redis, the feed node) through a delay
+link in its own namespace (tests/campaign/delay_link.py): the nemesis' delay fault, where the
+kernel has no tc netem."""
 
 import os
 
 from netns import Network
-from services import Jwtd, Postgres, Redis
+from services import DelayLink, Jwtd, Postgres, Redis
 
 FEED_CLIENT = "edge:edge-secret-campaign-0123456789"
 ISSUER = "https://jwtd.campaign.test"
@@ -29,8 +33,10 @@ def write_toml(path, sections):
 
 
 class Cluster:
-    def __init__(self, work_dir, jwtd_binary, bound_ms, refresh_grace):
-        self.dir, self.binary = work_dir, jwtd_binary
+    PG_LINK, REDIS_LINK, FEED_LINK = 15432, 16379, 18080  # loopback ports of the delay links
+
+    def __init__(self, work_dir, jwtd_binary, bound_ms, refresh_grace, seed):
+        self.dir, self.binary, self.seed = work_dir, jwtd_binary, seed
         self.bound_ms, self.refresh_grace = bound_ms, refresh_grace
         self.net = Network()
         self.services = {}
@@ -39,6 +45,7 @@ class Cluster:
         self.feed_follower = "f1"
         self.followers = ["f1", "f2"]
         self.verifiers = self.nodes + self.followers  # every host that answers GET /v1/me
+        self.links = {}  # host -> DelayLink
 
     def addr(self, host):
         return self.net.hosts[host]
@@ -91,14 +98,43 @@ class Cluster:
         redis.start()
         self.services.update(pg=pg, redis=redis)
         self.config = self.configs(pg, redis)
+        stores = [(self.PG_LINK, pg.addr, 5432), (self.REDIS_LINK, redis.addr, 6379)]
+        via_links = ["--set", "store.url=postgresql://jwtd@127.0.0.1:%d/jwtd" % self.PG_LINK,
+                     "--set", "bus.url=redis://127.0.0.1:%d" % self.REDIS_LINK]
+        feed = [(self.FEED_LINK, self.addr(self.feed_node), 8080)]
+        for host in self.nodes + ["f2"]:
+            self.start_link(host, stores)
+        self.start_link("f1", feed)
         # n1 first: it migrates the schema and creates the shared key ring.
         for host in self.nodes:
-            self.services[host] = Jwtd(net, host, self.dir, self.binary, self.config["full"], [])
+            self.services[host] = Jwtd(net, host, self.dir, self.binary, self.config["full"],
+                                       via_links)
             self.services[host].start()
-        self.services["f1"] = Jwtd(net, "f1", self.dir, self.binary, self.config["feed"], [])
-        self.services["f2"] = Jwtd(net, "f2", self.dir, self.binary, self.config["gateway"], [])
+        self.services["f1"] = Jwtd(net, "f1", self.dir, self.binary, self.config["feed"], [
+            "--set", "verifier.feed_url=http://127.0.0.1:%d/" % self.FEED_LINK])
+        self.services["f2"] = Jwtd(net, "f2", self.dir, self.binary, self.config["gateway"],
+                                   via_links)
         for host in self.followers:
             self.services[host].start()
+
+    def start_link(self, host, links):
+        link = DelayLink(self.net, host, self.dir, self.seed, links)
+        link.start()
+        self.links[host] = link
+        self.services[host + ".link"] = link
+
+    def delay(self, host, delay_ms, jitter_ms, loss_pct):
+        """Every link of `host` delayed by delay_ms +- jitter_ms, and loss_pct of its packets
+        dropped on eth0."""
+        self.links[host].delay(delay_ms, jitter_ms)
+        self.net.lossy(host, loss_pct)
+
+    def heal(self, host):
+        """Every fault of `host`'s network undone: its nftables rules, its qdisc, its link's
+        delay."""
+        self.net.heal(host)
+        if host in self.links:
+            self.links[host].undelay()
 
     def cli(self, args):
         """`jwtd ARGS` as an operator runs it next to the store (here: from the client host)."""

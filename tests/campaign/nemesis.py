@@ -17,7 +17,7 @@ class Nemesis:
         self.kinds = ["partition_node_redis", "partition_node_pg", "partition_node_stores",
                       "partition_node_nodes",
                       "partition_follower_feed", "kill_node", "kill_redis", "kill_pg",
-                      "pause_node", "pause_redis", "loss", "clock_within", "clock_beyond"]
+                      "pause_node", "pause_redis", "loss", "delay", "clock_within", "clock_beyond"]
         if cluster.net.netem:
             self.kinds.append("netem")
         if only:  # a reproduction: just these kinds, in the same seeded order
@@ -75,6 +75,10 @@ class Nemesis:
             pct = 5
             return (node, lambda: net.lossy(node, pct), lambda: net.heal(node), hold * 2,
                     {"loss_pct": pct})
+        if kind == "delay":  # a node's or a follower's links: 50 ms +- 20 ms and 5 % loss
+            host = rng.choice(c.nodes + c.followers)
+            return (host, lambda: c.delay(host, 50, 20, 5), lambda: c.heal(host), hold * 2,
+                    {"delay_ms": 50, "jitter_ms": 20, "loss_pct": 5})
         if kind == "netem":
             return (node, lambda: net.delay(node, 50, 20, 5, 25), lambda: net.heal(node),
                     hold * 2, {"delay_ms": 50, "jitter_ms": 20, "loss_pct": 5,

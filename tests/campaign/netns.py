@@ -98,9 +98,11 @@ class Network:
         self.nft(host, rules)
 
     def lossy(self, host, percent):
-        """Random loss without netem: nftables' numgen on both directions."""
-        self.nft(host, ["add rule inet jc %s numgen random mod 100 < %d drop" % (chain, percent)
-                        for chain in ("in", "out")])
+        """Random loss without netem: nftables' numgen on both directions of eth0 (not on
+        loopback, where the host's delay link meets its process)."""
+        self.nft(host, ["add rule inet jc %s %s \"eth0\" numgen random mod 100 < %d drop" %
+                        (chain, match, percent)
+                        for chain, match in (("in", "iifname"), ("out", "oifname"))])
 
     def delay(self, host, delay_ms, jitter_ms, loss_pct, reorder_pct):
         run(self.exec_prefix(host) + ["tc", "qdisc", "add", "dev", "eth0", "root", "netem",

@@ -6,6 +6,7 @@ not fork), so its pid is what the nemesis signals and what teardown kills.
 """
 
 import glob
+import json
 import os
 import shutil
 import signal
@@ -225,3 +226,42 @@ class Jwtd(Service):
                 return r.status == 200
         except Exception:
             return False
+
+
+class DelayLink(Service):
+    """tests/campaign/delay_link.py in one host's namespace: loopback ports forwarded to the
+    host's peers, delayed on the nemesis' signal (the stand-in for tc netem)."""
+
+    LINK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "delay_link.py")
+
+    def __init__(self, net, host, work_dir, seed, links):
+        super().__init__(net, host, os.path.join(work_dir, host + ".link.log"))
+        self.links = links  # [(listen_port, peer_host, peer_port)]
+        self.ready_file = os.path.join(work_dir, host + ".link.ready")
+        self.control = os.path.join(work_dir, host + ".link.json")
+        self.seed = "%s-%s" % (seed, host)
+
+    def command(self):
+        return ["/usr/bin/python3", self.LINK, "--ready", self.ready_file, "--control",
+                self.control, "--seed", self.seed] + [
+                    "%d=%s:%d" % link for link in self.links]
+
+    def start(self, ready_seconds=60):
+        if os.path.exists(self.ready_file):
+            os.unlink(self.ready_file)
+        super().start(ready_seconds)
+
+    def ready(self):
+        return os.path.exists(self.ready_file)
+
+    def delay(self, delay_ms, jitter_ms):
+        tmp = self.control + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"delay_ms": delay_ms, "jitter_ms": jitter_ms}, f)
+        os.replace(tmp, self.control)
+        if self.alive():
+            self.proc.send_signal(signal.SIGUSR1)
+
+    def undelay(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGUSR2)
