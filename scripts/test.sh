@@ -12,6 +12,9 @@ cd "$top"
 ./scripts/install-deps.sh
 ./scripts/build.sh release
 ./scripts/build.sh asan
+# The fuzz targets (clang, libFuzzer) for ctest fuzz_smoke, built here on every core rather than
+# by the test itself, where it would share the cores with the other tests and then run alone.
+./scripts/build.sh fuzz
 
 # Suites the sanitizer run leaves to the Release run: they test outside tools or the install,
 # not more of our code (fuzz_smoke already runs every fuzz target under ASan+UBSan; the SDK
