@@ -14,7 +14,10 @@ cd "$top"
 ./scripts/build.sh asan
 # The fuzz targets (clang, libFuzzer) for ctest fuzz_smoke, built here on every core rather than
 # by the test itself, where it would share the cores with the other tests and then run alone.
-./scripts/build.sh fuzz
+# Only those targets: build/fuzz's other targets (the server, every store) are not fuzzed.
+fuzz_targets=()
+for src in fuzz/*_fuzz.cc; do fuzz_targets+=("$(basename "$src" .cc)"); done
+./scripts/build.sh fuzz "${fuzz_targets[@]}"
 
 # Suites the sanitizer run leaves to the Release run: they test outside tools or the install,
 # not more of our code (fuzz_smoke already runs every fuzz target under ASan+UBSan; the SDK
