@@ -31,6 +31,7 @@ not_under_asan='^(fuzz_smoke|package\.|browser_|bench_|sdk_|campaign_|Connection
 passed=0
 failed=0
 status=0
+failed_names=()  # "label: test name" of every failed test, repeated just above the last line
 run_ctest() {  # label build-dir ctest-args...
   local label=$1 dir=$2 log
   shift 2
@@ -40,6 +41,12 @@ run_ctest() {  # label build-dir ctest-args...
   # "97% tests passed, 3 tests failed out of 120"
   local line total bad
   line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
+  # ctest's "The following tests FAILED:" block: "\t730 - browser_logout_lab (Failed)".
+  local name
+  while IFS= read -r name; do
+    failed_names+=("$label: $name")
+  done < <(sed -n '/^The following tests FAILED:/,/^[^[:space:]]/{/^[[:space:]]/p}' "$log" |
+    sed -E 's/^[[:space:]]+//')
   rm -f "$log"
   if [[ -z $line ]]; then
     echo "ctest ($label) printed no summary" >&2
@@ -56,6 +63,8 @@ run_ctest release build/release --timeout 600
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 run_ctest "asan+ubsan" build/asan --timeout 900 -E "$not_under_asan"
 
+# The failures again, so the end of the output names them even when only its tail is kept.
+for name in "${failed_names[@]}"; do echo "FAILED $name"; done
 echo "$passed passed, $failed failed"
 if ((failed > 0)); then status=1; fi
 exit "$status"
