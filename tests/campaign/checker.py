@@ -36,6 +36,7 @@ class Checker:
         cfg = next(x for x in records if x["op"] == "config")
         self.bound = cfg["staleness_bound_ms"] / 1000.0
         self.leeway = cfg.get("leeway_s", 30)
+        self.grace = cfg.get("refresh_grace_s", 0)
         self.violations = []
         self.logins = {}                   # sid -> login record
         self.user_sessions = defaultdict(list)
@@ -43,7 +44,35 @@ class Checker:
         self.maybe = {}                    # sid -> record that may have revoked it
         self.index()
 
+    def clock_steps(self):
+        """host -> [(start, end)] of its clock_beyond faults (a step past the NTP assumption)."""
+        steps, open_at = defaultdict(list), {}
+        for x in self.r:
+            if x["op"] == "fault" and x["kind"] == "clock_beyond":
+                if x["phase"] == "start":
+                    open_at[x["target"]] = x["ts"]
+                elif x["target"] in open_at:
+                    steps[x["target"]].append((open_at.pop(x["target"]), x["ts"]))
+        for host, start in open_at.items():
+            steps[host].append((start, float("inf")))
+        return steps
+
+    def race_across_a_clock_step(self, race):
+        """Whether a node of this two-node refresh race had its clock stepped beyond the bound
+        while the race (and the grace window before it) ran: the grace window is measured on
+        the nodes' clocks, so a step beyond it can make the replay read as outside the window,
+        and reuse detection then ends the session (a false logout, never a stale accept)."""
+        start = min(x["ts"] for x in race) - self.grace
+        end = max(x["tr"] for x in race)
+        return any(a <= end and b >= start
+                   for x in race for a, b in self.steps.get(x.get("host"), ()))
+
     def index(self):
+        self.steps = self.clock_steps()
+        races = defaultdict(list)
+        for x in self.r:
+            if x["op"] == "refresh" and x.get("race"):
+                races[x["race"]].append(x)
         for x in self.r:
             if x["op"] == "login" and x["status"] == 200:
                 self.logins[x["sid"]] = x
@@ -67,6 +96,11 @@ class Checker:
                     self.violate("unexpected_reuse", [x], "a refresh token used once was "
                                  "refused as reused")
             elif op == "refresh" and x.get("race") and unknown(st):
+                self.maybe.setdefault(x["sid"], x)
+            elif (op == "refresh" and x.get("race") and st == 400 and
+                  self.race_across_a_clock_step(races[x["race"]])):
+                # A refused race refresh is reuse detection or an already-ended family (both
+                # read "revoked", api.md): across a clock step it may have ended the session.
                 self.maybe.setdefault(x["sid"], x)
 
     def violate(self, kind, slice_, why):

@@ -76,6 +76,23 @@ class CheckerTest(unittest.TestCase):
              login("s2", "1", 3, "j2", "r2"), verify("j2", "s2", "1", 9, 0, "final")]
         self.assertEqual(kinds(h), ["final_unavailable"])
 
+    def test_a_race_refused_across_a_clock_step_excuses_the_session_but_not_without_one(self):
+        cfg = dict(CONFIG, refresh_grace_s=2)
+        refresh = {"op": "refresh", "phase": "run", "parent": "r1", "sid": "s1", "uid": "1",
+                   "ts": 5, "tr": 5.1, "exp": FAR, "race": "x"}
+        race = [login("s1", "1", 1, "j1", "r1"),
+                dict(refresh, status=200, rt="r2", jti="j2", host="n1"),
+                dict(refresh, status=400, desc="refresh token revoked", host="n2"),
+                verify("j1", "s1", "1", 9, 401, "final")]
+        step = [{"op": "fault", "kind": "clock_beyond", "phase": "start", "target": "n2",
+                 "ts": 4, "offset_s": 3.0},
+                {"op": "fault", "kind": "clock_beyond", "phase": "end", "target": "n2", "ts": 8}]
+        elsewhere = [dict(step[0], target="n3"), dict(step[1], target="n3")]
+        run = lambda records: sorted({k for k, _, _ in Checker([cfg] + records).run()})
+        self.assertEqual(run(race[:1] + step + race[1:]), [])
+        self.assertEqual(run(race), ["over_revocation"])
+        self.assertEqual(run(race[:1] + elsewhere + race[1:]), ["over_revocation"])
+
 
 if __name__ == "__main__":
     unittest.main()
