@@ -5,11 +5,23 @@ export type Reason = 'expired' | 'revoked' | 'invalid' | 'stale';
 
 export declare const REASONS: readonly Reason[];
 
-/** What verify() throws. `detail` names the precise check, for logs only. */
+/**
+ * The OAuth error a refusal answers with (RFC 6750 §3.1, RFC 9449 §7.1): `invalid_dpop_proof`
+ * for a wrong DPoP proof, `invalid_request` for a request without usable credentials
+ * (verifyRequest), `temporarily_unavailable` for `stale`, else `invalid_token`.
+ */
+export type ErrorCode = 'invalid_token' | 'invalid_dpop_proof' | 'invalid_request' | 'temporarily_unavailable';
+
+/** What verify() and verifyRequest() throw. `detail` names the precise check, for logs only. */
 export declare class VerificationError extends Error {
   readonly name: 'VerificationError';
   readonly reason: Reason;
   readonly detail: string;
+  readonly errorCode: ErrorCode;
+  /** The DPoP rules refused the request (the proof, or the token's binding): a `DPoP` challenge. */
+  readonly dpop: boolean;
+  /** Seconds to wait (a full DPoP replay cache); absent otherwise. */
+  readonly retryAfter?: number;
 }
 
 /** The claims of a verified jwtd access token (frozen; shared between callers). */
@@ -25,7 +37,40 @@ export interface AccessClaims {
   readonly ver: number;
   readonly client_id?: string;
   readonly scope?: string;
+  /** RFC 9449 §6.1: a DPoP-bound token's confirmation, the thumbprint of the client's key. */
+  readonly cnf?: { readonly jkt?: string; readonly [member: string]: unknown };
   readonly [claim: string]: unknown;
+}
+
+/** The algorithms a DPoP proof may be signed with (asymmetric only: never none or HS*). */
+export type DpopAlg = 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'RS256' | 'PS256';
+
+export interface DpopOptions {
+  /** Default: the metadata's dpop_signing_alg_values_supported, else ES256 and EdDSA. */
+  algs?: DpopAlg[];
+  /** A proof older than this (its iat) is stale (default 60 s, as jwtd's dpop.window). */
+  windowSeconds?: number;
+  /** A proof this far in the future still passes (default 5 s, as jwtd's dpop.skew). */
+  skewSeconds?: number;
+  /** Proofs remembered against replay for windowSeconds + skewSeconds (default 100000). */
+  replayEntries?: number;
+  /** Longer proofs are refused before decoding (default 4096). */
+  maxProofBytes?: number;
+}
+
+/** A request for verifyRequest(). */
+export interface RequestCredentials {
+  /** The Authorization header: `Bearer <token>` or `DPoP <token>`. */
+  authorization?: string;
+  /** The DPoP header: its value, or one value per header line (more than one is refused). */
+  dpop?: string | readonly string[];
+  /** The request's method (htm), e.g. 'GET'. Required with the DPoP scheme. */
+  method?: string;
+  /**
+   * The absolute URL the client addressed (htu): your configured public origin plus the path,
+   * never built from the Host header. Required with the DPoP scheme.
+   */
+  url?: string;
 }
 
 export interface Clock {
@@ -65,6 +110,8 @@ export interface VerifierOptions {
   startTimeoutMs?: number;
   /** Tokens longer than this are refused before decoding (default 8192). */
   maxTokenBytes?: number;
+  /** DPoP proof checking (verifyRequest and the adapters' `origin`). */
+  dpop?: DpopOptions;
   /** Time source (default Date.now and performance.now). */
   clock?: Clock;
   /** Where warnings go (default console.warn); null for silence. Never receives tokens or secrets. */
@@ -92,12 +139,24 @@ export interface VerifierStatus {
   /** The kids of the keys held. */
   keys: string[];
   cache: { entries: number; maxEntries: number };
+  /** DPoP proofs remembered against replay. */
+  dpop: { replayEntries: number; maxReplayEntries: number };
   closed: boolean;
 }
 
 export interface Verifier {
-  /** The verified claims, or rejects with a VerificationError. */
+  /**
+   * The verified claims of a bearer token, or rejects with a VerificationError. A DPoP-bound
+   * token (cnf) is refused here: it is only good with its proof (verifyRequest).
+   */
   verify(token: string): Promise<AccessClaims>;
+  /**
+   * The verified claims for a request, Bearer or DPoP (RFC 9449): the token, then for DPoP
+   * its binding to the one proof (key, htm, htu, iat, ath, a jti not used before).
+   */
+  verifyRequest(request: RequestCredentials): Promise<AccessClaims>;
+  /** The DPoP settings in force. */
+  readonly dpop: Readonly<Required<DpopOptions>>;
   status(): VerifierStatus;
   /** Stops following the feed and refreshing keys. */
   close(): Promise<void>;
@@ -106,14 +165,26 @@ export interface Verifier {
 /** Discovers jwtd, loads its keys, pages and follows its revocation feed; resolves once current. */
 export declare function createVerifier(options: VerifierOptions): Promise<Verifier>;
 
-/** Express (4 or 5) middleware: sets req.auth, or answers 401 (RFC 6750) / 503 (stale). */
-export declare function expressMiddleware(verifier: Verifier):
+export interface AdapterOptions {
+  /**
+   * This server's public origin (`https://api.example.com`), or a function of the request
+   * returning one: with it the adapter takes DPoP requests, the proof's htu being origin + the
+   * request's path. Without it, Bearer only. Never taken from the Host header.
+   */
+  origin?: string | ((req: any) => string);
+}
+
+/**
+ * Express (4 or 5) middleware: sets req.auth, or answers 401 (RFC 6750; a `DPoP` challenge for
+ * DPoP refusals, RFC 9449 §7.1) / 503 (stale).
+ */
+export declare function expressMiddleware(verifier: Verifier, options?: AdapterOptions):
   (req: any, res: any, next: (err?: unknown) => void) => void;
 
 /** A Fastify onRequest hook: sets request.auth, or answers 401 / 503. */
-export declare function fastifyHook(verifier: Verifier):
+export declare function fastifyHook(verifier: Verifier, options?: AdapterOptions):
   (request: any, reply: any) => Promise<unknown>;
 
 /** A Fastify plugin adding fastifyHook to every route of the instance it is registered on. */
-export declare function fastifyVerifier(fastify: any, options: { verifier: Verifier },
+export declare function fastifyVerifier(fastify: any, options: { verifier: Verifier } & AdapterOptions,
   done: (err?: Error) => void): void;

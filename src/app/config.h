@@ -10,6 +10,7 @@
 
 #include "http/cookie_secure.h"
 #include "http/server_role.h"
+#include "jwtd/auth/dpop_guard.h"
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/options.h"
 #include "jwtd/auth/revocation_sync.h"
@@ -93,6 +94,8 @@ struct Config {
   // [keys], [tokens], [revocation], [users], [password], [login_limits]
   auth::KeyRingOptions keys;
   auth::AuthOptions auth;
+  // [dpop] (RFC 9449; the nonce key is derived at start, never configured)
+  auth::DpopGuardOptions dpop;
 
   // Derived values, filled by Finalize().
   std::string ResolvedStoreUrl() const;

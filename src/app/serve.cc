@@ -99,6 +99,7 @@ http::ServerOptions ServerOptionsOf(const Config& config) {
   options.has_database = config.verifier_feed_url.empty();
   options.feed_heartbeat_ms = config.feed_heartbeat_ms;
   options.ssf_poll_wait_ms = config.ssf_poll_wait_ms;
+  options.dpop = config.dpop;
   // A verifier serves no page: the lab logs in, which a verifier cannot do.
   if (config.web_enabled && config.role == http::ServerRole::kFull) {
     options.web_root = config.web_root.empty() ? DefaultWebRoot() : config.web_root;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "jwtd/auth/user_id.h"
+#include "jwtd/jose/dpop.h"
 #include "verified_token_cache.h"
 
 namespace jwtd::auth {
@@ -75,6 +76,9 @@ class AccessCheckerImpl final : public AccessChecker {
     p.ver = *c.ver();
     p.exp = c.exp();
     p.scope = std::string(c.scope());
+    auto jkt = jose::BoundThumbprint(c);
+    if (!jkt.ok()) return jkt.error();
+    p.jkt = std::move(*jkt);
     return p;
   }
 

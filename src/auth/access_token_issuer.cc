@@ -32,6 +32,7 @@ Result<IssuedAccessToken> AccessTokenIssuer::Issue(const AccessTokenRequest& req
   claims["sid"] = request.sid;
   claims["ver"] = request.ver;
   if (!request.scope.empty()) claims["scope"] = request.scope;
+  if (!request.jkt.empty()) claims["cnf"] = boost::json::object{{"jkt", request.jkt}};
   auto signer = keys_->signer();
   if (!signer) return Error(Code::kInternal, Reason::kInternal, "no active signing key");
   auto token = signer->Sign(boost::json::serialize(claims), "at+jwt");

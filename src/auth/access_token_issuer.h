@@ -1,6 +1,7 @@
 // AccessTokenIssuer — mints RFC 9068 access tokens: header typ "at+jwt" (§2.1) with the ring's
 // active key; claims iss, sub (decimal user id), aud, exp, iat, nbf, jti (128 random bits),
-// client_id (§2.2), sid, ver and scope when present (api.md "Token formats").
+// client_id (§2.2), sid, ver, scope when present (api.md "Token formats") and cnf.jkt when the
+// token is DPoP-bound (RFC 9449 §6.1).
 //
 // Thread-safety: immutable after construction; serves all threads.
 #pragma once
@@ -23,6 +24,8 @@ struct AccessTokenRequest {
   // When > 0, exp is at most this: a token minted on the strength of another access token must
   // not outlive it (else each one renews the next, forever).
   std::int64_t not_after = 0;
+  // When set, the token is DPoP-bound: cnf {"jkt": this} (RFC 9449 §6.1).
+  std::string_view jkt;
 };
 
 struct IssuedAccessToken {

@@ -113,6 +113,9 @@ Result<void> PasswordLogin::RecordFailure(std::optional<std::int64_t> user_id, A
 
 Result<TokenResponse> PasswordLogin::StartSession(std::int64_t user_id, std::string_view scope,
                                                   const ClientInfo& client) {
+  if (options_.dpop_required && client.dpop_jkt.empty()) {
+    return Error(Code::kUnauthenticated, Reason::kDpopBinding, "a DPoP proof is required");
+  }
   const std::int64_t now = clock_->NowSeconds();
   Session session;
   session.id = RandomToken(16);  // 128 random bits (the sid claim)
@@ -126,6 +129,7 @@ Result<TokenResponse> PasswordLogin::StartSession(std::int64_t user_id, std::str
   session.scope = std::string(scope);
   session.user_agent = CleanUserAgent(client.user_agent);
   session.client_ip = client.address;
+  session.dpop_jkt = client.dpop_jkt;  // a login with a DPoP proof binds the session (RFC 9449 §5)
   std::optional<MintedPair> minted;
   auto committed = store_->Transact([&](StoreTx& tx) -> Result<void> {
     // Re-read: a logout-all or a disable may have landed during the Argon2id verify.

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "jwtd/compare.h"
 #include "refresh_token.h"
 
 namespace jwtd::auth {
@@ -47,6 +48,20 @@ Result<void> RefreshRotation::Decide(RevocationBatch& batch, std::string_view to
   }
   if (SessionExpired(session, now)) {
     out->error = RefreshRefused(Reason::kRefreshExpired, "refresh token expired");
+    return Ok();
+  }
+  // RFC 9449 §5: a bound session's refresh token is good only with a proof by its key. Refused
+  // before anything else changes: a thief holding the token but not the key spends nothing and
+  // trips nothing (a rotated token without the key is not evidence of a second holder).
+  if (options_.dpop_required && session.dpop_jkt.empty()) {
+    out->error = RefreshRefused(Reason::kDpopBinding, "the session is not DPoP-bound");
+    return Ok();
+  }
+  if (!session.dpop_jkt.empty() && !ConstantTimeEquals(client.dpop_jkt, session.dpop_jkt)) {
+    out->error = RefreshRefused(Reason::kDpopBinding,
+                                client.dpop_jkt.empty()
+                                    ? "refresh token is DPoP-bound: a proof by its key is required"
+                                    : "the DPoP proof is signed by another key than the session's");
     return Ok();
   }
   if (rec.state == RefreshState::kCurrent && rec.generation == session.generation) {
@@ -119,6 +134,7 @@ Result<void> RefreshRotation::Replay(RevocationBatch& batch, std::string_view to
   tokens.refresh_expires_in = pair->refresh_expires_at - now;
   tokens.scope = std::move(pair->scope);
   tokens.session_id = session.id;
+  tokens.token_type = TokenTypeOf(session);
   JWTD_RETURN_IF_ERROR(
       batch.tx().AppendAudit(MakeAudit(AuditKind::kRefresh, AuditReason::kGraceReplay,
                                        session.user_id, session.id, client.address, now)));

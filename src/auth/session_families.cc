@@ -30,7 +30,10 @@ std::int64_t SessionFamilies::DenyHorizon(std::int64_t now) const {
 
 Result<MintedPair> SessionFamilies::MintPair(const Session& session, std::int64_t ver,
                                              std::int64_t now) const {
-  auto access = issuer_->Issue({session.user_id, session.id, ver, session.scope}, now);
+  // A bound session's access tokens are bound to its key (RFC 9449 §5); an unbound one's are
+  // bearer tokens, whatever proof came with a refresh: the binding is the login's.
+  auto access =
+      issuer_->Issue({session.user_id, session.id, ver, session.scope, 0, session.dpop_jkt}, now);
   if (!access.ok()) return access.error();
   NewRefreshToken refresh = GenerateRefreshToken();
   MintedPair out;
@@ -47,6 +50,7 @@ Result<MintedPair> SessionFamilies::MintPair(const Session& session, std::int64_
   out.response.refresh_expires_in = deadline - now;
   out.response.scope = session.scope;
   out.response.session_id = session.id;
+  out.response.token_type = TokenTypeOf(session);
   return out;
 }
 
@@ -147,14 +151,16 @@ Result<std::optional<TokenResponse>> SessionFamilies::RenewKept(RevocationBatch&
     JWTD_RETURN_IF_ERROR(End(batch, session, reason, now));
     return std::optional<TokenResponse>();
   }
-  auto access = issuer_->Issue(
-      {session.user_id, session.id, ver, session.scope, /*not_after=*/principal.exp}, now);
+  auto access = issuer_->Issue({session.user_id, session.id, ver, session.scope,
+                                /*not_after=*/principal.exp, session.dpop_jkt},
+                               now);
   if (!access.ok()) return access.error();
   TokenResponse response;
   response.access_token = std::move(access->token);
   response.expires_in = access->exp - now;
   response.scope = session.scope;
   response.session_id = session.id;
+  response.token_type = TokenTypeOf(session);
   return std::optional<TokenResponse>(std::move(response));
 }
 

@@ -29,6 +29,11 @@ struct MintedPair {
   SuccessorPair sealed_form;  // what a grace-window replay would get back
 };
 
+// "DPoP" for a session bound to a key (its access tokens carry cnf.jkt), else "Bearer".
+inline const char* TokenTypeOf(const Session& session) {
+  return session.dpop_jkt.empty() ? "Bearer" : "DPoP";
+}
+
 // The refresh deadline: idle expiry, capped by the absolute lifetime when there is one.
 std::int64_t RefreshDeadline(const Session& session);
 bool SessionExpired(const Session& session, std::int64_t now);

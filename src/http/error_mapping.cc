@@ -41,7 +41,30 @@ HttpError GrantRefusal(Reason r) {
   return e;
 }
 
+bool IsDpopFailure(Reason r) {
+  return r == Reason::kDpopInvalid || r == Reason::kDpopMismatch || r == Reason::kDpopStale ||
+         r == Reason::kDpopReplayed || r == Reason::kDpopNonce || r == Reason::kDpopBinding;
+}
+
+// RFC 9449 §7.1 (resource requests: 401 with a DPoP challenge) and §5 (login and refresh: 400).
+// A missing or expired server nonce is use_dpop_nonce (§8, §9), the caller adds DPoP-Nonce; the
+// binding (a bound token sent as bearer, a proof by a key the token is not bound to, a bearer
+// token under DPoP) is about the token (invalid_token); a missing or wrong proof is
+// invalid_dpop_proof. Which check failed stays in the logs.
+HttpError DpopRefusal(Reason r, Surface surface) {
+  const bool resource = surface == Surface::kBearer || surface == Surface::kPassword;
+  const char* code = r == Reason::kDpopNonce                 ? "use_dpop_nonce"
+                     : r == Reason::kDpopBinding && resource ? "invalid_token"
+                                                             : "invalid_dpop_proof";
+  const char* description = r == Reason::kDpopNonce     ? "a DPoP nonce is required"
+                            : r == Reason::kDpopBinding ? "the token is bound to another DPoP key"
+                                                        : "invalid DPoP proof";
+  if (!resource) return {400, code, description, {}, 0, "invalid"};
+  return {401, code, description, "DPoP error=\"" + std::string(code) + "\"", 0, "invalid"};
+}
+
 HttpError Unauthenticated(const Error& e, Surface surface) {
+  if (IsDpopFailure(e.reason())) return DpopRefusal(e.reason(), surface);
   switch (surface) {
     case Surface::kBearer:
       return BearerRefusal(e.reason());

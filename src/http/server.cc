@@ -28,6 +28,7 @@
 #include "http/connection.h"
 #include "http/connection_limit.h"
 #include "http/csrf.h"
+#include "http/handlers/dpop_check.h"
 #include "http/scope_list.h"
 
 namespace jwtd::http {
@@ -320,6 +321,10 @@ ServerCore::ServerCore(ServerOptions options, ServerDeps deps, AddressFilter met
   if (feed_allow.ok()) api.feed_allow = std::move(*feed_allow);
   auto admin_allow = FeedAllowFilter(api.options.admin_allow);
   if (admin_allow.ok()) api.admin_allow = std::move(*admin_allow);
+  if (api.options.dpop.mode != auth::DpopMode::kOff) {
+    auto guard = auth::DpopGuard::Create(api.options.dpop, api.deps.clock);  // checked by Create
+    if (guard.ok()) api.dpop = std::move(*guard);
+  }
 }
 
 Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, ServerDeps deps) {
@@ -333,6 +338,13 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, ServerDeps
   }
   if (auto admin = FeedAllowFilter(options.admin_allow); !admin.ok()) {
     return Prefixed("admin_allow", admin.error());
+  }
+  if (options.dpop.mode != auth::DpopMode::kOff) {
+    if (options.dpop.nonce_key.empty())
+      options.dpop.nonce_key = DeriveDpopNonceKey(options.csrf_key);
+    if (auto guard = auth::DpopGuard::Create(options.dpop, deps.clock); !guard.ok()) {
+      return guard.error();  // its message names dpop
+    }
   }
   auto tls = OpenTls(options);
   if (!tls.ok()) return tls.error();

@@ -36,6 +36,7 @@
 
 #include "http/cookie_secure.h"
 #include "http/server_role.h"
+#include "jwtd/auth/dpop_guard.h"
 #include "jwtd/auth/key_ring.h"
 #include "jwtd/auth/ports.h"
 #include "jwtd/auth/revocation_feed.h"
@@ -118,6 +119,9 @@ struct ServerOptions {
   std::string web_root;
   // "sqlite" or "postgres", shown on the lab page.
   std::string store_kind = "sqlite";
+  // DPoP (RFC 9449): mode, proof window, nonces, replay bound (jwtd/auth/dpop_guard.h). An
+  // empty nonce_key is derived from csrf_key, so every node of a deployment shares it.
+  auth::DpopGuardOptions dpop;
 };
 
 struct ServerDeps {

@@ -253,4 +253,19 @@ Result<DpopProof> VerifyDpopProof(std::string_view proof, const DpopRequest& req
   return checked;
 }
 
+Result<std::string> BoundThumbprint(const Claims& claims) {
+  if (!claims.Has("cnf")) return std::string();
+  // Only DPoP-bound tokens get here: one DOM parse of a payload that verified already.
+  bj::error_code ec;
+  bj::value v = bj::parse(bj::string_view(claims.json().data(), claims.json().size()), ec);
+  const bj::value* cnf = ec || !v.is_object() ? nullptr : v.get_object().if_contains("cnf");
+  const bj::string* jkt =
+      cnf != nullptr && cnf->is_object() ? StringAt(cnf->get_object(), "jkt") : nullptr;
+  if (jkt == nullptr || jkt->empty()) {
+    return Error(Code::kUnauthenticated, Reason::kMissingClaim,
+                 "cnf holds no jkt: a confirmation method this verifier cannot check");
+  }
+  return std::string(View(*jkt));
+}
+
 }  // namespace jwtd::jose

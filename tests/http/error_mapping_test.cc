@@ -12,6 +12,11 @@ constexpr auto kLastCode = static_cast<int>(Code::kInternal);
 const Surface kSurfaces[] = {Surface::kGeneral,  Surface::kBearer, Surface::kLogin,
                              Surface::kRegister, Surface::kGrant,  Surface::kPassword};
 
+bool IsDpop(Reason r) {
+  return r == Reason::kDpopInvalid || r == Reason::kDpopMismatch || r == Reason::kDpopStale ||
+         r == Reason::kDpopReplayed || r == Reason::kDpopNonce || r == Reason::kDpopBinding;
+}
+
 bool IsRevocation(Reason r) {
   return r == Reason::kJtiDenied || r == Reason::kSessionEnded || r == Reason::kVersionBumped ||
          r == Reason::kKeyRevoked;
@@ -20,6 +25,7 @@ bool IsRevocation(Reason r) {
 TEST(ErrorMappingTest, EveryRefusedAccessTokenIsInvalidToken) {
   for (int i = 0; i <= kLastReason; ++i) {
     const auto reason = static_cast<Reason>(i);
+    if (IsDpop(reason)) continue;  // RFC 9449 §7.1: below
     const HttpError e = MapError(Error(Code::kUnauthenticated, reason, "detail"), Surface::kBearer);
     SCOPED_TRACE(std::string(ReasonName(reason)));
     EXPECT_EQ(e.status, 401);
@@ -35,6 +41,31 @@ TEST(ErrorMappingTest, EveryRefusedAccessTokenIsInvalidToken) {
                                                                       : "invalid";
     EXPECT_EQ(e.reason, reason_member);
     EXPECT_NE(ToResponse(e).body.find("\"reason\":\"" + reason_member + "\""), std::string::npos);
+  }
+}
+
+// RFC 9449 §7.1: a refused proof is invalid_dpop_proof, a missing nonce use_dpop_nonce, a token
+// used without its key invalid_token — each with a DPoP challenge on resources (401) and as a
+// 400 on login and refresh; the failed check itself is never told.
+TEST(ErrorMappingTest, DpopRefusalsNameTheRfc9449Errors) {
+  for (Reason r : {Reason::kDpopInvalid, Reason::kDpopMismatch, Reason::kDpopStale,
+                   Reason::kDpopReplayed, Reason::kDpopNonce, Reason::kDpopBinding}) {
+    SCOPED_TRACE(std::string(ReasonName(r)));
+    const std::string code = r == Reason::kDpopNonce     ? "use_dpop_nonce"
+                             : r == Reason::kDpopBinding ? "invalid_token"
+                                                         : "invalid_dpop_proof";
+    const HttpError resource =
+        MapError(Error(Code::kUnauthenticated, r, "detail"), Surface::kBearer);
+    EXPECT_EQ(resource.status, 401);
+    EXPECT_EQ(resource.code, code);
+    EXPECT_EQ(resource.www_authenticate, "DPoP error=\"" + code + "\"");
+    EXPECT_EQ(resource.description.find("detail"), std::string::npos);
+    for (Surface s : {Surface::kLogin, Surface::kGrant}) {
+      const HttpError grant = MapError(Error(Code::kUnauthenticated, r, "detail"), s);
+      EXPECT_EQ(grant.status, 400);
+      EXPECT_EQ(grant.code, r == Reason::kDpopNonce ? "use_dpop_nonce" : "invalid_dpop_proof");
+      EXPECT_TRUE(grant.www_authenticate.empty());
+    }
   }
 }
 

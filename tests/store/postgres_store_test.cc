@@ -341,6 +341,7 @@ TEST_F(PostgresStoreTest, UpgradeToV5GivesCredentialChangeToStreamsThatAskedForI
   ASSERT_TRUE(server_->Exec(
       database,
       "DELETE FROM schema_migrations WHERE version >= 5; DROP TABLE bulk_jobs;"
+      " ALTER TABLE sessions DROP COLUMN dpop_jkt;"
       " INSERT INTO ssf_streams(id, client, audience, events_requested, kinds, delivery_method,"
       " endpoint_url, description, status, status_reason, acked_through, created_at, updated_at)"
       " VALUES ('all', 'rs1', 'rs1', '', 10, " +
@@ -384,10 +385,11 @@ TEST_F(PostgresStoreTest, NodesMigratingAtOnceApplyEachMigrationOnce) {
     auto version = f.get();
     ASSERT_TRUE(version.ok()) << version.error().message();
     EXPECT_EQ(*version,
-              6);  // v3: the event outbox; v4: SSF streams; v5: their kinds; v6: bulk jobs
+              7);  // v3: the event outbox; v4: SSF streams; v5: their kinds; v6: bulk jobs;
+                   // v7: sessions' DPoP key
   }
   std::string error;
-  EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM schema_migrations", &error), "6")
+  EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM schema_migrations", &error), "7")
       << error;
   // v2 created one bus key, and every node reads the same one.
   EXPECT_EQ(server_->QueryValue(database, "SELECT count(*) FROM bus_key", &error), "1") << error;

@@ -186,8 +186,8 @@ TEST_F(SqliteStoreTest, UsesWalAndRecordsMigrations) {
   RawDb raw(path_);
   EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"),
-            "6");  // v2: the bus key; v3: the event outbox; v4: SSF streams; v5: their kinds; v6:
-                   // bulk jobs
+            "7");  // v2: the bus key; v3: the event outbox; v4: SSF streams; v5: their kinds; v6:
+                   // bulk jobs; v7: sessions' DPoP key
   EXPECT_EQ(raw.Text("SELECT applied_at FROM schema_migrations WHERE version = 1"),
             std::to_string(kNow));
   EXPECT_EQ(raw.Text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
@@ -241,12 +241,12 @@ TEST_F(SqliteStoreTest, MigrateAgainIsANoOp) {
   clock_.Advance(500);
   auto again = store->Migrate();
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, 6);
+  EXPECT_EQ(*again, 7);
   store.reset();
   store = OpenOk();  // reopening migrates again
   ASSERT_NE(store, nullptr);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "6");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "7");
   EXPECT_EQ(raw.Text("SELECT max(applied_at) FROM schema_migrations"), std::to_string(kNow));
 }
 
@@ -259,6 +259,7 @@ TEST_F(SqliteStoreTest, UpgradeToV5GivesCredentialChangeToStreamsThatAskedForIt)
   {
     RawDb raw(path_);  // back to v4 as released, with three streams made then
     ASSERT_EQ(raw.Exec("DELETE FROM schema_migrations WHERE version >= 5; DROP TABLE bulk_jobs;"
+                       " ALTER TABLE sessions DROP COLUMN dpop_jkt;"
                        " INSERT INTO ssf_streams(id, client, audience, events_requested, kinds,"
                        " delivery_method, endpoint_url, description, status, status_reason,"
                        " acked_through, created_at, updated_at) VALUES"
@@ -296,7 +297,7 @@ TEST_F(SqliteStoreTest, ThreadsOpeningOneNewFileAtOnceAllSucceed) {
     JWTD_EXPECT_OK(AppendJti(**r, "from-thread"));
   }
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "6");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "7");
   EXPECT_EQ(raw.Text("SELECT count(*) FROM revocations"), std::to_string(kThreads));
 }
 
@@ -314,7 +315,7 @@ TEST_F(SqliteStoreTest, ProcessesMigratingAndWritingAtOnceAreSerialised) {
   });
   EXPECT_EQ(ok, kProcesses);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "6");
+  EXPECT_EQ(raw.Text("SELECT count(*) FROM schema_migrations"), "7");
   EXPECT_EQ(raw.Text("SELECT count(DISTINCT seq) FROM revocations"),
             std::to_string(kProcesses * kAppendsEach));
   EXPECT_EQ(raw.Text("SELECT max(seq) FROM revocations"),

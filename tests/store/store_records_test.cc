@@ -159,6 +159,7 @@ TEST_P(StoreRecordsTest, SessionsRoundTripAndListNewestFirst) {
   full.revoked_at = 400;
   full.revoked_reason = "logout";
   full.generation = 7;
+  full.dpop_jkt = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
   Commit([&](StoreTx& tx) -> Result<void> {
     JWTD_EXPECT_OK(tx.InsertSession(MakeSession("sid-a", u.id, 100)));
     JWTD_EXPECT_OK(tx.InsertSession(full));
@@ -189,6 +190,12 @@ TEST_P(StoreRecordsTest, SessionsRoundTripAndListNewestFirst) {
       EXPECT_EQ(s.scope, "openid");
       EXPECT_EQ(s.user_agent, "test-agent/1.0");
       EXPECT_EQ(s.client_ip, "127.0.0.1");
+      EXPECT_EQ(s.dpop_jkt, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    }
+    for (const auto& s : *list) {
+      if (s.id != "sid-b") {
+        EXPECT_EQ(s.dpop_jkt, "") << s.id;  // a bearer login's session
+      }
     }
     auto missing = tx.LockSession("sid-none");
     EXPECT_TRUE(missing.ok() && !missing->has_value());

@@ -19,6 +19,7 @@ constexpr std::int64_t kNow = 1'700'000'000;  // StoreTest::kNow
 // Back to v3 as released, with one outbox row written by v3 (later migrations apply again).
 constexpr const char kToV3[] =
     "DROP TABLE ssf_streams; DROP TABLE ssf_acks; DROP TABLE bulk_jobs;"
+    " ALTER TABLE sessions DROP COLUMN dpop_jkt;"
     " ALTER TABLE security_events DROP COLUMN stream_id;"
     " ALTER TABLE security_events DROP COLUMN txn;"
     " DELETE FROM schema_migrations WHERE version >= 4;"
@@ -96,7 +97,7 @@ TEST_P(StoreUpgradeTest, V3ToV4KeepsTheOutboxAndStreamsDeliverOnlyNewEvents) {
   Exec(kToV3);
   store_ = Reopen();
   ASSERT_NE(store_, nullptr);
-  EXPECT_EQ(Value("SELECT max(version) FROM schema_migrations"), "6");
+  EXPECT_EQ(Value("SELECT max(version) FROM schema_migrations"), "7");
   EXPECT_EQ(Value("SELECT session_id || '/' || stream_id || '/' || txn FROM security_events"),
             "old-sid//");
   auth::SsfStream stream;

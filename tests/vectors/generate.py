@@ -3,9 +3,11 @@
 
 Every verifier of jwtd's access tokens (jwtd's own AccessChecker, the Node and Python SDKs, any
 third party) must reach the decision each case states, from the token, the keys, the revocation
-feed entries and the clock given in it. The tokens are signed here with the test keys in
-keys/ (test-only keys: never use them for anything else); ECDSA signatures are randomised, so a
-run changes the signatures but never a decision. Run it after changing a case:
+feed entries and the clock given in it — and, for the DPoP cases (RFC 9449), from the request
+and its proof. The tokens and proofs are signed here with the test keys in keys/ (test-only
+keys: never use them for anything else). ECDSA signatures are randomised; a JWS whose signed
+bytes did not change keeps the signature the previous access_check.json holds, so a run
+changes only what a changed case changes. Run it after changing a case:
 
     /usr/bin/python3 tests/vectors/generate.py
 
@@ -13,13 +15,17 @@ Only Debian's python3-cryptography is needed (no JOSE library: some cases are de
 malformed tokens that a library would refuse to produce).
 """
 import base64
+import hashlib
 import json
 import os
+import re
 import sys
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,
+                                                             encode_dss_signature)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOW = 1_700_000_000
@@ -27,6 +33,7 @@ ISSUER = "https://issuer.example"
 AUDIENCE = "jwtd"
 ACCESS_TTL = 900
 LEEWAY = 30
+VECTORS = os.path.join(HERE, "access_check.json")
 
 
 def b64(data: bytes) -> str:
@@ -56,14 +63,58 @@ def jwk_ed(key, kid):
             "x": b64(raw)}
 
 
+def previous_jws():
+    """signing input -> the signatures of every JWS in the current file (tokens and proofs;
+    several for one input where a case tampers with a signature)."""
+    try:
+        with open(VECTORS, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for head_claims, sig in re.findall(r"([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)",
+                                       text):
+        found.setdefault(head_claims.encode(), []).append(sig)
+    return found
+
+
+PREVIOUS = previous_jws()
+
+
+def unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def previous_es256_signature(data: bytes, key):
+    """A signature the file already holds for `data` that verifies under `key`: keeps an
+    unchanged case byte for byte (ECDSA would otherwise draw a new one on every run)."""
+    for text in PREVIOUS.get(data, ()):
+        sig = unb64(text)
+        if len(sig) != 64:
+            continue
+        der = encode_dss_signature(int.from_bytes(sig[:32], "big"),
+                                   int.from_bytes(sig[32:], "big"))
+        try:
+            key.public_key().verify(der, data, ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            continue
+        return sig
+    return None
+
+
 def sign(header: dict, claims, key=ES, raw_claims: str = None) -> str:
     h = b64(json.dumps(header, separators=(",", ":")).encode())
     c = b64((raw_claims if raw_claims is not None else
              json.dumps(claims, separators=(",", ":"))).encode())
     data = f"{h}.{c}".encode()
     if isinstance(key, ec.EllipticCurvePrivateKey):
-        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-        sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        sig = previous_es256_signature(data, key)
+        if sig is None:
+            r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+            sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        # The same bytes signed again in this run (one token in several cases) get the same
+        # signature, so the next run finds one signature per input.
+        PREVIOUS[data] = [b64(sig)]
     elif isinstance(key, ed25519.Ed25519PrivateKey):
         sig = key.sign(data)
     elif isinstance(key, bytes):  # an HMAC "key": the algorithm-confusion attack
@@ -187,6 +238,210 @@ def cases():
                why="an expired token is expired whatever the feed says")
     yield case("token_too_large", sign(es_header(), claims(pad="x" * 9000)), False, "invalid",
                why="longer than max_token_bytes: refused before decoding")
+    no_jkt = sign(es_header(), claims(cnf={"x5t#S256": b64(b"\x00" * 32)}))
+    out = case("cnf_without_jkt", no_jkt, False, "invalid",
+               why="RFC 9449 §6.1: cnf without a jkt string is a confirmation method this "
+                   "verifier cannot check: never accept it as a bearer token")
+    out["expect"]["dpop_error"] = "invalid_token"
+    yield out
+
+
+# -- DPoP (RFC 9449): sender-constrained tokens and their proofs -----------------------------
+
+DPOP_ALGS = ["ES256", "EdDSA"]
+DPOP_WINDOW = 60  # a proof older than this is stale
+DPOP_SKEW = 5  # a proof this far in the future still passes
+URI = "https://api.example/v1/me"
+CLIENT_ES = load("dpop_client_es256.pem")  # the client's proof keys (test-only)
+CLIENT_ED = load("dpop_client_ed25519.pem")
+OTHER_ES = load("dpop_other_es256.pem")  # a key the tokens are not bound to
+
+
+def public_jwk(key):
+    """The proof header's jwk: the bare public key (no kid, alg or use)."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        j = jwk_es(key, "")
+        return {m: j[m] for m in ("kty", "crv", "x", "y")}
+    j = jwk_ed(key, "")
+    return {m: j[m] for m in ("kty", "crv", "x")}
+
+
+def thumbprint(key) -> str:
+    """RFC 7638: SHA-256 of the required members, in lexicographic order, no whitespace."""
+    text = json.dumps(public_jwk(key), sort_keys=True, separators=(",", ":"))
+    return b64(hashlib.sha256(text.encode()).digest())
+
+
+def ath(token: str) -> str:
+    """RFC 9449 §4.2: base64url(SHA-256(the ASCII of the access token))."""
+    return b64(hashlib.sha256(token.encode("ascii")).digest())
+
+
+JKT_ES, JKT_ED = thumbprint(CLIENT_ES), thumbprint(CLIENT_ED)
+
+
+def bound(jkt: str, **over) -> str:
+    """An access token bound to `jkt` (cnf, RFC 9449 §6.1), signed by the issuer."""
+    return sign(es_header(), claims(cnf={"jkt": jkt}, **over))
+
+
+OWN_KEY = object()  # proof(): sign with the key the header names
+
+
+def proof(token, name, key=CLIENT_ES, signer=OWN_KEY, header=None, now=NOW, **over):
+    """A DPoP proof for GET URI presented with `token`, each with its own jti. `over` changes
+    or (None) removes claims; `header` changes or removes header members; `signer` signs
+    instead of `key` (an ES256/EdDSA key, HMAC bytes, or None for no signature)."""
+    alg = "ES256" if isinstance(key, ec.EllipticCurvePrivateKey) else "EdDSA"
+    h = {"typ": "dpop+jwt", "alg": alg, "jwk": public_jwk(key)}
+    for k, v in (header or {}).items():
+        h[k] = v
+    h = {k: v for k, v in h.items() if v is not None}
+    c = {"jti": f"proof-{name}", "htm": "GET", "htu": URI, "iat": now, "ath": ath(token)}
+    for k, v in over.items():
+        c[k] = v
+    c = {k: v for k, v in c.items() if v is not None}
+    return sign(h, c, key if signer is OWN_KEY else signer)
+
+
+def request(proof_jws, scheme="DPoP", uri=URI, method="GET"):
+    return {"scheme": scheme, "method": method, "uri": uri, "proof": proof_jws}
+
+
+def accepted(jkt):
+    return {"valid": True, "jkt": jkt}
+
+
+def refused(dpop_error, reason="invalid"):
+    return {"valid": False, "reason": reason, "dpop_error": dpop_error}
+
+
+def dpop_case(name, token, req, expect, why, now=NOW):
+    return {"name": name, "why": why, "now": now, "token": token, "feed": [], "stale": False,
+            "request": req, "expect": expect}
+
+
+def dpop_cases():
+    """Cases with a `request`: the Authorization scheme, the request's method and URI, and
+    the DPoP proof (or null). Every proof is valid but for what its case changes."""
+    tok, tok_ed = bound(JKT_ES), bound(JKT_ED)
+    good = sign(es_header(), claims())  # unbound: a bearer token
+
+    def ok(name, why, token=tok, key=CLIENT_ES, uri=URI, **over):
+        jkt = thumbprint(key)
+        return dpop_case(name, token, request(proof(token, name, key, **over), uri=uri),
+                         accepted(jkt), why)
+
+    def bad(name, why, dpop_error="invalid_dpop_proof", token=tok, uri=URI, **over):
+        return dpop_case(name, token, request(proof(token, name, **over), uri=uri),
+                         refused(dpop_error), why)
+
+    yield ok("dpop_valid_es256", "a bound token under DPoP with an ES256 proof by its key")
+    yield ok("dpop_valid_eddsa", "an EdDSA proof by the key of a token bound to it",
+             token=tok_ed, key=CLIENT_ED)
+    yield dpop_case("dpop_bound_token_as_bearer", tok, request(None, scheme="Bearer"),
+                    refused("invalid_token"),
+                    "RFC 9449 §7.2: a bound token sent as a bearer token is what a thief sends")
+    yield dpop_case("dpop_bound_token_as_bearer_with_proof", tok,
+                    request(proof(tok, "bearer-with-proof"), scheme="Bearer"),
+                    refused("invalid_token"),
+                    "the Bearer scheme says bearer: a proof next to it binds nothing")
+    yield dpop_case("dpop_unbound_token_under_dpop", good, request(proof(good, "unbound")),
+                    refused("invalid_token"),
+                    "a token without cnf under the DPoP scheme: nothing to bind the proof to")
+    yield dpop_case("dpop_no_proof", tok, request(None), refused("invalid_dpop_proof"),
+                    "Authorization: DPoP without a DPoP header")
+    yield bad("dpop_proof_by_another_key", "a valid proof, but by a key the token is not bound "
+              "to", "invalid_token", key=OTHER_ES)
+    yield bad("dpop_wrong_htm", "htm names another method (compared exactly)", htm="POST")
+    yield bad("dpop_htm_lower_case", "RFC 9110 §9.1: methods are case-sensitive", htm="get")
+    yield bad("dpop_wrong_htu", "htu names another resource",
+              htu="https://api.example/v1/sessions")
+    yield bad("dpop_htu_path_case", "the path stays case-sensitive after normalisation",
+              htu="https://api.example/v1/ME")
+    yield bad("dpop_htu_other_port", "a port that is not the scheme's default is another URI",
+              htu="https://api.example:8443/v1/me")
+    yield bad("dpop_htu_other_scheme", "http is not https", htu="http://api.example/v1/me")
+    yield ok("dpop_htu_request_query", "RFC 9449 §4.3: the request's query is not compared",
+             uri=URI + "?page=2&limit=10")
+    yield ok("dpop_htu_proof_query_fragment", "nor the query and fragment of htu",
+             htu=URI + "?x=1#top")
+    yield ok("dpop_htu_default_port_and_case", "RFC 3986 §6.2.2-6.2.3: scheme and host "
+             "compare in lower case, the default port as none", htu="HTTPS://API.Example:443/v1/me")
+    yield ok("dpop_htu_percent_encoded_unreserved", "RFC 3986 §6.2.2.2: %6D is m",
+             htu="https://api.example/v1/%6De")
+    yield ok("dpop_iat_window_edge", f"iat = now - {DPOP_WINDOW}: still inside the window",
+             iat=NOW - DPOP_WINDOW)
+    yield bad("dpop_iat_stale", f"iat = now - {DPOP_WINDOW + 1}: a stale proof",
+              iat=NOW - DPOP_WINDOW - 1)
+    yield ok("dpop_iat_within_skew", f"iat = now + {DPOP_SKEW}: clock skew allowed",
+             iat=NOW + DPOP_SKEW)
+    yield bad("dpop_iat_future", f"iat = now + {DPOP_SKEW + 1}: beyond the skew",
+              iat=NOW + DPOP_SKEW + 1)
+    yield bad("dpop_iat_missing", "iat is required", iat=None)
+    yield bad("dpop_jti_missing", "jti is required (the replay check needs it)", jti=None)
+    yield bad("dpop_ath_missing", "RFC 9449 §4.3 step 12: a proof with an access token "
+              "carries ath", ath=None)
+    yield bad("dpop_ath_wrong", "ath is the hash of another token", ath=ath(good))
+    yield bad("dpop_alg_none", "none never verifies", header={"alg": "none"}, signer=None)
+    yield dpop_case("dpop_alg_hs256", tok,
+                    request(proof(tok, "hs256", header={"alg": "HS256"},
+                                  signer=json.dumps(public_jwk(CLIENT_ES)).encode())),
+                    refused("invalid_dpop_proof"),
+                    "RFC 9449 §4.3 step 5: never a MAC (here keyed with the jwk's text)")
+    yield bad("dpop_alg_mismatches_jwk", "alg EdDSA over an EC jwk (signed by the Ed25519 "
+              "key)", header={"alg": "EdDSA"}, signer=CLIENT_ED)
+    yield bad("dpop_typ_jwt", "RFC 9449 §4.2: typ is dpop+jwt", header={"typ": "JWT"})
+    yield bad("dpop_typ_missing", "typ is required", header={"typ": None})
+    jwk_d = dict(public_jwk(CLIENT_ES),
+                 d=b64(CLIENT_ES.private_numbers().private_value.to_bytes(32, "big")))
+    yield bad("dpop_jwk_private_d", "RFC 9449 §4.3 step 7: the jwk must be a public key "
+              "(its d, though correct, is refused)", header={"jwk": jwk_d})
+    yield bad("dpop_jwk_missing", "the proof names its key", header={"jwk": None})
+    yield bad("dpop_signed_by_another_key", "RFC 9449 §4.3 step 6: the signature verifies "
+              "with the header's jwk, not with some other key", signer=OTHER_ES)
+    no_jkt = sign(es_header(), claims(cnf={"x5t#S256": b64(b"\x00" * 32)}))
+    yield dpop_case("dpop_cnf_without_jkt_under_dpop", no_jkt,
+                    request(proof(no_jkt, "cnf-without-jkt")), refused("invalid_token"),
+                    "cnf holds another confirmation method: never a bearer token, and no "
+                    "proof can satisfy it here")
+    late = NOW + 600 + LEEWAY
+    yield dpop_case("dpop_expired_bound_token", tok, request(proof(tok, "expired", now=late)),
+                    refused("invalid_token", "expired"),
+                    "the token is checked first: a good proof does not revive it", now=late)
+
+
+def sequences():
+    """Stateful checks: one verifier (one replay cache) takes the steps in order."""
+    tok = bound(JKT_ES)
+    once = proof(tok, "replayed")
+    seq = {"token": tok, "feed": [], "stale": False}
+    replay = DPOP_WINDOW + DPOP_SKEW
+    yield dict(seq, name="dpop_replay", why="RFC 9449 §11.1: a proof is accepted once", steps=[
+        {"now": NOW, "request": request(once), "expect": accepted(JKT_ES)},
+        {"now": NOW, "request": request(once), "expect": refused("invalid_dpop_proof")},
+    ])
+    again = proof(tok, "replayed", iat=NOW + 1)
+    yield dict(seq, name="dpop_replay_same_jti", why="the (jkt, jti) pair is what counts, not "
+               "the proof's bytes", steps=[
+        {"now": NOW, "request": request(once), "expect": accepted(JKT_ES)},
+        {"now": NOW + 1, "request": request(again), "expect": refused("invalid_dpop_proof")},
+    ])
+    early = proof(tok, "skewed", iat=NOW + DPOP_SKEW)
+    yield dict(seq, name="dpop_replay_remembered_window_plus_skew",
+               why=f"a proof dated now + skew still passes the window {replay} s later: it is "
+                   "remembered that long", steps=[
+        {"now": NOW, "request": request(early), "expect": accepted(JKT_ES)},
+        {"now": NOW + replay, "request": request(early), "expect": refused("invalid_dpop_proof")},
+    ])
+    wrong = proof(tok, "retried", htm="POST")
+    right = proof(tok, "retried")
+    yield dict(seq, name="dpop_refused_proof_is_not_remembered",
+               why="only accepted proofs are recorded: a refused one does not burn its jti",
+               steps=[
+        {"now": NOW, "request": request(wrong), "expect": refused("invalid_dpop_proof")},
+        {"now": NOW, "request": request(right), "expect": accepted(JKT_ES)},
+    ])
 
 
 def main():
@@ -195,15 +450,17 @@ def main():
                        "(docs/verifying.md). Written by tests/vectors/generate.py.",
         "params": {"issuer": ISSUER, "audience": AUDIENCE, "access_ttl": ACCESS_TTL,
                    "leeway": LEEWAY, "typ": "at+jwt", "strategies": ["denylist", "version"],
-                   "max_token_bytes": 8192},
+                   "max_token_bytes": 8192,
+                   "dpop": {"algs": DPOP_ALGS, "window": DPOP_WINDOW, "skew": DPOP_SKEW}},
         "jwks": {"keys": [jwk_es(ES, ES_KID), jwk_ed(ED, ED_KID)]},
-        "cases": list(cases()),
+        "cases": list(cases()) + list(dpop_cases()),
+        "sequences": list(sequences()),
     }
-    path = os.path.join(HERE, "access_check.json")
-    with open(path, "w") as f:
+    with open(VECTORS, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
-    print(f"wrote {len(doc['cases'])} cases to {path}", file=sys.stderr)
+    print(f"wrote {len(doc['cases'])} cases and {len(doc['sequences'])} sequences to "
+          f"{VECTORS}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,9 @@ struct Principal {
   std::int64_t ver = 0;
   std::int64_t exp = 0;
   std::string scope;
+  // cnf.jkt (RFC 9449 §6.1): the thumbprint of the key the token is bound to; empty for a
+  // bearer token. A bound token is only good with a DPoP proof by that key.
+  std::string jkt;
 };
 
 struct AccessCheckOptions {

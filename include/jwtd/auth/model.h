@@ -32,6 +32,9 @@ struct Session {
   std::string scope;
   std::string user_agent;
   std::string client_ip;
+  // RFC 9449 §5: the RFC 7638 thumbprint of the key the session's refresh tokens are bound to
+  // (the DPoP proof of its login); empty: not bound. Fixed at login.
+  std::string dpop_jkt;
   bool live() const { return revoked_at == 0; }
 };
 

@@ -51,6 +51,10 @@ struct AuthOptions {
   std::int64_t leeway_seconds = 30;
   bool allow_registration = true;
   std::size_t verified_cache_entries = 100'000;  // 0 disables the verified-token cache
+  // dpop.mode = required: a login without a DPoP proof is refused, and so is the refresh of a
+  // session that is not bound to a key (one made before the mode changed): its tokens would be
+  // bearer tokens nobody accepts. Reason kDpopBinding.
+  bool dpop_required = false;
   StrategyOptions strategies;
   PasswordOptions password;
   LoginLimitOptions login_limits;

@@ -44,6 +44,10 @@ class RevocationSync;
 struct ClientInfo {
   std::string address;     // client IP, for rate limits and the audit trail
   std::string user_agent;  // shown in the session list
+  // The thumbprint of the key whose DPoP proof came with the request, already checked by the
+  // caller (jwtd/auth/dpop_guard.h); empty: none. Login binds the session to it, refresh must
+  // present the session's key, and the access tokens minted carry it as cnf.jkt (RFC 9449).
+  std::string dpop_jkt;
 };
 
 // RFC 6749 §5.1 token response, plus the session id.
@@ -54,6 +58,7 @@ struct TokenResponse {
   std::int64_t refresh_expires_in = 0;
   std::string scope;
   std::string session_id;
+  std::string token_type = "Bearer";  // "DPoP" when the access token is bound (RFC 9449 §5)
 };
 
 struct SessionInfo {

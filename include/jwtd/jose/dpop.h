@@ -22,6 +22,7 @@
 
 #include "jwtd/clock.h"
 #include "jwtd/jose/alg.h"
+#include "jwtd/jose/claims.h"
 #include "jwtd/jose/key.h"
 #include "jwtd/result.h"
 
@@ -65,6 +66,12 @@ struct DpopProof {
 // unreserved characters decoded and the others' hex digits in upper case, query and fragment
 // removed. nullopt when `uri` is not an absolute http(s) URI.
 std::optional<std::string> NormalizeHtu(std::string_view uri);
+
+// The key a verified token is bound to: its cnf.jkt (RFC 9449 §6.1); "" when it has no cnf.
+// kUnauthenticated/kMissingClaim when cnf is there but holds no jkt string (another
+// confirmation method, e.g. mTLS x5t#S256, that this verifier cannot check: never treat such a
+// token as a bearer token).
+Result<std::string> BoundThumbprint(const Claims& claims);
 
 // base64url(SHA-256(access_token)): the `ath` claim (RFC 9449 §4.2).
 std::string AccessTokenHash(std::string_view access_token);

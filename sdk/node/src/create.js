@@ -5,6 +5,7 @@ import https from 'node:https';
 import { discover } from './discovery.js';
 import { FeedFollower } from './follower.js';
 import { basicAuthorization, getJson } from './http.js';
+import { DPOP_DEFAULTS, PROOF_ALGS, dpopOptions } from './dpop.js';
 import { KeyStore } from './keys.js';
 import { Verifier, systemClock } from './verifier.js';
 
@@ -18,10 +19,18 @@ function required(value, name) {
   return value;
 }
 
+// The DPoP options: the caller's, the proof algorithms defaulting to those jwtd's metadata lists
+// (the ones this SDK can verify), else ES256 and EdDSA.
+function dpopFor(given, metadataAlgs) {
+  const usable = (metadataAlgs ?? []).filter((a) => PROOF_ALGS.has(a));
+  return { ...given, algs: given?.algs ?? (usable.length > 0 ? usable : DPOP_DEFAULTS.algs) };
+}
+
 export async function createVerifier(options = {}) {
   const issuer = required(options.issuer, 'issuer');
   const clientId = required(options.feed?.clientId, 'feed.clientId');
   const clientSecret = required(options.feed?.clientSecret, 'feed.clientSecret');
+  dpopOptions(options.dpop);  // a TypeError for bad dpop options before any I/O
   const url = options.url ?? issuer;
   const clock = options.clock ?? systemClock;
   const logger = options.logger === undefined ? defaultLogger : options.logger;
@@ -66,6 +75,7 @@ export async function createVerifier(options = {}) {
     staleAfterMs: options.staleAfterMs ?? 1000,
     failOpen: options.failOpen === true,
     cacheEntries: options.cacheEntries ?? 10000,
+    dpop: dpopFor(options.dpop, found.dpopAlgs),
     logger,
     onClose: () => agent.destroy(),
   });

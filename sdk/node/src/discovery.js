@@ -28,7 +28,9 @@ function integer(m, name, min) {
   return v;
 }
 
-// Fetches and checks the metadata. Returns { settings, endpoints, heartbeatMs, strategies }.
+// Fetches and checks the metadata. Returns { settings, endpoints, heartbeatMs, strategies,
+// dpopAlgs } (dpopAlgs: the metadata's dpop_signing_alg_values_supported, RFC 9449 §5.1, when
+// jwtd has DPoP on; undefined otherwise).
 export async function discover({ issuer, url = issuer, timeoutMs, agent, audience }) {
   const { json: m } = await getJson(metadataUrl(issuer, url), { timeoutMs, agent });
   // RFC 8414 §3.3: the issuer in the metadata must be the one we asked for.
@@ -51,5 +53,6 @@ export async function discover({ issuer, url = issuer, timeoutMs, agent, audienc
     },
     heartbeatMs: integer(m, 'revocation_feed_heartbeat_ms', 1),
     strategies: Array.isArray(m.revocation_strategies) ? m.revocation_strategies : [],
+    dpopAlgs: Array.isArray(m.dpop_signing_alg_values_supported) ? m.dpop_signing_alg_values_supported : undefined,
   };
 }

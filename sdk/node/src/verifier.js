@@ -1,13 +1,17 @@
 // Verifier: decides a jwtd access token the way jwtd does (docs/verifying.md), in its order,
 // the first failure deciding: size and syntax, header, signature, claims and the lifetime cap,
-// freshness of the revocation view, the view itself.
+// freshness of the revocation view, the view itself; then how the token is bound (RFC 9449):
+// verify(token) is a bearer request, verifyRequest() any request, DPoP-bound ones included.
 //
 // It is built from parts (settings, a KeyStore, a feed with `view` and `ageMs()`, a clock), so
 // the same code decides for createVerifier()'s live follower and for fixed inputs (the
 // conformance vectors). Single-threaded (one event loop).
 import { compactVerify } from 'jose';
 import { VerifiedCache } from './cache.js';
-import { invalid, revoked, stale } from './errors.js';
+import { ProofVerifier, bindingFailure, boundThumbprint, dpopOptions, proofFailure } from './dpop.js';
+import { VerificationError, invalid, revoked, stale } from './errors.js';
+import { ReplayCache } from './replay.js';
+import { credentialOf } from './request.js';
 import { checkClaims, checkHeader, checkIdentity, parseClaims, splitToken } from './token.js';
 
 export const systemClock = Object.freeze({
@@ -18,9 +22,13 @@ export const systemClock = Object.freeze({
 export class Verifier {
   // settings: { issuer, audience, typ, leeway, maxLifetime, maxTokenBytes }
   // feed: { view, ageMs(), status?(), close?() }
+  // dpop: { algs, windowSeconds, skewSeconds, replayEntries, maxProofBytes } (dpop.js defaults)
   constructor({ settings, keys, feed, clock = systemClock, staleAfterMs = 1000, failOpen = false,
-    cacheEntries = 10000, logger = null, onClose = null }) {
+    cacheEntries = 10000, logger = null, onClose = null, dpop = {} }) {
     this.settings = Object.freeze({ ...settings });
+    this.dpop = dpopOptions(dpop);
+    this.proofs = new ProofVerifier(this.dpop);
+    this.replay = new ReplayCache(this.dpop.windowSeconds + this.dpop.skewSeconds, this.dpop.replayEntries);
     this.keys = keys;
     this.feed = feed;
     this.clock = clock;
@@ -36,8 +44,56 @@ export class Verifier {
     if (failOpen) this.logger?.warn('verifier: failOpen is set: a stale revocation view will NOT refuse tokens');
   }
 
-  // The verified claims, or a VerificationError with .reason.
+  // The verified claims of a bearer token, or a VerificationError with .reason. A DPoP-bound
+  // token is refused here (RFC 9449 §7.2: sent as a bearer token, it is what a thief sends).
   async verify(token) {
+    const claims = await this.verifyToken(token);
+    if (boundThumbprint(claims) !== null) throw bindingFailure('a DPoP-bound token sent as bearer');
+    return claims;
+  }
+
+  // The verified claims for a request: { authorization, dpop, method, url } — the Authorization
+  // header (Bearer or DPoP), the DPoP header's value(s), the request's method and its absolute
+  // URL as the client addressed it (the resource server's configured origin + path; never the
+  // Host header). In RFC 9449 §7's order: the token first, then its binding to the proof.
+  async verifyRequest({ authorization, dpop, method, url } = {}) {
+    const credential = credentialOf(authorization);
+    if (credential === null) {
+      throw new VerificationError('invalid', 'no Bearer or DPoP credentials', { errorCode: 'invalid_request' });
+    }
+    if (credential.scheme === 'Bearer') return this.verify(credential.token);
+    const claims = await this.verifyToken(credential.token);
+    const jkt = boundThumbprint(claims);
+    if (jkt === null) throw bindingFailure('the DPoP scheme needs a DPoP-bound token');
+    const proof = await this.checkProof(dpop, { method, uri: url, accessToken: credential.token });
+    if (proof.jkt !== jkt) throw bindingFailure("the proof's key is not the token's");
+    return claims;
+  }
+
+  // The one proof of a DPoP request, verified and recorded against replay: { jkt, ... }.
+  async checkProof(dpop, request) {
+    const values = Array.isArray(dpop) ? dpop : dpop === undefined || dpop === null ? [] : [dpop];
+    if (values.length === 0) throw proofFailure('a DPoP-bound token without a proof');
+    if (values.length > 1) throw proofFailure('more than one DPoP proof');  // §4.3 step 1
+    if (typeof request.method !== 'string' || typeof request.uri !== 'string') {
+      throw new TypeError('verifyRequest: method and url (absolute) are required with the DPoP scheme');
+    }
+    const now = Math.floor(this.clock.now() / 1000);
+    const proof = await this.proofs.verify(String(values[0]).trim(), request, now);
+    // Only accepted proofs are recorded: a refused one never burns its jti (as jwtd).
+    switch (this.replay.add(proof.jkt, proof.jti, now)) {
+      case 'new':
+        return proof;
+      case 'seen':
+        throw proofFailure("the proof's jti was used before");
+      default:
+        throw new VerificationError('stale', 'too many DPoP proofs in the replay window',
+          { errorCode: 'temporarily_unavailable', dpop: true, retryAfter: this.dpop.windowSeconds });
+    }
+  }
+
+  // Steps 1-8 of the profile, whatever the token's binding.
+  async verifyToken(token) {
     if (typeof token !== 'string') throw invalid('token is not a string');
     if (token.length > this.settings.maxTokenBytes) throw invalid('token too large');
     const digest = VerifiedCache.digest(token);
@@ -100,6 +156,7 @@ export class Verifier {
       ...(this.feed.status?.() ?? { entries: this.feed.view.sizes() }),
       keys: [...this.keys.keys.keys()],
       cache: { entries: this.cache.size, maxEntries: this.cache.maxEntries },
+      dpop: { replayEntries: this.replay.size, maxReplayEntries: this.dpop.replayEntries },
       closed: this.closed,
     };
   }

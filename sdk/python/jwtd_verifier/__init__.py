@@ -3,6 +3,7 @@ feed so that a logout is refused within a bounded time (docs/verifying.md)."""
 
 from .access_check import AccessChecker
 from .aio import AsyncVerifier
+from .dpop import DpopOptions
 from .errors import (EXPIRED, INVALID, REVOKED, STALE, ConfigurationError, FeedError,
                      TokenRejected)
 from .keys import load_jwks
@@ -13,6 +14,7 @@ from .view import RevocationView
 __version__ = "0.1.0"
 
 __all__ = [
-    "AccessChecker", "AsyncVerifier", "ConfigurationError", "EXPIRED", "FeedError", "INVALID",
-    "Profile", "REVOKED", "RevocationView", "STALE", "TokenRejected", "Verifier", "load_jwks",
+    "AccessChecker", "AsyncVerifier", "ConfigurationError", "DpopOptions", "EXPIRED", "FeedError",
+    "INVALID", "Profile", "REVOKED", "RevocationView", "STALE", "TokenRejected", "Verifier",
+    "load_jwks",
 ]

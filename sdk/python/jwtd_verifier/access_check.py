@@ -1,5 +1,7 @@
 """The access check of docs/verifying.md §1, steps 1-8, against a key set and a revocation view,
-then the identity claims jwtd always carries (sub, sid, jti, ver), as jwtd itself requires.
+then the identity claims jwtd always carries (sub, sid, jti, ver), as jwtd itself requires, and
+then how the token is bound (RFC 9449, dpop.py): `check` is a bearer request, `check_request`
+any request, DPoP-bound ones included.
 
 No I/O: the keys, the view and whether the view is current are given (a Verifier keeps them up
 to date from jwtd; the conformance vectors set them directly). The first failure decides.
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from . import b64, strict_json
+from .dpop import DpopChecker, DpopOptions, binding_failure, bound_thumbprint, credential
 from .errors import EXPIRED, INVALID, REVOKED, STALE, TokenRejected
 from .keys import PublicKey
 from .profile import Profile
@@ -150,14 +153,17 @@ class AccessChecker:
 
     `is_current()` says whether the revocation view is verified within the staleness bound.
     With `fail_open`, a token is checked against a stale view instead of refused as stale, and
-    `on_fail_open()` is called (to log it) each time that happens.
+    `on_fail_open()` is called (to log it) each time that happens. `dpop`: what DPoP proofs
+    must satisfy (default DpopOptions()); the checker holds their replay cache.
     """
 
     def __init__(self, profile: Profile, keys: Mapping[str, PublicKey], view: RevocationView,
                  is_current: Callable[[], bool], clock: Callable[[], float] = time.time,
                  cache_entries: int = 10000, fail_open: bool = False,
-                 on_fail_open: Callable[[], None] = lambda: None) -> None:
+                 on_fail_open: Callable[[], None] = lambda: None,
+                 dpop: DpopOptions | None = None) -> None:
         self.profile = profile
+        self.dpop = DpopChecker(dpop)
         self.keys = keys
         self.view = view
         self._is_current = is_current
@@ -167,7 +173,33 @@ class AccessChecker:
         self._on_fail_open = on_fail_open
 
     def check(self, token: str) -> dict[str, Any]:
-        """The token's claims (a fresh dict), or TokenRejected with the first failing step."""
+        """A bearer token's claims (a fresh dict), or TokenRejected with the first failing step.
+        A DPoP-bound token is refused here (RFC 9449 §7.2): it is only good with its proof."""
+        claims = self.check_token(token)
+        if bound_thumbprint(claims) is not None:
+            raise binding_failure("a DPoP-bound token sent as bearer")
+        return claims
+
+    def check_request(self, authorization: str | list[str] | None,
+                      dpop: str | list[str] | None = None, method: str | None = None,
+                      url: str | None = None) -> dict[str, Any]:
+        """The claims for a request, Bearer or DPoP: the Authorization header (its value, or
+        its values), the DPoP header (likewise), the request's method and the absolute URL the
+        client addressed (your configured origin plus the path: never the Host header). In
+        RFC 9449 §7's order: the token first, then its binding to the proof."""
+        found = credential(_values(authorization))
+        if found is None:
+            raise TokenRejected(INVALID, "no Bearer or DPoP credentials",
+                                error_code="invalid_request")
+        scheme, token = found
+        if scheme == "Bearer":
+            return self.check(token)
+        claims = self.check_token(token)
+        self.dpop.check_binding(scheme, claims, token, _values(dpop), method, url, self._clock())
+        return claims
+
+    def check_token(self, token: str) -> dict[str, Any]:
+        """Steps 1-8 of the profile and the identity claims, whatever the token's binding."""
         p = self.profile
         if not isinstance(token, str):
             raise _invalid("token is not a string")
@@ -215,3 +247,10 @@ class AccessChecker:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+
+
+def _values(header: str | list[str] | None) -> list[str]:
+    """A header's values: none, one, or one per header line."""
+    if header is None:
+        return []
+    return [header] if isinstance(header, str) else list(header)

@@ -28,6 +28,10 @@ class AsyncVerifier:
     def sync(self) -> Verifier:
         return self._v
 
+    @property
+    def dpop_algs(self) -> tuple[str, ...]:
+        return self._v.dpop_algs
+
     async def verify(self, token: str) -> dict[str, Any]:
         """As Verifier.verify."""
         try:
@@ -35,6 +39,16 @@ class AsyncVerifier:
         except UnknownKid:
             if await asyncio.to_thread(self._v._refetch_for_unknown_kid):
                 return self._v._check(token)
+            raise
+
+    async def verify_request(self, authorization: Any, dpop: Any = None, method: Any = None,
+                             url: Any = None) -> dict[str, Any]:
+        """As Verifier.verify_request."""
+        try:
+            return self._v._check_request(authorization, dpop, method, url)
+        except UnknownKid:
+            if await asyncio.to_thread(self._v._refetch_for_unknown_kid):
+                return self._v._check_request(authorization, dpop, method, url)
             raise
 
     async def wait_current(self, timeout: float) -> bool:

@@ -11,16 +11,27 @@ REASONS = frozenset({EXPIRED, REVOKED, INVALID, STALE})
 
 
 class TokenRejected(Exception):
-    """A token was refused.
+    """A token (or a request: verify_request) was refused.
 
     `reason` is one of 'expired', 'revoked', 'invalid', 'stale' (what a client may be told);
     `detail` names the precise check for logs and metrics. Neither ever contains the token.
+    `error_code` is the OAuth error a resource server answers with (RFC 6750 §3.1, RFC 9449
+    §7.1): 'invalid_token', 'invalid_dpop_proof' (the DPoP proof is wrong), 'invalid_request'
+    (no usable Authorization header) or 'temporarily_unavailable' (stale). `dpop` is True when
+    the DPoP rules refused the request (the proof, or how the token is bound to it): the
+    challenge is then `DPoP`, as jwtd's own. `retry_after` (seconds) is set when the DPoP
+    replay cache is full.
     """
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: str, detail: str, *, error_code: str | None = None,
+                 dpop: bool = False, retry_after: int | None = None) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+        self.error_code = error_code or (
+            "temporarily_unavailable" if reason == STALE else "invalid_token")
+        self.dpop = dpop
+        self.retry_after = retry_after
 
 
 class ConfigurationError(Exception):

@@ -3,6 +3,8 @@
     v = Verifier(issuer="https://auth.example", feed_client_id="rs1", feed_client_secret="...")
     v.wait_current(5.0)
     claims = v.verify(token)          # or TokenRejected(.reason in expired|revoked|invalid|stale)
+    claims = v.verify_request(authorization=..., dpop=..., method="GET",
+                              url="https://api.example/v1/me")   # Bearer or DPoP (RFC 9449)
 
 A background thread discovers the metadata and the JWKS, pages the feed and then follows its
 stream, retrying with a bounded backoff whatever goes wrong. `verify` never does I/O except
@@ -23,6 +25,7 @@ from typing import Any, Callable
 
 from . import strict_json
 from .access_check import AccessChecker, UnknownKid
+from .dpop import PROOF_ALGS, DpopOptions
 from .errors import STALE, ConfigurationError, FeedError, TokenRejected
 from .feed_follower import FeedFollower
 from .freshness import Freshness
@@ -51,7 +54,7 @@ class Verifier:
                  clock: Callable[[], float] = time.time, cache_entries: int = 10000,
                  jwks_cooldown: float = 30.0, timeout: float = 5.0,
                  ssl_context: ssl.SSLContext | None = None, transport: str = "auto",
-                 logger: logging.Logger | None = None) -> None:
+                 logger: logging.Logger | None = None, dpop: DpopOptions | None = None) -> None:
         """Starts following at once (a daemon thread); returns without waiting for it.
 
         issuer: jwtd's issuer URL: the `iss` required, and where the metadata is discovered
@@ -63,6 +66,8 @@ class Verifier:
             shown in status()). Off by default: a stale view may miss a logout.
         clock: wall-clock seconds for exp/nbf/iat and entry expiry.
         transport: 'auto' (stream, polling pages if jwtd has none), 'stream' or 'poll'.
+        dpop: what DPoP proofs must satisfy (verify_request); default DpopOptions() with the
+            algorithms jwtd's metadata lists (dpop_signing_alg_values_supported), if any.
         ConfigurationError for unusable options.
         """
         if transport not in _TRANSPORTS:
@@ -80,6 +85,7 @@ class Verifier:
         self._cache_entries = cache_entries
         self._jwks_cooldown = jwks_cooldown
         self._transport = transport
+        self._dpop = dpop
         self._log = logger or logging.getLogger("jwtd_verifier")
         self._http = HttpClient(timeout, ssl_context)
         self._freshness = Freshness(staleness_bound * 1000.0)
@@ -107,6 +113,20 @@ class Verifier:
         except UnknownKid:
             if self._jwks is not None and self._jwks.refetch_for_unknown_kid():
                 return self._check(token)
+            raise
+
+    def verify_request(self, authorization: str | list[str] | None,
+                       dpop: str | list[str] | None = None, method: str | None = None,
+                       url: str | None = None) -> dict[str, Any]:
+        """The claims for a request, Bearer or DPoP (RFC 9449), or TokenRejected (with
+        .error_code and .dpop for the answer): `authorization` and `dpop` are the headers'
+        values, `method` the request's, `url` the absolute URL the client addressed (your
+        configured origin plus the path: never built from the Host header)."""
+        try:
+            return self._check_request(authorization, dpop, method, url)
+        except UnknownKid:  # raised before any proof is checked: retrying records nothing twice
+            if self._jwks is not None and self._jwks.refetch_for_unknown_kid():
+                return self._check_request(authorization, dpop, method, url)
             raise
 
     def wait_current(self, timeout: float) -> bool:
@@ -153,6 +173,21 @@ class Verifier:
         if checker is None:
             raise TokenRejected(STALE, "jwtd's metadata and keys are not loaded yet")
         return checker.check(token)
+
+    def _check_request(self, authorization: Any, dpop: Any, method: Any,
+                       url: Any) -> dict[str, Any]:
+        checker = self._checker
+        if checker is None:
+            raise TokenRejected(STALE, "jwtd's metadata and keys are not loaded yet")
+        return checker.check_request(authorization, dpop, method, url)
+
+    @property
+    def dpop_algs(self) -> tuple[str, ...]:
+        """The algorithms DPoP proofs may use (for the adapters' challenge)."""
+        checker = self._checker
+        if checker is not None:
+            return checker.dpop.options.algs
+        return (self._dpop or DpopOptions()).algs
 
     def _refetch_for_unknown_kid(self) -> bool:
         return self._jwks is not None and self._jwks.refetch_for_unknown_kid()
@@ -209,7 +244,8 @@ class Verifier:
         jwks.fetch()
         checker = AccessChecker(profile, jwks.keys, RevocationView(profile.strategies),
                                 self._freshness.is_current, self._clock, self._cache_entries,
-                                self._fail_open, self._accepting_stale)
+                                self._fail_open, self._accepting_stale,
+                                self._dpop or _dpop_from_metadata(meta))
         follower = FeedFollower(
             self._http, self._auth, rebase(meta["revocation_feed_endpoint"], self._base_url),
             rebase(stream, self._base_url) if isinstance(stream, str) else None,
@@ -235,3 +271,11 @@ class Verifier:
             age = self._freshness.age_ms()
             self._log.warning("revocation view stale (age %s ms); accepting "
                               "tokens anyway (fail_open)", "unknown" if age is None else round(age))
+
+
+def _dpop_from_metadata(meta: dict[str, Any]) -> DpopOptions:
+    """The default DPoP options, with the proof algorithms jwtd lists (RFC 9449 §5.1) that
+    this package can verify; ES256 and EdDSA when it lists none."""
+    listed = meta.get("dpop_signing_alg_values_supported")
+    usable = tuple(a for a in listed if a in PROOF_ALGS) if isinstance(listed, list) else ()
+    return DpopOptions(algs=usable) if usable else DpopOptions()

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "http/request.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "jwtd/auth/dpop_guard.h"
 
 namespace jwtd::http {
 
@@ -45,6 +47,8 @@ struct Api {
   AddressFilter admin_allow;                 // options.admin_allow; likewise
   std::function<std::size_t()> queue_depth;  // jobs waiting in the worker pool
   mutable UsernameCache usernames{100'000};
+  // DPoP (RFC 9449, dpop_check.h); null when options.dpop.mode is off.
+  std::shared_ptr<const auth::DpopGuard> dpop;
 };
 
 // Adds every route of api.md that options.role serves (all of them for a full node, the
@@ -57,11 +61,19 @@ Outcome HandleUnrouted(const Api& api, const Request& request, const Match& matc
 
 auth::ClientInfo ClientOf(const Request& request);
 
-// The principal of the request's Bearer token, or the 401 response to send (RFC 6750 §3).
-// Runs on the I/O thread: Authenticate does no I/O.
-std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const Request& request);
-// The token of the request's one "Authorization: Bearer <token>" header; empty when there is
-// none (the header AuthenticateBearer accepted holds one).
+// What a DPoP proof of the request must name (dpop_check.h); nullopt: the request's own method
+// and URI.
+struct DpopTarget;
+
+// The principal of the request's access token, or the 401 response to send (RFC 6750 §3,
+// RFC 9449 §7): "Authorization: Bearer <token>" for a bearer token, "Authorization: DPoP
+// <token>" plus a DPoP proof by its key (with ath) for a DPoP-bound one. A bound token sent as a
+// bearer token is refused (RFC 9449 §7.2), as is a bearer token when DPoP is required. Runs on
+// the I/O thread: Authenticate does no I/O, a proof check is a signature verify in memory.
+std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const Request& request,
+                                                           const DpopTarget* target = nullptr);
+// The token of the request's one "Authorization: Bearer|DPoP <token>" header; empty when there
+// is none (the header AuthenticateBearer accepted holds one).
 std::string_view BearerTokenOf(const Request& request);
 
 struct TokenDelivery {

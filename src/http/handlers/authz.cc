@@ -33,6 +33,7 @@
 #include <variant>
 
 #include "http/error_mapping.h"
+#include "http/handlers/dpop_check.h"
 #include "http/handlers/handlers.h"
 #include "http/query.h"
 #include "http/scope_list.h"
@@ -159,10 +160,30 @@ Outcome CheckCookieSession(const Api& api, std::string token, std::optional<std:
   });
 }
 
+// What a DPoP proof forwarded by the gateway was made for (RFC 9449 §4.2): the original
+// request's method, and the API's origin (the issuer's) with the original path. The path comes
+// from X-Forwarded-Uri (Traefik, Envoy) or X-Original-URI (nginx, HAProxy), query removed; without
+// either, a proof can only match a request to this endpoint itself.
+DpopTarget GatewayTarget(const Api& api, const Request& request) {
+  DpopTarget target = DpopTargetOf(api, request);
+  target.method = std::string(OriginalMethod(request));
+  for (std::string_view name : {"x-forwarded-uri", "x-original-uri"}) {
+    if (auto v = request.Header(name)) {
+      std::string_view path = TrimOws(*v);
+      path = path.substr(0, path.find_first_of("?#"));
+      target.uri.resize(target.uri.size() - request.path.size());  // the origin
+      target.uri.append(path);
+      break;
+    }
+  }
+  return target;
+}
+
 Outcome Check(const Api& api, const Request& request) {
   auto required = RequiredScope(api, request);
   if (auto* bad = std::get_if<Response>(&required)) return std::move(*bad);
-  auto auth = AuthenticateBearer(api, request);
+  const DpopTarget target = GatewayTarget(api, request);
+  auto auth = AuthenticateBearer(api, request, &target);
   if (auto* refused = std::get_if<Response>(&auth)) return std::move(*refused);
   const auto& principal = std::get<auth::Principal>(auth);
   const auto& scope = std::get<std::optional<std::string>>(required);

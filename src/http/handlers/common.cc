@@ -8,6 +8,8 @@
 #include "http/csrf.h"
 #include "http/error_mapping.h"
 #include "http/handlers/api.h"
+#include "http/handlers/dpop_check.h"
+#include "jwtd/compare.h"
 
 namespace jwtd::http {
 namespace {
@@ -39,32 +41,73 @@ auth::ClientInfo ClientOf(const Request& request) {
 
 namespace {
 
-// What follows "Bearer " in the Authorization header; nullopt when the header names another
-// scheme or none.
-std::optional<std::string_view> BearerCredential(std::string_view header) {
+enum class Scheme : std::uint8_t { kBearer, kDpop };
+
+struct Credential {
+  Scheme scheme = Scheme::kBearer;
+  std::string_view token;
+};
+
+// The scheme and token of the Authorization header; nullopt when it names another scheme or
+// none. Scheme names are case-insensitive (RFC 9110 §11.1).
+std::optional<Credential> CredentialOf(std::string_view header) {
   const std::string_view value = TrimOws(header);
   const auto space = value.find(' ');
-  if (space == std::string_view::npos || !EqualsIgnoreCaseAscii(value.substr(0, space), "Bearer")) {
-    return std::nullopt;
+  if (space == std::string_view::npos) return std::nullopt;
+  const std::string_view scheme = value.substr(0, space);
+  const std::string_view token = TrimOws(value.substr(space + 1));
+  if (EqualsIgnoreCaseAscii(scheme, "Bearer")) return Credential{Scheme::kBearer, token};
+  if (EqualsIgnoreCaseAscii(scheme, "DPoP")) return Credential{Scheme::kDpop, token};
+  return std::nullopt;
+}
+
+Response Challenge(const Api& api) {
+  if (!api.dpop) return MissingBearer();
+  Response r = JsonError(401, "unauthorized", "missing access token");
+  r.With("WWW-Authenticate", AuthChallenge(api));
+  return r;
+}
+
+// RFC 9449 §7 (auth::CheckTokenBinding) with the request's one DPoP header, if any.
+std::optional<Response> CheckBinding(const Api& api, const Request& request,
+                                     const DpopTarget* target, const Credential& credential,
+                                     const auth::Principal& principal) {
+  const std::size_t proofs = request.HeaderCount("dpop");
+  if (credential.scheme == Scheme::kDpop && proofs > 1) {  // RFC 9449 §4.3 step 1: exactly one
+    return DpopErrorResponse(api, Error(Code::kUnauthenticated, Reason::kDpopInvalid, "two proofs"),
+                             Surface::kBearer);
   }
-  return TrimOws(value.substr(space + 1));
+  std::optional<std::string_view> proof;
+  if (proofs == 1) proof = TrimOws(*request.Header("dpop"));
+  const DpopTarget own = target != nullptr ? DpopTarget{} : DpopTargetOf(api, request);
+  const DpopTarget& t = target != nullptr ? *target : own;
+  auto checked = auth::CheckTokenBinding(
+      api.dpop.get(), principal,
+      credential.scheme == Scheme::kDpop ? auth::TokenScheme::kDpop : auth::TokenScheme::kBearer,
+      proof, {t.method, t.uri, credential.token});
+  if (checked.ok()) return std::nullopt;
+  api.metrics->RecordTokenRejected(checked.error().reason());
+  return DpopErrorResponse(api, checked.error(), Surface::kBearer);
 }
 
 }  // namespace
 
 std::string_view BearerTokenOf(const Request& request) {
   if (request.HeaderCount("authorization") != 1) return {};
-  return BearerCredential(*request.Header("authorization")).value_or(std::string_view());
+  const auto credential = CredentialOf(*request.Header("authorization"));
+  return credential ? credential->token : std::string_view();
 }
 
-std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const Request& request) {
+std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const Request& request,
+                                                           const DpopTarget* target) {
   const std::size_t count = request.HeaderCount("authorization");
-  if (count == 0) return MissingBearer();
+  if (count == 0) return Challenge(api);
   if (count > 1) return JsonError(400, "invalid_request", "repeated Authorization header");
-  const auto credential = BearerCredential(*request.Header("authorization"));
-  // RFC 6750 §3.1: a request without credentials of this scheme gets a challenge, no error.
-  if (!credential) return MissingBearer();
-  const std::string_view token = *credential;
+  const auto credential = CredentialOf(*request.Header("authorization"));
+  // RFC 6750 §3.1: a request without credentials of this scheme gets a challenge, no error. With
+  // DPoP off, the DPoP scheme is one of those.
+  if (!credential || (credential->scheme == Scheme::kDpop && !api.dpop)) return Challenge(api);
+  const std::string_view token = credential->token;
   if (token.empty() || token.find(' ') != std::string_view::npos) {
     return ErrorResponse(Error(Code::kUnauthenticated, Reason::kMalformedToken), Surface::kBearer);
   }
@@ -73,6 +116,9 @@ std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const
     api.metrics->RecordTokenRejected(principal.error().reason());
     return ErrorResponse(principal.error(), Surface::kBearer);
   }
+  if (auto refused = CheckBinding(api, request, target, *credential, *principal)) {
+    return std::move(*refused);
+  }
   return std::move(*principal);
 }
 
@@ -80,7 +126,7 @@ Response TokenResponseOf(const Api& api, const auth::TokenResponse& tokens, Toke
                          int status) {
   boost::json::object o;
   o["access_token"] = tokens.access_token;
-  o["token_type"] = "Bearer";
+  o["token_type"] = tokens.token_type;
   o["expires_in"] = tokens.expires_in;
   if (!tokens.refresh_token.empty()) {
     if (!delivery.refresh_in_cookie) o["refresh_token"] = tokens.refresh_token;
@@ -89,6 +135,7 @@ Response TokenResponseOf(const Api& api, const auth::TokenResponse& tokens, Toke
   if (!tokens.scope.empty()) o["scope"] = tokens.scope;
   Response r = JsonResponse(status, boost::json::serialize(o));
   MarkNoStore(r);  // RFC 6749 §5.1
+  AddDpopNonce(api, r);
   if (delivery.refresh_in_cookie && !tokens.refresh_token.empty()) {
     const CookieNames names = CookieNamesFor(delivery.secure_cookies);
     SetCookieOptions opt;

@@ -6,6 +6,7 @@
 
 #include "http/error_mapping.h"
 #include "http/handlers/handlers.h"
+#include "jwtd/jose/dpop.h"
 
 namespace jwtd::http {
 namespace {
@@ -21,6 +22,10 @@ void AddAccessClaims(const jose::Claims& c, boost::json::object& o) {
   if (c.nbf()) o["nbf"] = *c.nbf();
   if (c.ver()) o["ver"] = *c.ver();
   if (!c.sub().empty()) o["sub"] = c.sub();
+  // RFC 9449 §6.2: a bound token's key, so a resource server can check the proof itself.
+  if (auto jkt = jose::BoundThumbprint(c); jkt.ok() && !jkt->empty()) {
+    o["cnf"] = boost::json::object{{"jkt", *jkt}};
+  }
 }
 
 std::string IntrospectionJson(const auth::Introspection& in) {

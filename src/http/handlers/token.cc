@@ -2,6 +2,7 @@
 // in the body or, after the CSRF check, in the refresh cookie (then the new one goes back in the
 // cookie, with its new CSRF token). Failures are 400 invalid_grant (RFC 6749 §5.2).
 #include "http/error_mapping.h"
+#include "http/handlers/dpop_check.h"
 #include "http/handlers/handlers.h"
 
 namespace jwtd::http {
@@ -13,7 +14,7 @@ Response Rotate(const Api& api, const std::string& token, TokenDelivery delivery
   api.metrics->RecordRefresh(tokens.ok());
   if (!tokens.ok()) {
     if (tokens.error().reason() == Reason::kRefreshReused) api.metrics->RecordReuseDetected();
-    Response r = ErrorResponse(tokens.error(), Surface::kGrant);
+    Response r = DpopErrorResponse(api, tokens.error(), Surface::kGrant);
     // A dead cookie is worthless to the browser; an outage is not its fault.
     if (delivery.refresh_in_cookie && r.status == 400) {
       ClearAuthCookies(delivery.secure_cookies, r);
@@ -49,10 +50,15 @@ Outcome HandleToken(const Api& api, const Request& request) {
     refresh = std::move(std::get<std::string>(cookie));
     from_cookie = true;
   }
+  // A bound session's refresh needs a proof by its key (RFC 9449 §5; refresh_rotation.cc).
+  auto proof = TokenRequestProof(api, request, Surface::kGrant);
+  if (auto* refused = std::get_if<Response>(&proof)) return std::move(*refused);
+  auth::ClientInfo client = ClientOf(request);
+  client.dpop_jkt = std::get<std::string>(std::move(proof));
   return Outcome::Later(
       [&api, refresh = std::move(refresh),
        delivery = TokenDelivery{from_cookie, SecureCookies(api, request)},
-       client = ClientOf(request)] { return Rotate(api, refresh, delivery, client); });
+       client = std::move(client)] { return Rotate(api, refresh, delivery, client); });
 }
 
 }  // namespace jwtd::http

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "http/handlers/handlers.h"
+#include "jwtd/jose/alg.h"
 
 namespace jwtd::http {
 namespace {
@@ -49,6 +50,13 @@ std::string MetadataJson(const Api& api) {
   o["access_token_audience"] = auth.audience;
   o["access_token_max_lifetime"] = auth.access_ttl_seconds;
   o["access_token_leeway"] = auth.leeway_seconds;
+  if (api.dpop) {  // RFC 9449 §5.1
+    boost::json::array algs;
+    for (jose::Alg alg : api.dpop->options().proof.algs) algs.emplace_back(jose::AlgName(alg));
+    o["dpop_signing_alg_values_supported"] = std::move(algs);
+    o["dpop_mode"] = auth::DpopModeName(api.dpop->mode());
+    o["dpop_nonce_required"] = api.dpop->options().nonce_lifetime_seconds > 0;
+  }
   return boost::json::serialize(o);
 }
 

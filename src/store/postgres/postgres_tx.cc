@@ -44,7 +44,7 @@ constexpr Sql kInsertSession{"insert_session",
                              "INSERT INTO sessions(" JWTD_PG_SESSION_COLUMNS
                              ") VALUES ($1::text, $2::bigint, $3::bigint, $4::bigint, $5::bigint,"
                              " $6::bigint, $7::bigint, $8::bigint, $9::text, $10::text, $11::text,"
-                             " $12::text)"};
+                             " $12::text, $13::text)"};
 constexpr Sql kLockSession{"lock_session", "SELECT " JWTD_PG_SESSION_COLUMNS
                                            " FROM sessions WHERE id = $1::text FOR UPDATE"};
 constexpr Sql kUpdateSession{
@@ -52,7 +52,7 @@ constexpr Sql kUpdateSession{
     "UPDATE sessions SET user_id = $2::bigint, generation = $3::bigint, created_at = $4::bigint,"
     " last_used_at = $5::bigint, idle_expires_at = $6::bigint, absolute_expires_at = $7::bigint,"
     " revoked_at = $8::bigint, revoked_reason = $9::text, scope = $10::text,"
-    " user_agent = $11::text, client_ip = $12::text WHERE id = $1::text"};
+    " user_agent = $11::text, client_ip = $12::text, dpop_jkt = $13::text WHERE id = $1::text"};
 constexpr Sql kUserForUpdate{"user_for_update", "SELECT " JWTD_PG_USER_COLUMNS
                                                 " FROM users WHERE id = $1::bigint FOR UPDATE"};
 constexpr Sql kStartBulkJob{"start_bulk_job",

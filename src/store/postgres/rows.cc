@@ -33,6 +33,7 @@ Session ReadSession(const Row& row) {
   s.scope = row.Text(9);
   s.user_agent = row.Text(10);
   s.client_ip = row.Text(11);
+  s.dpop_jkt = row.Text(12);
   return s;
 }
 
@@ -84,7 +85,8 @@ Params& BindSession(Params& params, const Session& s) {
       .Text(s.revoked_reason)
       .Text(s.scope)
       .Text(s.user_agent)
-      .Text(s.client_ip);
+      .Text(s.client_ip)
+      .Text(s.dpop_jkt);
 }
 
 Params& BindRefresh(Params& params, const RefreshRecord& r) {

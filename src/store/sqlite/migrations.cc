@@ -154,9 +154,15 @@ CREATE TABLE bulk_jobs (
 ) WITHOUT ROWID;
 )sql";
 
+// v7: DPoP (RFC 9449 §5): the thumbprint of the key a session's refresh tokens are bound to;
+// '' for the sessions of bearer logins, every session made before this version included.
+constexpr const char kV7[] = R"sql(
+ALTER TABLE sessions ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations = {
-    Migration{1, kV1}, Migration{2, kV2}, Migration{3, kV3},
-    Migration{4, kV4}, Migration{5, kV5}, Migration{6, kV6},
+    Migration{1, kV1}, Migration{2, kV2}, Migration{3, kV3}, Migration{4, kV4},
+    Migration{5, kV5}, Migration{6, kV6}, Migration{7, kV7},
 };
 
 constexpr const char kCreateLedger[] =

@@ -33,6 +33,7 @@ Session ReadSession(const Stmt& stmt) {
   s.scope = stmt.Text(9);
   s.user_agent = stmt.Text(10);
   s.client_ip = stmt.Text(11);
+  s.dpop_jkt = stmt.Text(12);
   return s;
 }
 
@@ -84,7 +85,8 @@ void BindSession(Stmt& stmt, const Session& s) {
       .BindText(9, s.revoked_reason)
       .BindText(10, s.scope)
       .BindText(11, s.user_agent)
-      .BindText(12, s.client_ip);
+      .BindText(12, s.client_ip)
+      .BindText(13, s.dpop_jkt);
 }
 
 void BindRefresh(Stmt& stmt, const RefreshRecord& r) {

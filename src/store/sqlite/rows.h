@@ -13,7 +13,7 @@ namespace jwtd::store::sqlite {
 #define JWTD_SQLITE_USER_COLUMNS "id, username, password_hash, disabled, token_version, created_at"
 #define JWTD_SQLITE_SESSION_COLUMNS                                                           \
   "id, user_id, generation, created_at, last_used_at, idle_expires_at, absolute_expires_at, " \
-  "revoked_at, revoked_reason, scope, user_agent, client_ip"
+  "revoked_at, revoked_reason, scope, user_agent, client_ip, dpop_jkt"
 #define JWTD_SQLITE_REFRESH_COLUMNS \
   "token_hash, session_id, generation, state, created_at, rotated_at, sealed_successor"
 #define JWTD_SQLITE_REVOCATION_COLUMNS "seq, kind, key, value, expires_at, created_at"

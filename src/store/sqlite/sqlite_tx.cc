@@ -32,13 +32,13 @@ constexpr std::string_view kBumpVersion =
     "UPDATE users SET token_version = token_version + 1 WHERE id = ?1 RETURNING token_version";
 constexpr std::string_view kInsertSession =
     "INSERT INTO sessions(" JWTD_SQLITE_SESSION_COLUMNS
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 constexpr std::string_view kSessionById =
     "SELECT " JWTD_SQLITE_SESSION_COLUMNS " FROM sessions WHERE id = ?1";
 constexpr std::string_view kUpdateSession =
     "UPDATE sessions SET user_id = ?2, generation = ?3, created_at = ?4, last_used_at = ?5,"
     " idle_expires_at = ?6, absolute_expires_at = ?7, revoked_at = ?8, revoked_reason = ?9,"
-    " scope = ?10, user_agent = ?11, client_ip = ?12 WHERE id = ?1";
+    " scope = ?10, user_agent = ?11, client_ip = ?12, dpop_jkt = ?13 WHERE id = ?1";
 // Keyset pages, newest first: the cursor is the last (created_at, id) returned. created_at <= ?3
 // keeps the range on the sessions_by_user index.
 #define JWTD_SQLITE_SESSIONS_OF_USER    \

@@ -1,0 +1,93 @@
+#include "http/handlers/dpop_check.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "jwtd/auth/dpop_guard.h"
+#include "jwtd/jose/alg.h"
+
+namespace jwtd::http {
+namespace {
+
+// scheme://authority of the issuer, without a path ("http://127.0.0.1:8080").
+std::string_view IssuerOrigin(std::string_view issuer) {
+  const auto scheme_end = issuer.find("://");
+  if (scheme_end == std::string_view::npos) return issuer;
+  const auto path = issuer.find('/', scheme_end + 3);
+  return path == std::string_view::npos ? issuer : issuer.substr(0, path);
+}
+
+}  // namespace
+
+DpopTarget DpopTargetOf(const Api& api, const Request& request) {
+  return {request.method,
+          std::string(IssuerOrigin(api.deps.tokens->options().issuer)) + request.path};
+}
+
+void AddDpopNonce(const Api& api, Response& response) {
+  if (!api.dpop) return;
+  std::string nonce = api.dpop->Nonce();
+  if (!nonce.empty()) response.With("DPoP-Nonce", std::move(nonce));
+}
+
+Response DpopErrorResponse(const Api& api, const Error& error, Surface surface) {
+  Response r = ErrorResponse(error, surface);
+  AddDpopNonce(api, r);
+  return r;
+}
+
+std::variant<std::string, Response> RequestProof(const Api& api, const Request& request,
+                                                 const DpopTarget& target, Surface surface,
+                                                 std::string_view access_token) {
+  if (!api.dpop) return std::string();
+  const std::size_t count = request.HeaderCount("dpop");
+  if (count == 0) return std::string();
+  if (count > 1) {  // RFC 9449 §4.3 step 1: exactly one proof
+    return DpopErrorResponse(api, Error(Code::kUnauthenticated, Reason::kDpopInvalid, "two proofs"),
+                             surface);
+  }
+  auto jkt =
+      api.dpop->Check(TrimOws(*request.Header("dpop")), {target.method, target.uri, access_token});
+  if (!jkt.ok()) {
+    api.metrics->RecordTokenRejected(jkt.error().reason());  // by reason: dpop_replayed, ...
+    return DpopErrorResponse(api, jkt.error(), surface);
+  }
+  return std::move(*jkt);
+}
+
+std::variant<std::string, Response> TokenRequestProof(const Api& api, const Request& request,
+                                                      Surface surface) {
+  auto proof = RequestProof(api, request, DpopTargetOf(api, request), surface);
+  const auto* jkt = std::get_if<std::string>(&proof);
+  if (jkt != nullptr && jkt->empty() && api.dpop && api.dpop->mode() == auth::DpopMode::kRequired) {
+    return DpopErrorResponse(
+        api, Error(Code::kUnauthenticated, Reason::kDpopInvalid, "a DPoP proof is required"),
+        surface);
+  }
+  return proof;
+}
+
+std::string DeriveDpopNonceKey(std::string_view csrf_key) {
+  static constexpr std::string_view kContext = "jwtd-dpop-nonce-key-v1";
+  unsigned char mac[EVP_MAX_MD_SIZE] = {};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), csrf_key.data(), static_cast<int>(csrf_key.size()),
+       reinterpret_cast<const unsigned char*>(kContext.data()), kContext.size(), mac, &len);
+  std::string key(reinterpret_cast<const char*>(mac), 32);
+  OPENSSL_cleanse(mac, sizeof mac);
+  return key;
+}
+
+std::string AuthChallenge(const Api& api) {
+  if (!api.dpop) return "Bearer";
+  std::string algs;
+  for (jose::Alg alg : api.dpop->options().proof.algs) {
+    if (!algs.empty()) algs += ' ';
+    algs += jose::AlgName(alg);
+  }
+  std::string dpop = "DPoP algs=\"" + algs + "\"";
+  return api.dpop->mode() == auth::DpopMode::kRequired ? dpop : "Bearer, " + dpop;
+}
+
+}  // namespace jwtd::http
