@@ -520,7 +520,7 @@ std::vector<Option> BuildOptions() {
       IntOpt<std::size_t>(
           "dpop.replay_entries", [](Config & c) -> auto& { return c.dpop.replay_entries; }, 1024,
           100'000'000,
-          "DPoP proofs remembered to refuse replays (32 bytes each at most); when full, new "
+          "DPoP proofs remembered to refuse replays (about 34 bytes each); when full, new "
           "proofs are refused with 503 until the window moves on"),
       LogLevelOpt(),
       LogFormatOpt(),

@@ -43,7 +43,7 @@ struct DpopGuardOptions {
   jose::DpopOptions proof;                  // algs, iat window and skew, proof size
   std::int64_t nonce_lifetime_seconds = 0;  // 0: no server nonce asked for
   std::string nonce_key;                    // 32 bytes when nonces are on; secret
-  std::size_t replay_entries = 1'000'000;   // proofs remembered at most
+  std::size_t replay_entries = 3'000'000;   // proofs remembered at most (both generations)
 };
 
 class DpopGuard {
