@@ -26,7 +26,8 @@ for src in fuzz/*_fuzz.cc; do fuzz_targets+=("$(basename "$src" .cc)"); done
 # 2 cores). And the one test that runs `jwtd serve` out of descriptors (EMFILE): there UBSan's own vptr check
 # cannot probe memory (it needs a pipe) and aborts the server on the first vtable it has not
 # cached; the accept loop's backoff is covered by the Release run, its pieces by unit tests.
-not_under_asan='^(fuzz_smoke|package\.|browser_|bench_|sdk_|campaign_|ConnectionLimitsTest\.OutOfDescriptors)'
+# interop_dpop_oauth4webapi tests a third-party client against the server, like the SDK suites.
+not_under_asan='^(fuzz_smoke|package\.|browser_|bench_|sdk_|campaign_|interop_dpop_|ConnectionLimitsTest\.OutOfDescriptors)'
 
 passed=0
 failed=0

@@ -41,11 +41,6 @@ HttpError GrantRefusal(Reason r) {
   return e;
 }
 
-bool IsDpopFailure(Reason r) {
-  return r == Reason::kDpopInvalid || r == Reason::kDpopMismatch || r == Reason::kDpopStale ||
-         r == Reason::kDpopReplayed || r == Reason::kDpopNonce || r == Reason::kDpopBinding;
-}
-
 // RFC 9449 §7.1 (resource requests: 401 with a DPoP challenge) and §5 (login and refresh: 400).
 // A missing or expired server nonce is use_dpop_nonce (§8, §9), the caller adds DPoP-Nonce; the
 // binding (a bound token sent as bearer, a proof by a key the token is not bound to, a bearer
@@ -64,7 +59,7 @@ HttpError DpopRefusal(Reason r, Surface surface) {
 }
 
 HttpError Unauthenticated(const Error& e, Surface surface) {
-  if (IsDpopFailure(e.reason())) return DpopRefusal(e.reason(), surface);
+  if (IsDpopRefusal(e.reason())) return DpopRefusal(e.reason(), surface);
   switch (surface) {
     case Surface::kBearer:
       return BearerRefusal(e.reason());
@@ -102,6 +97,11 @@ HttpError InvalidArgument(const Error& e, Surface surface) {
 }
 
 }  // namespace
+
+bool IsDpopRefusal(Reason r) {
+  return r == Reason::kDpopInvalid || r == Reason::kDpopMismatch || r == Reason::kDpopStale ||
+         r == Reason::kDpopReplayed || r == Reason::kDpopNonce || r == Reason::kDpopBinding;
+}
 
 HttpError MapError(const Error& e, Surface surface) {
   switch (e.code()) {

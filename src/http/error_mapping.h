@@ -38,6 +38,8 @@ struct HttpError {
 };
 
 HttpError MapError(const Error& error, Surface surface);
+// Whether `reason` is one of RFC 9449's (a proof or a key binding refused).
+bool IsDpopRefusal(Reason reason);
 Response ToResponse(const HttpError& error);
 inline Response ErrorResponse(const Error& error, Surface surface) {
   return ToResponse(MapError(error, surface));

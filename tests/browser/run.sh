@@ -2,7 +2,7 @@
 # Runs the browser tests (the logout lab, and the session client of sdk/browser that the lab
 # uses): installs the pinned playwright-core when missing, then `node --test` against the given
 # jwtd binary. Fails (never skips) when node, npm or Chromium is missing.
-# Usage: run.sh <path/to/jwtd> <screenshot dir> [test file...]  (default: both suites)
+# Usage: run.sh <path/to/jwtd> <screenshot dir> [test file...]  (default: the three suites)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [[ $# -ge 2 ]] || { echo "usage: $0 <jwtd binary> <screenshot dir> [test file...]" >&2; exit 2; }
@@ -16,6 +16,6 @@ if [[ ! -d $here/node_modules/playwright-core ]]; then
 fi
 export LAB_JWTD_BIN=$(realpath -m "$1") LAB_SCREENSHOT_DIR=$(realpath -m "$2") LAB_CHROMIUM=$chromium
 shift 2
-(( $# )) || set -- lab.test.mjs session_sdk.test.mjs
+(( $# )) || set -- lab.test.mjs session_sdk.test.mjs dpop.test.mjs
 cd "$here"
 exec node --test --test-concurrency=1 "$@"

@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "http/cookies.h"
 #include "jwtd/jose/base64url.h"
 #include "jwtd/jose/dpop.h"
 #include "jwtd/jose/key.h"
@@ -164,6 +165,61 @@ TEST_F(DpopServerTest, ABoundRefreshTokenIsUselessWithoutItsKeyAndSpendsNothing)
   EXPECT_EQ(Str(next, "token_type"), "DPoP");
   EXPECT_EQ(PayloadOf(Str(next, "access_token")).at("cnf").at("jkt").as_string(),
             key->Thumbprint());
+}
+
+// A browser's refresh cookie of a bound session: a refresh without a proof is refused, and the
+// cookies stay (the token was not spent: clearing them would sign the browser out for a proof it
+// can still make).
+TEST_F(DpopServerTest, ACookieRefreshWithoutTheProofKeepsTheCookies) {
+  Start(auth::DpopMode::kOptional);
+  Register("gina");
+  const auto key = NewKey();
+  const Reply login = PostJson(
+      "/v1/login",
+      R"({"username":"gina","password":")" + std::string(kPassword) + R"(","cookie":true})",
+      {{"DPoP", Proof(*key, "POST", "/v1/login")}});
+  ASSERT_EQ(login.status, 200) << login.body;
+  const CookieNames names = CookieNamesFor(true);
+  const std::string refresh = login.SetCookieValue(names.refresh);
+  const std::string csrf = login.SetCookieValue(names.csrf);
+  ASSERT_FALSE(refresh.empty());
+  const std::string cookie =
+      std::string(names.refresh) + "=" + refresh + "; " + std::string(names.csrf) + "=" + csrf;
+  Headers h{{"Cookie", cookie}, {"X-CSRF-Token", csrf}};
+  const Reply bare = PostForm("/oauth/token", "grant_type=refresh_token", h);
+  EXPECT_EQ(bare.status, 400);
+  EXPECT_EQ(ErrorOf(bare), "invalid_dpop_proof");
+  EXPECT_TRUE(bare.Headers("set-cookie").empty()) << "the cookies were cleared";
+  h.emplace_back("DPoP", Proof(*key, "POST", "/oauth/token"));
+  const Reply ok = PostForm("/oauth/token", "grant_type=refresh_token", h);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_FALSE(ok.SetCookieValue(names.refresh).empty());
+}
+
+// An issuer with a path (jwtd behind a proxy that strips it): htu is the issuer + the path, as
+// the metadata's endpoint URLs are.
+TEST_F(DpopServerTest, HtuIsTheIssuerWithItsPathPlusTheRequestPath) {
+  ServerOptions o = DefaultOptions();
+  o.dpop.mode = auth::DpopMode::kOptional;
+  auth::AuthOptions a = DefaultAuth();
+  a.issuer = "https://id.example/auth/";
+  Restart(o, a);
+  Register("hugo");
+  const auto meta = Get("/.well-known/oauth-authorization-server").Json().as_object();
+  const std::string endpoint = Str(meta, "token_endpoint");
+  EXPECT_EQ(endpoint, "https://id.example/auth/oauth/token");
+  const auto key = NewKey();
+  auto proof = [&](std::string_view uri) {
+    auto p = jose::SignDpopProof(*key, "POST", uri, clock_.NowSeconds(),
+                                 "jti-" + std::to_string(++proofs_));
+    EXPECT_TRUE(p.ok());
+    return *p;
+  };
+  EXPECT_EQ(LoginWith("hugo", proof("https://id.example/v1/login")).status, 400);
+  const Reply ok = LoginWith("hugo", proof("https://id.example/auth/v1/login"));
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  const Reply refreshed = RefreshWith(Str(ok.Json().as_object(), "refresh_token"), proof(endpoint));
+  EXPECT_EQ(refreshed.status, 200) << refreshed.body;
 }
 
 TEST_F(DpopServerTest, OptionalModeKeepsBearerLoginsAndRequiredModeRefusesThem) {

@@ -73,7 +73,7 @@ export function renderExpectations(root) {
   }
 }
 
-function line(dl, term, value, verdict) {
+export function line(dl, term, value, verdict) {
   const dt = document.createElement('dt');
   dt.textContent = term;
   const dd = document.createElement('dd');

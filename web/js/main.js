@@ -1,11 +1,14 @@
-// Wires the page to the session (session.js), the lab (lab.js) and the trade-off table.
+// Wires the page to the session (session.js), the lab (lab.js), the trade-off table and, when
+// the server takes DPoP proofs, the copied-token experiment (dpop.js).
 import { describe } from './client.js';
+import * as dpop from './dpop.js';
 import * as lab from './lab.js';
 import * as session from './session.js';
 import * as tradeoffs from './tradeoffs.js';
 
 const $ = (id) => document.getElementById(id);
 let expiryTimer = null;
+let dpopServer = null;  // the server's DPoP settings (its metadata), null when DPoP is off
 
 function say(id, text) { $(id).textContent = text; }
 
@@ -45,6 +48,9 @@ function render(state, message) {
     say('who', state.username);
     say('token-preview', state.preview);
     say('refresh-count', String(state.refreshes));
+    const jkt = state.claims.cnf?.jkt;
+    say('token-binding', jkt ? `this browser’s DPoP key (jkt ${jkt.slice(0, 10)}…): useless without it`
+      : 'nothing: a bearer token, good for whoever holds a copy');
     tickExpiry();
     expiryTimer = setInterval(tickExpiry, 1000);
   } else {
@@ -113,7 +119,8 @@ async function signIn(register) {
     return;
   }
   say('account-status', register ? 'Creating the account…' : 'Signing in…');
-  const r = register ? await session.register(username, password) : await session.login(username, password);
+  const options = dpopServer ? { dpop: $('use-dpop').checked } : {};
+  const r = register ? await session.register(username, password, options) : await session.login(username, password, options);
   if (!r.ok) {
     say('account-status', `${register ? 'Registration' : 'Sign-in'} failed: ${describe(r)}`);
     return;
@@ -167,6 +174,36 @@ async function runStrategy(button) {
   await Promise.all([listSessions(), reloadTradeoffs()]);
 }
 
+// DPoP on here: the sign-in choice, the binding fact and the experiment of section 6.
+function showDpop(server) {
+  dpopServer = server;
+  if (!server) return;
+  for (const el of document.querySelectorAll('.dpop-only')) el.hidden = false;
+  $('dpop-choice').hidden = false;
+  $('dpop').hidden = false;
+  const box = $('use-dpop');
+  if (!server.algs.includes('ES256')) {
+    box.checked = false;
+    box.disabled = true;
+    say('dpop-choice-hint', `This browser signs proofs with ES256, which this server does not take (${server.algs.join(', ')}).`);
+  } else if (server.mode === 'required') {
+    box.checked = true;
+    box.disabled = true;
+    say('dpop-choice-hint', 'Required by this server: a sign-in without a proof is refused.');
+  }
+  say('dpop-config', `This server: DPoP ${server.mode}, proofs signed with ${server.algs.join(' or ')}, server nonces ${server.nonce ? 'required' : 'off'}.`);
+}
+
+async function replayCopiedToken(button) {
+  button.disabled = true;
+  try {
+    await dpop.replay($('dpop-result'), { token: session.copyToken(), claims: session.state()?.claims, me: session.me });
+  } finally {
+    button.disabled = false;
+  }
+  reloadTradeoffs();  // the refusals now show in the figures
+}
+
 function wire() {
   session.onChange(render);
   $('signin-form').addEventListener('submit', (e) => { e.preventDefault(); signIn(false); });
@@ -184,9 +221,11 @@ function wire() {
   $('list-sessions').addEventListener('click', () => listSessions());
   $('reload-tradeoffs').addEventListener('click', reloadTradeoffs);
   for (const b of document.querySelectorAll('[data-run]')) b.addEventListener('click', () => runStrategy(b));
+  $('dpop-replay').addEventListener('click', (e) => replayCopiedToken(e.currentTarget));
 }
 
 wire();
 reloadTradeoffs();
+dpop.detect().then(showDpop, () => showDpop(null));
 session.resume().then(() => listSessions());
 document.body.dataset.ready = 'true';

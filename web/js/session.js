@@ -2,12 +2,14 @@
 // sdk/browser/jwtd-session.js): the refresh token stays in the HttpOnly refresh cookie, the
 // access token only in that module's memory (never Web Storage, never the DOM). It refreshes
 // at 80% of the token's lifetime, one tab of this browser at a time, and a sign-out in one tab
-// signs out every tab. This file only turns its events into what the page shows.
+// signs out every tab. With `dpop: 'auto'`, on a server whose metadata lists DPoP the session
+// can be bound to a key pair this browser holds (non-extractable, in IndexedDB): every call then
+// carries a proof signed with it. This file only turns its events into what the page shows.
 import { call, describe } from './client.js';
 import { createSession, csrfCookie } from './jwtd-session.js';
 import { decodeJwt, preview } from './jwt.js';
 
-const sdk = createSession();
+const sdk = createSession({ dpop: 'auto' });
 let username = '';
 let refreshes = 0;
 let trigger = 'silent';  // what asked for the refresh under way: the message depends on it
@@ -30,6 +32,10 @@ export function state() {
     preview: preview(token),
   };
 }
+
+// The DPoP experiment's "thief" copies this tab's access token, as an injected script could.
+// It stays in memory: the experiment sends it, it never enters the page.
+export function copyToken() { return sdk.accessToken(); }
 
 export function signedIn() { return sdk.signedIn; }
 
@@ -57,21 +63,22 @@ sdk.subscribe((e) => {
 });
 
 async function whoAmI(prefix) {
-  const who = await call('GET', '/v1/me', { bearer: sdk.accessToken() });
+  const who = await call('GET', '/v1/me', { via: (req, init) => sdk.fetch(req, init) });
   if (who.ok && sdk.signedIn) {
     username = who.data.username;
     emit(`${prefix}: signed in as ${username}.`);
   }
 }
 
-export async function register(name, password) {
+// `options.dpop`: false signs in without a proof (a bearer session) where the server takes DPoP.
+export async function register(name, password, options) {
   const r = await call('POST', '/v1/users', { json: { username: name, password }, cookies: false });
   if (!r.ok) return r;
-  return login(name, password);
+  return login(name, password, options);
 }
 
-export async function login(name, password) {
-  const r = await sdk.login(name, password);
+export async function login(name, password, options = {}) {
+  const r = await sdk.login(name, password, options);
   if (r.ok) {
     username = name;
     emit(`Signed in as ${name}.`);

@@ -10,19 +10,19 @@
 namespace jwtd::http {
 namespace {
 
-// scheme://authority of the issuer, without a path ("http://127.0.0.1:8080").
-std::string_view IssuerOrigin(std::string_view issuer) {
-  const auto scheme_end = issuer.find("://");
-  if (scheme_end == std::string_view::npos) return issuer;
-  const auto path = issuer.find('/', scheme_end + 3);
-  return path == std::string_view::npos ? issuer : issuer.substr(0, path);
+// The base every endpoint URL of the metadata starts with (well_known.cc): the issuer without
+// its trailing slashes ("https://id.example/auth" when jwtd is served under /auth by a proxy that
+// strips it).
+std::string_view IssuerBase(std::string_view issuer) {
+  while (!issuer.empty() && issuer.back() == '/') issuer.remove_suffix(1);
+  return issuer;
 }
 
 }  // namespace
 
 DpopTarget DpopTargetOf(const Api& api, const Request& request) {
   return {request.method,
-          std::string(IssuerOrigin(api.deps.tokens->options().issuer)) + request.path};
+          std::string(IssuerBase(api.deps.tokens->options().issuer)) + request.path};
 }
 
 void AddDpopNonce(const Api& api, Response& response) {

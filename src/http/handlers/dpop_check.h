@@ -2,9 +2,9 @@
 // and the answers of a refused proof (with DPoP-Nonce when the server asks for nonces). The
 // rules themselves are auth::DpopGuard's (mode, nonce, replay) and jose's (the proof).
 //
-// The htu of a request is the issuer's origin plus the request's path, never the Host header:
-// the client computes it from the endpoint URLs of the metadata, which are under the issuer, and
-// a Host header is the client's to choose.
+// The htu of a request is the issuer (its trailing slash dropped) plus the request's path, never
+// the Host header: the client computes it from the endpoint URLs of the metadata, which are the
+// issuer plus the same paths, and a Host header is the client's to choose.
 #pragma once
 
 #include <string>
@@ -22,7 +22,7 @@ struct DpopTarget {
   std::string uri;
 };
 
-// The request's own target: its method, and the issuer's origin + its path.
+// The request's own target: its method, and the issuer + its path.
 DpopTarget DpopTargetOf(const Api& api, const Request& request);
 
 // The checked proof of the request for `target`: the key's thumbprint, "" when the request has

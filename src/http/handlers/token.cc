@@ -15,8 +15,9 @@ Response Rotate(const Api& api, const std::string& token, TokenDelivery delivery
   if (!tokens.ok()) {
     if (tokens.error().reason() == Reason::kRefreshReused) api.metrics->RecordReuseDetected();
     Response r = DpopErrorResponse(api, tokens.error(), Surface::kGrant);
-    // A dead cookie is worthless to the browser; an outage is not its fault.
-    if (delivery.refresh_in_cookie && r.status == 400) {
+    // A dead cookie is worthless to the browser; an outage is not its fault, and neither is a
+    // refused DPoP proof: the refresh token was not spent and still works with a good proof.
+    if (delivery.refresh_in_cookie && r.status == 400 && !IsDpopRefusal(tokens.error().reason())) {
       ClearAuthCookies(delivery.secure_cookies, r);
     }
     return r;
