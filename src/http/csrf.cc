@@ -15,6 +15,7 @@ namespace {
 // Versioned prefixes: a CSRF MAC is never valid as anything else made with the same key.
 constexpr std::string_view kTokenContext = "jwtd-csrf-v1:";
 constexpr std::string_view kKeyContext = "jwtd-csrf-key-v1";
+constexpr std::string_view kDpopNonceKeyContext = "jwtd-dpop-nonce-key-v1";
 
 using Mac = std::array<unsigned char, 32>;
 
@@ -52,6 +53,10 @@ bool CsrfCheckPasses(std::string_view key, std::string_view refresh_cookie,
 
 std::string DeriveCsrfKey(std::string_view secret) {
   return std::string(AsChars(HmacSha256(secret, kKeyContext, {})));
+}
+
+std::string DeriveDpopNonceKey(std::string_view csrf_key) {
+  return std::string(AsChars(HmacSha256(csrf_key, kDpopNonceKeyContext, {})));
 }
 
 }  // namespace jwtd::http

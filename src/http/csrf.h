@@ -41,4 +41,9 @@ bool CsrfCheckPasses(std::string_view key, std::string_view refresh_cookie,
 // Domain separation keeps it unrelated to the bus MACs made with the same secret.
 std::string DeriveCsrfKey(std::string_view secret);
 
+// The key of the stateless DPoP nonces (auth::DpopGuard), derived from the CSRF key the same way,
+// so every node of a deployment shares it without another secret to distribute. 32 raw bytes;
+// secret.
+std::string DeriveDpopNonceKey(std::string_view csrf_key);
+
 }  // namespace jwtd::http

@@ -28,7 +28,6 @@
 #include "http/connection.h"
 #include "http/connection_limit.h"
 #include "http/csrf.h"
-#include "http/handlers/dpop_check.h"
 #include "http/scope_list.h"
 
 namespace jwtd::http {

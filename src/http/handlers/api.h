@@ -61,9 +61,10 @@ Outcome HandleUnrouted(const Api& api, const Request& request, const Match& matc
 
 auth::ClientInfo ClientOf(const Request& request);
 
-// What a DPoP proof of the request must name (dpop_check.h); nullopt: the request's own method
-// and URI.
+// What a DPoP proof of a request must name (dpop_check.h), computed only for a request that
+// carries one: DpopTargetOf (the request's own method and URI) or the forward-auth check's.
 struct DpopTarget;
+using DpopTargetFn = DpopTarget (*)(const Api& api, const Request& request);
 
 // The principal of the request's access token, or the 401 response to send (RFC 6750 §3,
 // RFC 9449 §7): "Authorization: Bearer <token>" for a bearer token, "Authorization: DPoP
@@ -71,7 +72,7 @@ struct DpopTarget;
 // bearer token is refused (RFC 9449 §7.2), as is a bearer token when DPoP is required. Runs on
 // the I/O thread: Authenticate does no I/O, a proof check is a signature verify in memory.
 std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const Request& request,
-                                                           const DpopTarget* target = nullptr);
+                                                           DpopTargetFn target = nullptr);
 // The token of the request's one "Authorization: Bearer|DPoP <token>" header; empty when there
 // is none (the header AuthenticateBearer accepted holds one).
 std::string_view BearerTokenOf(const Request& request);

@@ -182,8 +182,7 @@ DpopTarget GatewayTarget(const Api& api, const Request& request) {
 Outcome Check(const Api& api, const Request& request) {
   auto required = RequiredScope(api, request);
   if (auto* bad = std::get_if<Response>(&required)) return std::move(*bad);
-  const DpopTarget target = GatewayTarget(api, request);
-  auto auth = AuthenticateBearer(api, request, &target);
+  auto auth = AuthenticateBearer(api, request, GatewayTarget);
   if (auto* refused = std::get_if<Response>(&auth)) return std::move(*refused);
   const auto& principal = std::get<auth::Principal>(auth);
   const auto& scope = std::get<std::optional<std::string>>(required);

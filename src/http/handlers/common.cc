@@ -69,8 +69,8 @@ Response Challenge(const Api& api) {
 }
 
 // RFC 9449 §7 (auth::CheckTokenBinding) with the request's one DPoP header, if any.
-std::optional<Response> CheckBinding(const Api& api, const Request& request,
-                                     const DpopTarget* target, const Credential& credential,
+std::optional<Response> CheckBinding(const Api& api, const Request& request, DpopTargetFn target,
+                                     const Credential& credential,
                                      const auth::Principal& principal) {
   const std::size_t proofs = request.HeaderCount("dpop");
   if (credential.scheme == Scheme::kDpop && proofs > 1) {  // RFC 9449 §4.3 step 1: exactly one
@@ -79,8 +79,12 @@ std::optional<Response> CheckBinding(const Api& api, const Request& request,
   }
   std::optional<std::string_view> proof;
   if (proofs == 1) proof = TrimOws(*request.Header("dpop"));
-  const DpopTarget own = target != nullptr ? DpopTarget{} : DpopTargetOf(api, request);
-  const DpopTarget& t = target != nullptr ? *target : own;
+  // The target is built (two strings) only when a proof will be checked against it: never on
+  // the bearer path, which the same request line would otherwise pay on every request.
+  DpopTarget t;
+  if (credential.scheme == Scheme::kDpop && proof) {
+    t = (target != nullptr ? target : DpopTargetOf)(api, request);
+  }
   auto checked = auth::CheckTokenBinding(
       api.dpop.get(), principal,
       credential.scheme == Scheme::kDpop ? auth::TokenScheme::kDpop : auth::TokenScheme::kBearer,
@@ -99,7 +103,7 @@ std::string_view BearerTokenOf(const Request& request) {
 }
 
 std::variant<auth::Principal, Response> AuthenticateBearer(const Api& api, const Request& request,
-                                                           const DpopTarget* target) {
+                                                           DpopTargetFn target) {
   const std::size_t count = request.HeaderCount("authorization");
   if (count == 0) return Challenge(api);
   if (count > 1) return JsonError(400, "invalid_request", "repeated Authorization header");

@@ -1,9 +1,5 @@
 #include "http/handlers/dpop_check.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "jwtd/auth/dpop_guard.h"
 #include "jwtd/jose/alg.h"
 
@@ -66,17 +62,6 @@ std::variant<std::string, Response> TokenRequestProof(const Api& api, const Requ
         surface);
   }
   return proof;
-}
-
-std::string DeriveDpopNonceKey(std::string_view csrf_key) {
-  static constexpr std::string_view kContext = "jwtd-dpop-nonce-key-v1";
-  unsigned char mac[EVP_MAX_MD_SIZE] = {};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), csrf_key.data(), static_cast<int>(csrf_key.size()),
-       reinterpret_cast<const unsigned char*>(kContext.data()), kContext.size(), mac, &len);
-  std::string key(reinterpret_cast<const char*>(mac), 32);
-  OPENSSL_cleanse(mac, sizeof mac);
-  return key;
 }
 
 std::string AuthChallenge(const Api& api) {

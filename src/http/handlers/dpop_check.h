@@ -46,10 +46,6 @@ Response DpopErrorResponse(const Api& api, const Error& error, Surface surface);
 // the next nonce).
 void AddDpopNonce(const Api& api, Response& response);
 
-// The key of the stateless DPoP nonces (auth::DpopGuard), derived from the CSRF key so that every
-// node of a deployment shares it without another secret to distribute. 32 bytes; secret.
-std::string DeriveDpopNonceKey(std::string_view csrf_key);
-
 // The WWW-Authenticate challenge of a request without credentials: Bearer, and DPoP with its
 // algorithms when DPoP is on (only DPoP when it is required; RFC 9449 §7.1).
 std::string AuthChallenge(const Api& api);
