@@ -35,6 +35,7 @@
 #include "jwtd/jose/jwks.h"
 #include "jwtd/jose/signer.h"
 #include "jwtd/jose/verifier.h"
+#include "jwtd/store/redis_replay_ledger.h"
 
 namespace {
 
@@ -267,6 +268,7 @@ class RedisServer {
     ::kill(pid_, SIGTERM);
     ::waitpid(pid_, nullptr, 0);
   }
+  int port() const { return port_; }
   void Command(const char* command) {
     auto* reply = static_cast<redisReply*>(redisCommand(ctx_, command));
     if (reply == nullptr) Die("redis command failed");
@@ -279,11 +281,37 @@ class RedisServer {
   redisContext* ctx_ = nullptr;
 };
 
+// One server for every case that needs one; stopped at exit.
+RedisServer& Redis() {
+  static RedisServer redis;
+  return redis;
+}
+
 void BM_RedisGetRoundTrip(benchmark::State& state) {
-  static RedisServer redis;  // one server for every run of this case; stopped at exit
+  RedisServer& redis = Redis();
   for (auto _ : state) redis.Command("GET revoked:jti:bench");
 }
 BENCHMARK(BM_RedisGetRoundTrip)->UseRealTime();
+
+// The shared DPoP replay claim (store/redis_replay_ledger.h): one SET NX PX per proof, what a
+// DPoP request adds on a node with bus.url; against the GET round trip above in the same run.
+// With threads: claims from several workers at once, each on a pooled connection.
+void BM_DpopLedgerClaim(benchmark::State& state) {
+  static auto ledger = [] {
+    jwtd::store::RedisReplayLedgerOptions o;
+    o.url = "redis://127.0.0.1:" + std::to_string(Redis().port());
+    auto opened = jwtd::store::OpenRedisReplayLedger(o);
+    if (!opened.ok()) Die("cannot open the ledger");
+    return std::move(*opened);
+  }();
+  std::uint64_t n = 0;
+  const std::string prefix = "bench-" + std::to_string(state.thread_index()) + "-";
+  for (auto _ : state) {
+    auto first = ledger->Claim(prefix + std::to_string(++n), 65);
+    if (!first.ok() || !*first) Die("claim failed");
+  }
+}
+BENCHMARK(BM_DpopLedgerClaim)->UseRealTime()->Threads(1)->Threads(4);
 
 // --- Verified-token cache: ES256 verify skipped on a hit -----------------------------------
 

@@ -168,6 +168,10 @@ void Finalize(Config& config, std::vector<std::string>& errors) {
           "from (the feed carries no usernames)");
     }
   }
+  if (config.dpop_replay == "shared" && config.bus_url.empty()) {
+    errors.push_back(
+        "dpop.replay = \"shared\": needs bus.url (the ledger lives on the bus's Redis)");
+  }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     errors.push_back("tls.cert_file and tls.key_file: set both (TLS) or neither (plain HTTP)");
   }

@@ -96,6 +96,14 @@ struct Config {
   auth::AuthOptions auth;
   // [dpop] (RFC 9449; the nonce key is derived at start, never configured)
   auth::DpopGuardOptions dpop;
+  // Where replayed proofs are caught: "auto" shares the set on the bus's Redis when bus.url is
+  // set (every node refuses a proof any node accepted), "node" keeps it per node, "shared"
+  // insists on the Redis ledger (an error without bus.url).
+  std::string dpop_replay = "auto";
+  // Whether this node checks proofs against the deployment's shared ledger (resolved above).
+  bool SharesDpopReplay() const {
+    return dpop.mode != auth::DpopMode::kOff && !bus_url.empty() && dpop_replay != "node";
+  }
 
   // Derived values, filled by Finalize().
   std::string ResolvedStoreUrl() const;

@@ -27,6 +27,7 @@
 #include "http/server.h"
 #include "jwtd/jose/alg.h"
 #include "jwtd/random.h"
+#include "jwtd/store/redis_replay_ledger.h"
 
 namespace jwtd::app {
 namespace {
@@ -308,6 +309,20 @@ int Serve(const Config& config) {
     return 1;
   }
   options.csrf_key = std::move(*csrf_key);
+  // Declared before the server, which holds a pointer to it.
+  std::unique_ptr<store::RedisReplayLedger> dpop_ledger;
+  if (config.SharesDpopReplay()) {
+    store::RedisReplayLedgerOptions ledger;
+    ledger.url = config.bus_url;
+    ledger.prefix = config.bus_channel + ":dpop:";  // one namespace per deployment, as the bus
+    auto opened = store::OpenRedisReplayLedger(ledger);
+    if (!opened.ok()) {
+      spdlog::error("cannot start: {}", opened.error().message());
+      return 1;
+    }
+    dpop_ledger = std::move(*opened);
+    options.dpop.shared_replay = dpop_ledger.get();
+  }
   auth::SsfStats ssf_stats;
   http::ServerDeps deps{runtime->tokens.get(),    runtime->keys.get(), runtime->store.get(),
                         runtime->view.get(),      SystemClock(),       runtime->sync.sync.get(),

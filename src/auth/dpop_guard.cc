@@ -36,6 +36,8 @@ Error Refused(Reason reason, std::string message) {
   return Error(Code::kUnauthenticated, reason, std::move(message));
 }
 
+Error Replayed() { return Refused(Reason::kDpopReplayed, "the proof's jti was used before"); }
+
 class Guard final : public DpopGuard {
  public:
   Guard(DpopGuardOptions options, const Clock* clock)
@@ -49,8 +51,8 @@ class Guard final : public DpopGuard {
   DpopMode mode() const override { return options_.mode; }
   const DpopGuardOptions& options() const override { return options_; }
 
-  Result<std::string> Check(std::string_view proof,
-                            const jose::DpopRequest& request) const override {
+  Result<CheckedProof> CheckHere(std::string_view proof,
+                                 const jose::DpopRequest& request) const override {
     auto verified = jose::VerifyDpopProof(proof, request, options_.proof, *clock_);
     if (!verified.ok()) return verified.error();
     if (options_.nonce_lifetime_seconds > 0) {
@@ -59,11 +61,18 @@ class Guard final : public DpopGuard {
         return Refused(Reason::kDpopNonce, "the proof's nonce is unknown or expired");
       }
     }
-    switch (replay_.Add(verified->jkt, verified->jti, clock_->NowSeconds())) {
-      case DpopReplayCache::Insert::kNew:
-        return std::move(verified->jkt);
+    const DpopReplayCache::Key key = DpopReplayCache::KeyOf(verified->jkt, verified->jti);
+    switch (replay_.Add(key, clock_->NowSeconds())) {
+      case DpopReplayCache::Insert::kNew: {
+        CheckedProof checked{std::move(verified->jkt), {}};
+        if (options_.shared_replay != nullptr) {
+          checked.replay_key = jose::Base64UrlEncode(
+              std::string_view(reinterpret_cast<const char*>(key.data()), sizeof key));
+        }
+        return checked;
+      }
       case DpopReplayCache::Insert::kSeen:
-        return Refused(Reason::kDpopReplayed, "the proof's jti was used before");
+        return Replayed();
       case DpopReplayCache::Insert::kFull:
         break;
     }
@@ -71,6 +80,22 @@ class Guard final : public DpopGuard {
                  "too many DPoP proofs in the replay window")
         .WithRetryAfter(options_.proof.window_seconds);
   }
+
+  Result<void> Claim(const CheckedProof& proof) const override {
+    if (options_.shared_replay == nullptr || proof.replay_key.empty()) return Ok();
+    // Remembered as long as this node's cache keeps it: until its iat cannot pass again.
+    auto first = options_.shared_replay->Claim(
+        proof.replay_key, options_.proof.window_seconds + options_.proof.skew_seconds);
+    if (!first.ok()) {
+      return Error(Code::kUnavailable, Reason::kStoreUnavailable,
+                   "the DPoP replay ledger is unavailable")
+          .WithRetryAfter(1);
+    }
+    if (!*first) return Replayed();
+    return Ok();
+  }
+
+  bool shares_replay() const override { return options_.shared_replay != nullptr; }
 
   std::string Nonce() const override {
     if (options_.nonce_lifetime_seconds <= 0) return {};
@@ -111,9 +136,19 @@ class Guard final : public DpopGuard {
 
 }  // namespace
 
-Result<void> CheckTokenBinding(const DpopGuard* guard, const Principal& principal,
-                               TokenScheme scheme, std::optional<std::string_view> proof,
-                               const jose::DpopRequest& request) {
+Result<std::string> DpopGuard::Check(std::string_view proof,
+                                     const jose::DpopRequest& request) const {
+  auto checked = CheckHere(proof, request);
+  if (!checked.ok()) return checked.error();
+  JWTD_RETURN_IF_ERROR(Claim(*checked));
+  return std::move(checked->jkt);
+}
+
+Result<std::optional<CheckedProof>> CheckTokenBindingHere(const DpopGuard* guard,
+                                                          const Principal& principal,
+                                                          TokenScheme scheme,
+                                                          std::optional<std::string_view> proof,
+                                                          const jose::DpopRequest& request) {
   const bool bound = !principal.jkt.empty();
   if (scheme == TokenScheme::kBearer) {
     // RFC 9449 §7.2: a bound token used as a bearer token is what a thief would send.
@@ -121,18 +156,27 @@ Result<void> CheckTokenBinding(const DpopGuard* guard, const Principal& principa
     if (guard != nullptr && guard->mode() == DpopMode::kRequired) {
       return Refused(Reason::kDpopBinding, "bearer tokens are refused: DPoP is required");
     }
-    return Ok();
+    return std::optional<CheckedProof>();
   }
   if (guard == nullptr || !bound) {
     return Refused(Reason::kDpopBinding, "the DPoP scheme needs a DPoP-bound token");
   }
   if (!proof) return Refused(Reason::kDpopInvalid, "a DPoP-bound token without a proof");
-  auto jkt = guard->Check(*proof, request);
-  if (!jkt.ok()) return jkt.error();
-  if (!ConstantTimeEquals(*jkt, principal.jkt)) {
+  auto checked = guard->CheckHere(*proof, request);
+  if (!checked.ok()) return checked.error();
+  if (!ConstantTimeEquals(checked->jkt, principal.jkt)) {
     return Refused(Reason::kDpopBinding, "the proof's key is not the token's");
   }
-  return Ok();
+  return std::optional<CheckedProof>(std::move(*checked));
+}
+
+Result<void> CheckTokenBinding(const DpopGuard* guard, const Principal& principal,
+                               TokenScheme scheme, std::optional<std::string_view> proof,
+                               const jose::DpopRequest& request) {
+  auto checked = CheckTokenBindingHere(guard, principal, scheme, proof, request);
+  if (!checked.ok()) return checked.error();
+  if (!checked->has_value()) return Ok();
+  return guard->Claim(**checked);
 }
 
 Result<std::unique_ptr<DpopGuard>> DpopGuard::Create(DpopGuardOptions options, const Clock* clock) {

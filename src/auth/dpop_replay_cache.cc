@@ -88,9 +88,7 @@ void DpopReplayCache::Advance(std::int64_t now) {
   current_start_ = now;
 }
 
-DpopReplayCache::Insert DpopReplayCache::Add(std::string_view jkt, std::string_view jti,
-                                             std::int64_t now) {
-  const Key key = KeyOf(jkt, jti);
+DpopReplayCache::Insert DpopReplayCache::Add(const Key& key, std::int64_t now) {
   std::lock_guard lock(mu_);
   Advance(now);
   if (current_.Contains(key) || previous_.Contains(key)) return Insert::kSeen;

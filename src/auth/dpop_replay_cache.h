@@ -23,20 +23,26 @@ namespace jwtd::auth {
 class DpopReplayCache {
  public:
   enum class Insert : std::uint8_t { kNew, kSeen, kFull };
+  using Key = std::array<std::uint64_t, 2>;  // {0, 0} marks an empty slot
+
+  // The 16-byte digest a proof is remembered by (SHA-256 of jkt NUL jti, truncated); also the
+  // proof's name in the shared ledger (DpopReplayLedger), so every node names it alike.
+  static Key KeyOf(std::string_view jkt, std::string_view jti);
 
   // At most `max_entries` proofs in both generations together (each generation holds half).
   DpopReplayCache(std::int64_t generation_seconds, std::size_t max_entries);
 
   // Records (jkt, jti) at `now` (seconds): kSeen when it was recorded before and not yet
   // forgotten, kFull when the current generation holds its half of max_entries (nothing stored).
-  Insert Add(std::string_view jkt, std::string_view jti, std::int64_t now);
+  Insert Add(std::string_view jkt, std::string_view jti, std::int64_t now) {
+    return Add(KeyOf(jkt, jti), now);
+  }
+  Insert Add(const Key& key, std::int64_t now);
 
   std::size_t size() const;
   std::size_t bytes() const;
 
  private:
-  using Key = std::array<std::uint64_t, 2>;  // {0, 0} marks an empty slot
-
   // One generation: linear probing in a power-of-two table, kept at most half full.
   struct Table {
     std::vector<Key> slots;
@@ -47,7 +53,6 @@ class DpopReplayCache {
     void Clear();
   };
 
-  static Key KeyOf(std::string_view jkt, std::string_view jti);
   void Advance(std::int64_t now);  // caller holds mu_
 
   const std::int64_t generation_seconds_;

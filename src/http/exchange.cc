@@ -129,6 +129,27 @@ Request ToRequest(BeastRequest& in, std::string client_address, std::string gene
   return r;
 }
 
+namespace {
+
+// The handler's outcome, released only once `check` (Request::deferred_check) passed: on the
+// worker pool, since the check may block. The handler itself did nothing that needs undoing: its
+// writes are in its deferred job, which runs here after the check.
+Outcome BehindCheck(std::function<std::optional<Response>()> check, Outcome outcome,
+                    std::string_view request_id) {
+  if (outcome.streaming()) {
+    // No streaming endpoint takes a DPoP-bound token; refusing beats streaming unchecked.
+    spdlog::error("request id={} a stream behind a deferred check", request_id);
+    return JsonError(500, "server_error", "internal error");
+  }
+  return Outcome::Later([check = std::move(check), outcome = std::move(outcome)]() mutable {
+    if (auto refused = check()) return std::move(*refused);
+    if (outcome.deferred()) return outcome.job()();
+    return std::move(outcome.response());
+  });
+}
+
+}  // namespace
+
 Outcome RouteRequest(ServerCore& core, Request& request, std::size_t& route) {
   route = core.metrics.OtherRoute();
   try {
@@ -141,8 +162,10 @@ Outcome RouteRequest(ServerCore& core, Request& request, std::size_t& route) {
           core.route_metrics[static_cast<std::size_t>(match.route - core.router.routes().data())];
     }
     request.path_params = std::move(match.params);
-    return match.route != nullptr ? match.route->handler(request)
-                                  : HandleUnrouted(core.api, request, match);
+    Outcome outcome = match.route != nullptr ? match.route->handler(request)
+                                             : HandleUnrouted(core.api, request, match);
+    if (!request.deferred_check) return outcome;
+    return BehindCheck(std::move(request.deferred_check), std::move(outcome), request.request_id);
   } catch (const std::exception& e) {
     // The top of the request: no exception may escape into the I/O loop (style.md).
     spdlog::error("request id={} handler failed: {}", request.request_id, e.what());

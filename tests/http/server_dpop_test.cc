@@ -6,6 +6,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <mutex>
+#include <set>
 
 #include "http/cookies.h"
 #include "jwtd/jose/base64url.h"
@@ -33,12 +35,38 @@ boost::json::object PayloadOf(std::string_view token) {
   return boost::json::parse(json).as_object();
 }
 
+// A shared replay ledger as another node would see it: every key claimed, and switches for
+// "another node used this proof first" and "the ledger cannot answer".
+class RecordingLedger final : public auth::DpopReplayLedger {
+ public:
+  Result<bool> Claim(std::string_view key, std::int64_t ttl_seconds) override {
+    std::lock_guard lock(mu_);
+    if (down) return Error(Code::kUnavailable, Reason::kStoreUnavailable, "ledger down");
+    ttl = ttl_seconds;
+    if (used_elsewhere) {
+      used_elsewhere = false;
+      return false;
+    }
+    return keys.insert(std::string(key)).second;
+  }
+  std::size_t claims() {
+    std::lock_guard lock(mu_);
+    return keys.size();
+  }
+  std::mutex mu_;
+  std::set<std::string> keys;
+  std::int64_t ttl = 0;
+  bool down = false, used_elsewhere = false;
+};
+
 class DpopServerTest : public ServerTest {
  protected:
-  void Start(auth::DpopMode mode, std::int64_t nonce_lifetime = 0) {
+  void Start(auth::DpopMode mode, std::int64_t nonce_lifetime = 0,
+             auth::DpopReplayLedger* ledger = nullptr) {
     ServerOptions o = DefaultOptions();
     o.dpop.mode = mode;
     o.dpop.nonce_lifetime_seconds = nonce_lifetime;
+    o.dpop.shared_replay = ledger;
     auth::AuthOptions a = DefaultAuth();
     a.dpop_required = mode == auth::DpopMode::kRequired;
     Restart(o, a);
@@ -300,6 +328,51 @@ TEST_F(DpopServerTest, MetadataAndIntrospectionTellTheBinding) {
   const Reply in = PostForm("/oauth/introspect", "token=" + access);
   ASSERT_EQ(in.status, 200) << in.body;
   EXPECT_EQ(in.Json().at("cnf").at("jkt").as_string(), key->Thumbprint());
+}
+
+// With a shared ledger every proof the node accepts is claimed there before the request is
+// served (on the worker pool: the claim may block); a proof another node used first is a
+// replay, and a ledger that cannot answer refuses the request with 503 and changes nothing.
+TEST_F(DpopServerTest, ASharedLedgerIsAskedBeforeAnyAnswerOrWrite) {
+  RecordingLedger ledger;
+  Start(auth::DpopMode::kOptional, 0, &ledger);
+  const auto key = NewKey();
+  const std::string access = Str(BoundLogin("grace", *key), "access_token");
+  EXPECT_EQ(ledger.claims(), 1u);  // the login's proof
+  EXPECT_EQ(ledger.ttl, 60 + 5);   // window + skew (the defaults)
+  ASSERT_EQ(MeWith("DPoP", access, Proof(*key, "GET", "/v1/me", access)).status, 200);
+  EXPECT_EQ(ledger.claims(), 2u);
+  Register("heidi");  // a bearer login asks no ledger
+  const Reply bearer = PostJson(
+      "/v1/login", R"({"username":"heidi","password":")" + std::string(kPassword) + R"("})");
+  ASSERT_EQ(bearer.status, 200);
+  const std::string bearer_access = Str(bearer.Json().as_object(), "access_token");
+  ASSERT_EQ(MeWith("Bearer", bearer_access, "").status, 200);
+  EXPECT_EQ(ledger.claims(), 2u);
+
+  ledger.used_elsewhere = true;
+  const Reply replayed = MeWith("DPoP", access, Proof(*key, "GET", "/v1/me", access));
+  EXPECT_EQ(replayed.status, 401);
+  EXPECT_EQ(ErrorOf(replayed), "invalid_dpop_proof");
+  EXPECT_EQ(replayed.Header("www-authenticate"), R"(DPoP error="invalid_dpop_proof")");
+
+  ledger.down = true;
+  const Reply down = MeWith("DPoP", access, Proof(*key, "GET", "/v1/me", access));
+  EXPECT_EQ(down.status, 503);
+  EXPECT_EQ(down.Header("retry-after"), "1");
+  // A login whose proof cannot be claimed creates no session; logout-all ends none.
+  const Reply no_login = LoginWith("grace", Proof(*key, "POST", "/v1/login"));
+  EXPECT_EQ(no_login.status, 503) << no_login.body;
+  EXPECT_FALSE(no_login.Json().as_object().contains("access_token"));
+  Headers h{{"Authorization", "DPoP " + access},
+            {"DPoP", Proof(*key, "POST", "/v1/logout-all", access)}};
+  EXPECT_EQ(PostJson("/v1/logout-all", "{}", h).status, 503);
+  ledger.down = false;
+  const Reply sessions = Get(
+      "/v1/sessions",
+      {{"Authorization", "DPoP " + access}, {"DPoP", Proof(*key, "GET", "/v1/sessions", access)}});
+  ASSERT_EQ(sessions.status, 200) << sessions.body << " (the session survived logout-all)";
+  EXPECT_EQ(sessions.Json().as_array().size(), 1u) << "a session was created without a claim";
 }
 
 }  // namespace

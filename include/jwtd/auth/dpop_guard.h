@@ -11,7 +11,11 @@
 // Replay: every accepted proof's (jkt, jti) is kept until no copy of the proof could pass the
 // iat window again (window + skew after it was accepted), in memory bounded by replay_entries.
 // When the cache is full a proof is refused (kResourceExhausted with retry_after): accepting it
-// unrecorded would make its replay undetectable.
+// unrecorded would make its replay undetectable. With a shared ledger (many nodes behind one
+// load balancer) a proof this node has not seen is then claimed there too, so a copy sent to any
+// other node is refused as well; this node's cache still answers its own replays without a round
+// trip. The claim may block (network), so the HTTP server makes it on the worker pool
+// (CheckHere on the I/O thread, then Claim), and Check does both for callers that may block.
 //
 // Thread-safety: every method may be called from any thread (the replay cache locks itself).
 #pragma once
@@ -38,12 +42,32 @@ enum class DpopMode : std::uint8_t {
 
 std::string_view DpopModeName(DpopMode mode);
 
+// The set of proofs accepted by any node of a deployment (Redis in
+// jwtd/store/redis_replay_ledger.h). Thread-safe; calls block on the network.
+class DpopReplayLedger {
+ public:
+  virtual ~DpopReplayLedger() = default;
+  // Records `key` for at least ttl_seconds: true when no node recorded it before (the caller's
+  // proof is the first), false when one did. kUnavailable when the ledger cannot answer: the
+  // proof is then refused, never accepted unrecorded.
+  virtual Result<bool> Claim(std::string_view key, std::int64_t ttl_seconds) = 0;
+};
+
+// A proof this node accepted, and its name in the shared ledger.
+struct CheckedProof {
+  std::string jkt;         // the proof key's thumbprint (RFC 7638)
+  std::string replay_key;  // base64url of the 16-byte digest of (jkt, jti); empty: no ledger
+};
+
 struct DpopGuardOptions {
   DpopMode mode = DpopMode::kOff;
   jose::DpopOptions proof;                  // algs, iat window and skew, proof size
   std::int64_t nonce_lifetime_seconds = 0;  // 0: no server nonce asked for
   std::string nonce_key;                    // 32 bytes when nonces are on; secret
   std::size_t replay_entries = 3'000'000;   // proofs remembered at most (both generations)
+  // The deployment's shared replay ledger; null: this node's cache only. Not owned: outlives
+  // the guard.
+  DpopReplayLedger* shared_replay = nullptr;
 };
 
 class DpopGuard {
@@ -58,10 +82,20 @@ class DpopGuard {
 
   // Verifies `proof` for `request` (jose::VerifyDpopProof), then the nonce when nonces are on
   // (kUnauthenticated/kDpopNonce: the caller answers use_dpop_nonce with Nonce()), then records
-  // the proof, refusing one seen before (kDpopReplayed). Returns the proof key's thumbprint.
-  // A refused proof is not recorded.
-  virtual Result<std::string> Check(std::string_view proof,
-                                    const jose::DpopRequest& request) const = 0;
+  // the proof in this node's cache, refusing one seen before (kDpopReplayed). Never blocks.
+  // A refused proof is not recorded. The proof is accepted only once Claim succeeds too.
+  virtual Result<CheckedProof> CheckHere(std::string_view proof,
+                                         const jose::DpopRequest& request) const = 0;
+  // Claims a proof CheckHere accepted in the shared ledger: Ok when there is no ledger or this
+  // is the proof's first use anywhere; kUnauthenticated/kDpopReplayed when another node (or an
+  // earlier request) used it; kUnavailable (retry_after 1) when the ledger cannot answer.
+  // May block.
+  virtual Result<void> Claim(const CheckedProof& proof) const = 0;
+  // Whether Claim has a ledger to ask (and may block).
+  virtual bool shares_replay() const = 0;
+
+  // CheckHere, then Claim; the proof key's thumbprint. May block when shares_replay().
+  Result<std::string> Check(std::string_view proof, const jose::DpopRequest& request) const;
 
   // The nonce to hand out now (the DPoP-Nonce header); empty when nonces are off.
   virtual std::string Nonce() const = 0;
@@ -81,8 +115,17 @@ enum class TokenScheme : std::uint8_t { kBearer, kDpop };
 // the Bearer scheme, and is refused when `guard` requires DPoP. `guard` null: DPoP off (bound
 // tokens and the DPoP scheme are refused). `proof` nullopt: the request had none. Errors are
 // kUnauthenticated: kDpopBinding (scheme or key), kDpopInvalid (no proof), or the guard's.
+// May block when the guard shares its replay set (DpopGuard::Check).
 Result<void> CheckTokenBinding(const DpopGuard* guard, const Principal& principal,
                                TokenScheme scheme, std::optional<std::string_view> proof,
                                const jose::DpopRequest& request);
+
+// CheckTokenBinding without the shared claim, for a caller that must not block: the proof that
+// still has to pass DpopGuard::Claim before the request is served (nullopt for a bearer token).
+Result<std::optional<CheckedProof>> CheckTokenBindingHere(const DpopGuard* guard,
+                                                          const Principal& principal,
+                                                          TokenScheme scheme,
+                                                          std::optional<std::string_view> proof,
+                                                          const jose::DpopRequest& request);
 
 }  // namespace jwtd::auth

@@ -85,13 +85,16 @@ std::optional<Response> CheckBinding(const Api& api, const Request& request, Dpo
   if (credential.scheme == Scheme::kDpop && proof) {
     t = (target != nullptr ? target : DpopTargetOf)(api, request);
   }
-  auto checked = auth::CheckTokenBinding(
+  auto checked = auth::CheckTokenBindingHere(
       api.dpop.get(), principal,
       credential.scheme == Scheme::kDpop ? auth::TokenScheme::kDpop : auth::TokenScheme::kBearer,
       proof, {t.method, t.uri, credential.token});
-  if (checked.ok()) return std::nullopt;
-  api.metrics->RecordTokenRejected(checked.error().reason());
-  return DpopErrorResponse(api, checked.error(), Surface::kBearer);
+  if (!checked.ok()) {
+    api.metrics->RecordTokenRejected(checked.error().reason());
+    return DpopErrorResponse(api, checked.error(), Surface::kBearer);
+  }
+  if (checked->has_value()) ClaimBeforeAnswer(api, request, std::move(**checked), Surface::kBearer);
+  return std::nullopt;
 }
 
 }  // namespace

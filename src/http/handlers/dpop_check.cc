@@ -43,13 +43,26 @@ std::variant<std::string, Response> RequestProof(const Api& api, const Request& 
     return DpopErrorResponse(api, Error(Code::kUnauthenticated, Reason::kDpopInvalid, "two proofs"),
                              surface);
   }
-  auto jkt =
-      api.dpop->Check(TrimOws(*request.Header("dpop")), {target.method, target.uri, access_token});
-  if (!jkt.ok()) {
-    api.metrics->RecordTokenRejected(jkt.error().reason());  // by reason: dpop_replayed, ...
-    return DpopErrorResponse(api, jkt.error(), surface);
+  auto checked = api.dpop->CheckHere(TrimOws(*request.Header("dpop")),
+                                     {target.method, target.uri, access_token});
+  if (!checked.ok()) {
+    api.metrics->RecordTokenRejected(checked.error().reason());  // by reason: dpop_replayed, ...
+    return DpopErrorResponse(api, checked.error(), surface);
   }
-  return std::move(*jkt);
+  std::string jkt = checked->jkt;
+  ClaimBeforeAnswer(api, request, std::move(*checked), surface);
+  return jkt;
+}
+
+void ClaimBeforeAnswer(const Api& api, const Request& request, auth::CheckedProof proof,
+                       Surface surface) {
+  if (!api.dpop->shares_replay()) return;
+  request.deferred_check = [&api, proof = std::move(proof), surface]() -> std::optional<Response> {
+    auto claimed = api.dpop->Claim(proof);
+    if (claimed.ok()) return std::nullopt;
+    api.metrics->RecordTokenRejected(claimed.error().reason());
+    return DpopErrorResponse(api, claimed.error(), surface);
+  };
 }
 
 std::variant<std::string, Response> TokenRequestProof(const Api& api, const Request& request,

@@ -13,6 +13,7 @@
 
 #include "http/error_mapping.h"
 #include "http/handlers/api.h"
+#include "jwtd/auth/dpop_guard.h"
 
 namespace jwtd::http {
 
@@ -28,10 +29,16 @@ DpopTarget DpopTargetOf(const Api& api, const Request& request);
 // The checked proof of the request for `target`: the key's thumbprint, "" when the request has
 // no DPoP header (or DPoP is off: the header is then ignored), or the refusal to send (a
 // repeated header, a proof the guard refuses) in the form `surface` gives it. `access_token`
-// (resource requests) must match the proof's ath.
+// (resource requests) must match the proof's ath. Runs on the I/O thread: the shared replay
+// claim, if any, is left to the worker pool (ClaimBeforeAnswer).
 std::variant<std::string, Response> RequestProof(const Api& api, const Request& request,
                                                  const DpopTarget& target, Surface surface,
                                                  std::string_view access_token = {});
+
+// With a shared replay ledger, makes the answer to `request` wait for `proof`'s claim there
+// (Request::deferred_check), and a proof another node used answers as a replay on `surface`.
+void ClaimBeforeAnswer(const Api& api, const Request& request, auth::CheckedProof proof,
+                       Surface surface);
 
 // The proof of a login or refresh request (RFC 9449 §5), for `surface` (kLogin, kGrant): as
 // RequestProof for the request's own target, and with dpop.mode = required a missing proof is

@@ -110,6 +110,13 @@ Result<std::size_t> RedisConnection::Pipeline(
   return ok;
 }
 
+Result<ReplyPtr> RedisConnection::Command(const std::vector<std::string>& command) {
+  if (AppendArgv(context_, command) != REDIS_OK) return Broken("append");
+  void* raw = nullptr;
+  if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) return Broken("reply");
+  return ReplyPtr(static_cast<redisReply*>(raw));
+}
+
 Result<void> RedisConnection::Send(const std::vector<std::string>& command) {
   if (AppendArgv(context_, command) != REDIS_OK) return Broken("append");
   int done = 0;

@@ -44,6 +44,9 @@ class RedisConnection {
   // failure of that command only; a broken connection fails the call (the connection is then
   // unusable). Returns how many commands got a non-error reply.
   Result<std::size_t> Pipeline(const std::vector<std::vector<std::string>>& commands);
+  // Sends one command and returns its reply (an error reply included: the caller reads its type).
+  // A broken connection fails the call (the connection is then unusable).
+  Result<ReplyPtr> Command(const std::vector<std::string>& command);
   // Sends one command without waiting for its reply (subscriber mode).
   Result<void> Send(const std::vector<std::string>& command);
   // A reply already buffered, or null. Error when the buffered data is not valid RESP.
