@@ -20,7 +20,7 @@ export declare class VerificationError extends Error {
   readonly errorCode: ErrorCode;
   /** The DPoP rules refused the request (the proof, or the token's binding): a `DPoP` challenge. */
   readonly dpop: boolean;
-  /** Seconds to wait (a full DPoP replay cache); absent otherwise. */
+  /** Seconds to wait (a full DPoP replay cache, a failing replay store); absent otherwise. */
   readonly retryAfter?: number;
 }
 
@@ -56,6 +56,25 @@ export interface DpopOptions {
   replayEntries?: number;
   /** Longer proofs are refused before decoding (default 4096). */
   maxProofBytes?: number;
+  /**
+   * A replay record shared by every process of the service (default none: per process only).
+   * Asked only for proofs this process's own cache has not seen.
+   */
+  replayStore?: ReplayStore | null;
+}
+
+/**
+ * What a shared DPoP replay store must do (e.g. Redis `SET key 1 NX PX ttl`). Atomic across
+ * processes: of all the calls with one key while it is remembered, exactly one gets true.
+ */
+export interface ReplayStore {
+  /**
+   * True when `key` is new (it is now recorded), false when it was claimed before. The key must
+   * be remembered for at least `ttlSeconds` (windowSeconds + skewSeconds). A throw, a
+   * rejection or any other answer refuses the request as 'stale' (503): never accepted
+   * unrecorded. `key`: 22 base64url characters (a digest of the proof's jkt and jti).
+   */
+  claim(key: string, ttlSeconds: number): Promise<boolean> | boolean;
 }
 
 /** A request for verifyRequest(). */
@@ -139,8 +158,8 @@ export interface VerifierStatus {
   /** The kids of the keys held. */
   keys: string[];
   cache: { entries: number; maxEntries: number };
-  /** DPoP proofs remembered against replay. */
-  dpop: { replayEntries: number; maxReplayEntries: number };
+  /** DPoP proofs remembered against replay; whether a shared store is set, and failing now. */
+  dpop: { replayEntries: number; maxReplayEntries: number; replayStore: boolean; replayStoreFailing: boolean };
   closed: boolean;
 }
 
@@ -156,7 +175,7 @@ export interface Verifier {
    */
   verifyRequest(request: RequestCredentials): Promise<AccessClaims>;
   /** The DPoP settings in force. */
-  readonly dpop: Readonly<Required<DpopOptions>>;
+  readonly dpop: Readonly<Required<Omit<DpopOptions, 'replayStore'>>> & { readonly replayStore: ReplayStore | null };
   status(): VerifierStatus;
   /** Stops following the feed and refreshing keys. */
   close(): Promise<void>;

@@ -3,7 +3,8 @@
 // asymmetric alg (never none, never HS*); a public jwk of that alg (no private members); the
 // signature under that jwk; htm, htu (normalised, query and fragment ignored), a jti, iat within
 // [now - window, now + skew], ath when an access token comes with the proof; a string nonce.
-// The replay check (§11.1) is the caller's: it needs state (replay.js).
+// The replay check (§11.1) is the caller's: it needs state (replay.js, and the optional shared
+// replay store).
 //
 // Every refusal is a VerificationError with reason 'invalid', errorCode 'invalid_dpop_proof'
 // and dpop set; its detail names the check and never holds the proof, a key or the token.
@@ -12,12 +13,13 @@ import { calculateJwkThumbprint, compactVerify, importJWK } from 'jose';
 import { decodeStrict } from './base64url.js';
 import { VerifiedCache } from './cache.js';
 import { VerificationError, invalid } from './errors.js';
+import { replayStoreOf } from './replay.js';
 import { parseObject } from './strict_json.js';
 import { splitToken } from './token.js';
 
 export const DPOP_DEFAULTS = Object.freeze({
   algs: Object.freeze(['ES256', 'EdDSA']), windowSeconds: 60, skewSeconds: 5,
-  replayEntries: 100000, maxProofBytes: 4096,
+  replayEntries: 100000, maxProofBytes: 4096, replayStore: null,
 });
 
 // Algorithms a proof may use: asymmetric only (RFC 9449 §4.3 step 5); jose checks that the
@@ -37,6 +39,15 @@ export function proofFailure(detail) {
   return new VerificationError('invalid', detail, { errorCode: 'invalid_dpop_proof', dpop: true });
 }
 
+// What a proof is refused with when its replay check cannot be made (a 503, never an accept):
+// the local cache is full, or the shared store failed. The middleware words them apart.
+export const REPLAY_FULL = 'too many DPoP proofs in the replay window';
+export const REPLAY_STORE_FAILED = 'the shared DPoP replay store did not answer';
+
+export function replayUnavailable(detail, retryAfter) {
+  return new VerificationError('stale', detail, { errorCode: 'temporarily_unavailable', dpop: true, retryAfter });
+}
+
 // A binding refusal (RFC 9449 §7.1): about the token, not the proof.
 export function bindingFailure(detail) {
   return new VerificationError('invalid', detail, { errorCode: 'invalid_token', dpop: true });
@@ -51,7 +62,7 @@ export function dpopOptions(given) {
   for (const [name, min] of [['windowSeconds', 1], ['skewSeconds', 0], ['replayEntries', 2], ['maxProofBytes', 64]]) {
     if (!Number.isSafeInteger(o[name]) || o[name] < min) throw new TypeError(`dpop.${name}: an integer >= ${min}`);
   }
-  return Object.freeze({ ...o, algs: Object.freeze([...o.algs]) });
+  return Object.freeze({ ...o, algs: Object.freeze([...o.algs]), replayStore: replayStoreOf(o.replayStore) });
 }
 
 // base64url(SHA-256(access token)): the ath claim (RFC 9449 §4.2).

@@ -2,7 +2,8 @@
 // docs/verifying.md:
 //   'expired' — past exp (+ leeway) or over the lifetime cap: refresh and retry;
 //   'revoked' — a revocation-feed entry refuses it: sign in again;
-//   'stale'   — the revocation view is not current (or the DPoP replay cache is full):
+//   'stale'   — the revocation view is not current (or a DPoP proof's replay check could not
+//               be made: the replay cache full, the shared replay store failing):
 //               temporarily unavailable, never "signed out";
 //   'invalid' — everything else.
 // `errorCode` is the OAuth error a resource server answers with (RFC 6750 §3.1, RFC 9449

@@ -20,9 +20,12 @@ export class ReplayCache {
     this.currentStart = -Infinity;
   }
 
+  // base64url of the first 16 bytes of SHA-256(jkt '\n' jti): also the key a shared replay
+  // store is given (it names neither the key nor the jti), the same as the Python SDK's, so
+  // services in both languages can share one store. The separator cannot occur in a jkt
+  // (base64url), so no two pairs share a key text.
   static keyOf(jkt, jti) {
-    // The separator cannot occur in a jkt (base64url), so no two pairs share a key text.
-    return createHash('sha256').update(`${jkt}\n${jti}`).digest('base64url').slice(0, 22);
+    return createHash('sha256').update(`${jkt}\n${jti}`).digest().subarray(0, 16).toString('base64url');
   }
 
   // Records (jkt, jti) at `now` (Unix seconds): 'new', 'seen' (recorded before and not yet
@@ -49,4 +52,15 @@ export class ReplayCache {
   get size() {
     return this.current.size + this.previous.size;
   }
+}
+
+// The `dpop.replayStore` option: a replay record shared by every process of the service, since
+// each ReplayCache sees only its own traffic and a proof replayed to another process behind the
+// load balancer would pass there. The contract (README): `async claim(key, ttlSeconds)` answers
+// true when the key is new and false when it was claimed before, atomically across processes
+// (Redis SET key 1 NX PX), and remembers the key at least ttlSeconds. null when none is given.
+export function replayStoreOf(store) {
+  if (store === undefined || store === null) return null;
+  if (typeof store.claim !== 'function') throw new TypeError('dpop.replayStore: an object with async claim(key, ttlSeconds)');
+  return store;
 }

@@ -8,7 +8,8 @@
 // conformance vectors). Single-threaded (one event loop).
 import { compactVerify } from 'jose';
 import { VerifiedCache } from './cache.js';
-import { ProofVerifier, bindingFailure, boundThumbprint, dpopOptions, proofFailure } from './dpop.js';
+import { ProofVerifier, REPLAY_FULL, REPLAY_STORE_FAILED, bindingFailure, boundThumbprint, dpopOptions, proofFailure,
+  replayUnavailable } from './dpop.js';
 import { VerificationError, invalid, revoked, stale } from './errors.js';
 import { ReplayCache } from './replay.js';
 import { credentialOf } from './request.js';
@@ -22,13 +23,15 @@ export const systemClock = Object.freeze({
 export class Verifier {
   // settings: { issuer, audience, typ, leeway, maxLifetime, maxTokenBytes }
   // feed: { view, ageMs(), status?(), close?() }
-  // dpop: { algs, windowSeconds, skewSeconds, replayEntries, maxProofBytes } (dpop.js defaults)
+  // dpop: { algs, windowSeconds, skewSeconds, replayEntries, maxProofBytes, replayStore }
+  // (dpop.js defaults)
   constructor({ settings, keys, feed, clock = systemClock, staleAfterMs = 1000, failOpen = false,
     cacheEntries = 10000, logger = null, onClose = null, dpop = {} }) {
     this.settings = Object.freeze({ ...settings });
     this.dpop = dpopOptions(dpop);
     this.proofs = new ProofVerifier(this.dpop);
     this.replay = new ReplayCache(this.dpop.windowSeconds + this.dpop.skewSeconds, this.dpop.replayEntries);
+    this.replayStoreFailing = false;
     this.keys = keys;
     this.feed = feed;
     this.clock = clock;
@@ -80,16 +83,48 @@ export class Verifier {
     }
     const now = Math.floor(this.clock.now() / 1000);
     const proof = await this.proofs.verify(String(values[0]).trim(), request, now);
-    // Only accepted proofs are recorded: a refused one never burns its jti (as jwtd).
+    // Only accepted proofs are recorded: a refused one never burns its jti (as jwtd). The
+    // local cache answers first, so a replay to this same process costs no round trip.
     switch (this.replay.add(proof.jkt, proof.jti, now)) {
       case 'new':
-        return proof;
+        return this.dpop.replayStore === null ? proof : this.claimShared(proof);
       case 'seen':
         throw proofFailure("the proof's jti was used before");
       default:
-        throw new VerificationError('stale', 'too many DPoP proofs in the replay window',
-          { errorCode: 'temporarily_unavailable', dpop: true, retryAfter: this.dpop.windowSeconds });
+        throw replayUnavailable(REPLAY_FULL, this.dpop.windowSeconds);
     }
+  }
+
+  // A proof new to this process, claimed in the shared replay store: another process may have
+  // accepted it. Only an answer of true accepts; false is a replay like a local one; a throw, a
+  // rejection or any other answer refuses as stale (503), since a proof the store did not
+  // record could be replayed to every other process. Logged once when the store starts failing
+  // and once when it answers again (by the error's name and code: never its message, which
+  // could hold a connection string).
+  async claimShared(proof) {
+    const ttlSeconds = this.dpop.windowSeconds + this.dpop.skewSeconds;
+    let answer;
+    let failure = null;
+    try {
+      answer = await this.dpop.replayStore.claim(ReplayCache.keyOf(proof.jkt, proof.jti), ttlSeconds);
+    } catch (e) {
+      failure = e;
+    }
+    if (failure === null && (answer === true || answer === false)) {
+      if (this.replayStoreFailing) {
+        this.replayStoreFailing = false;
+        this.logger?.warn('verifier: the DPoP replay store answers again');
+      }
+      if (answer) return proof;
+      throw proofFailure("the proof's jti was used before");
+    }
+    if (!this.replayStoreFailing) {
+      this.replayStoreFailing = true;
+      const why = failure === null ? 'an answer neither true nor false'
+        : `${failure?.name ?? 'a rejection'}${failure?.code ? ` ${failure.code}` : ''}`;
+      this.logger?.warn(`verifier: the DPoP replay store failed (${why}); DPoP requests are refused (503) until it answers`);
+    }
+    throw replayUnavailable(REPLAY_STORE_FAILED, 1);
   }
 
   // Steps 1-8 of the profile, whatever the token's binding.
@@ -156,7 +191,8 @@ export class Verifier {
       ...(this.feed.status?.() ?? { entries: this.feed.view.sizes() }),
       keys: [...this.keys.keys.keys()],
       cache: { entries: this.cache.size, maxEntries: this.cache.maxEntries },
-      dpop: { replayEntries: this.replay.size, maxReplayEntries: this.dpop.replayEntries },
+      dpop: { replayEntries: this.replay.size, maxReplayEntries: this.dpop.replayEntries,
+        replayStore: this.dpop.replayStore !== null, replayStoreFailing: this.replayStoreFailing },
       closed: this.closed,
     };
   }

@@ -3,7 +3,7 @@ feed so that a logout is refused within a bounded time (docs/verifying.md)."""
 
 from .access_check import AccessChecker
 from .aio import AsyncVerifier
-from .dpop import DpopOptions
+from .dpop import DpopOptions, ReplayStore
 from .errors import (EXPIRED, INVALID, REVOKED, STALE, ConfigurationError, FeedError,
                      TokenRejected)
 from .keys import load_jwks
@@ -15,6 +15,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccessChecker", "AsyncVerifier", "ConfigurationError", "DpopOptions", "EXPIRED", "FeedError",
-    "INVALID", "Profile", "REVOKED", "RevocationView", "STALE", "TokenRejected", "Verifier",
-    "load_jwks",
+    "INVALID", "Profile", "REVOKED", "ReplayStore", "RevocationView", "STALE", "TokenRejected",
+    "Verifier", "load_jwks",
 ]

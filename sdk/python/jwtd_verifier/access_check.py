@@ -1,7 +1,8 @@
 """The access check of docs/verifying.md §1, steps 1-8, against a key set and a revocation view,
 then the identity claims jwtd always carries (sub, sid, jti, ver), as jwtd itself requires, and
 then how the token is bound (RFC 9449, dpop.py): `check` is a bearer request, `check_request`
-any request, DPoP-bound ones included.
+any request, DPoP-bound ones included (`check_request_async` for asyncio callers: it awaits an
+async shared replay store).
 
 No I/O: the keys, the view and whether the view is current are given (a Verifier keeps them up
 to date from jwtd; the conformance vectors set them directly). The first failure decides.
@@ -154,7 +155,8 @@ class AccessChecker:
     `is_current()` says whether the revocation view is verified within the staleness bound.
     With `fail_open`, a token is checked against a stale view instead of refused as stale, and
     `on_fail_open()` is called (to log it) each time that happens. `dpop`: what DPoP proofs
-    must satisfy (default DpopOptions()); the checker holds their replay cache.
+    must satisfy (default DpopOptions()); the checker holds their replay cache (and calls the
+    shared replay store, if the options name one).
     """
 
     def __init__(self, profile: Profile, keys: Mapping[str, PublicKey], view: RevocationView,
@@ -187,16 +189,34 @@ class AccessChecker:
         its values), the DPoP header (likewise), the request's method and the absolute URL the
         client addressed (your configured origin plus the path: never the Host header). In
         RFC 9449 §7's order: the token first, then its binding to the proof."""
+        scheme, token, claims = self._request_token(authorization)
+        if scheme == "DPoP":
+            self.dpop.check_binding(scheme, claims, token, _values(dpop), method, url,
+                                    self._clock())
+        return claims
+
+    async def check_request_async(self, authorization: str | list[str] | None,
+                                  dpop: str | list[str] | None = None, method: str | None = None,
+                                  url: str | None = None) -> dict[str, Any]:
+        """As check_request; the shared replay store's claim is awaited (an async one on the
+        loop, a plain one on a worker thread). Everything else runs inline."""
+        scheme, token, claims = self._request_token(authorization)
+        if scheme == "DPoP":
+            await self.dpop.check_binding_async(scheme, claims, token, _values(dpop), method, url,
+                                                self._clock())
+        return claims
+
+    def _request_token(self, authorization: str | list[str] | None
+                       ) -> tuple[str, str, dict[str, Any]]:
+        """(scheme, token, claims): a Bearer request wholly decided, a DPoP one's token."""
         found = credential(_values(authorization))
         if found is None:
             raise TokenRejected(INVALID, "no Bearer or DPoP credentials",
                                 error_code="invalid_request")
         scheme, token = found
         if scheme == "Bearer":
-            return self.check(token)
-        claims = self.check_token(token)
-        self.dpop.check_binding(scheme, claims, token, _values(dpop), method, url, self._clock())
-        return claims
+            return scheme, token, self.check(token)
+        return scheme, token, self.check_token(token)
 
     def check_token(self, token: str) -> dict[str, Any]:
         """Steps 1-8 of the profile and the identity claims, whatever the token's binding."""

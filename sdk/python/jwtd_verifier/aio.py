@@ -2,7 +2,9 @@
 
 The feed is still followed on the Verifier's own thread (it never touches the event loop);
 `verify` runs the check inline (pure computation, microseconds once a token is cached) and moves
-only the blocking JWKS refetch for an unknown kid off the loop.
+only the blocking JWKS refetch for an unknown kid off the loop. `verify_request` awaits the
+shared DPoP replay store (DpopOptions.replay_store), if there is one: an async claim on the
+loop, a plain (blocking) one on a worker thread.
 """
 
 from __future__ import annotations
@@ -43,12 +45,12 @@ class AsyncVerifier:
 
     async def verify_request(self, authorization: Any, dpop: Any = None, method: Any = None,
                              url: Any = None) -> dict[str, Any]:
-        """As Verifier.verify_request."""
+        """As Verifier.verify_request; an async replay store's claim is awaited."""
         try:
-            return self._v._check_request(authorization, dpop, method, url)
-        except UnknownKid:
+            return await self._v._check_request_async(authorization, dpop, method, url)
+        except UnknownKid:  # raised before any proof is checked: retrying records nothing twice
             if await asyncio.to_thread(self._v._refetch_for_unknown_kid):
-                return self._v._check_request(authorization, dpop, method, url)
+                return await self._v._check_request_async(authorization, dpop, method, url)
             raise
 
     async def wait_current(self, timeout: float) -> bool:

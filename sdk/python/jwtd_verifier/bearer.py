@@ -10,7 +10,9 @@ WSGI and Flask say the same.
                                          "invalid token" (jwtd's own words)
 - refused by the DPoP rules           -> 401, `DPoP error="invalid_dpop_proof"` (the proof) or
                                          `DPoP error="invalid_token"` (the binding), as jwtd
-- stale (or a full replay cache)      -> 503 with Retry-After: the token may well be good
+- stale (or a DPoP replay check that  -> 503 with Retry-After: the token may well be good
+  could not be made: the replay cache
+  full, the shared replay store failing)
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import json
 import re
 from dataclasses import dataclass
 
+from .dpop import REPLAY_FULL, REPLAY_STORE_FAILED
 from .errors import EXPIRED, REVOKED, STALE, TokenRejected
 
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _DESCRIPTIONS = {EXPIRED: "token expired", REVOKED: "token revoked"}
 _DPOP_DESCRIPTIONS = {"invalid_dpop_proof": "invalid DPoP proof",
                       "invalid_token": "DPoP binding refused"}
+_REPLAY_DESCRIPTIONS = {REPLAY_FULL: "too many DPoP proofs, retry later",
+                        REPLAY_STORE_FAILED: "DPoP replay check unavailable, retry later"}
 
 
 class Malformed(Exception):
@@ -96,11 +101,12 @@ def refused(e: TokenRejected) -> Refusal:
                              ("Content-Type", "application/json")],
                        _json({"error": code, "error_description": description,
                               "reason": e.reason}))
-    if e.reason == STALE and e.retry_after is not None:  # a full DPoP replay cache
+    if e.reason == STALE and e.retry_after is not None:  # the DPoP replay check: not made
+        description = _REPLAY_DESCRIPTIONS.get(e.detail, "DPoP replay check unavailable")
         return Refusal(503, [("Retry-After", str(e.retry_after)),
                              ("Content-Type", "application/json")],
                        _json({"error": "temporarily_unavailable", "reason": STALE,
-                              "error_description": "too many DPoP proofs, retry later"}))
+                              "error_description": description}))
     return rejected(e.reason)
 
 

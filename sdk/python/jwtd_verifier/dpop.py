@@ -7,24 +7,29 @@ base64url; typ is dpop+jwt; no crit; alg is one of the allowed asymmetric algori
 or HS*); jwk is a public key of that alg (no private members); the signature verifies with that
 jwk; htm is the request method; htu is the request URI (normalised, query and fragment
 ignored); it has a jti; iat is within [now - window, now + skew]; ath is the hash of the access
-token; a nonce, if any, is a string; and its (jkt, jti) was not accepted before.
+token; a nonce, if any, is a string; and its (jkt, jti) was not accepted before — by this
+process (ReplayCache), then, with DpopOptions.replay_store, by any process sharing that store.
 
 Every refusal is a TokenRejected with reason 'invalid' and error_code 'invalid_dpop_proof' (the
 proof) or 'invalid_token' (the binding), and dpop=True; its detail names the check and never
 holds the proof, a key or the token.
 
-Thread-safety: ProofVerifier and ReplayCache may be used from any number of threads.
+Thread-safety: ProofVerifier, ReplayCache and DpopChecker may be used from any number of
+threads (a replay store shared with them must be too).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
+import inspect
 import json
+import logging
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Awaitable, Mapping, Protocol
 
 from cryptography.hazmat.primitives import hashes
 from jwt import PyJWK
@@ -50,6 +55,27 @@ _RSA_BITS = (2048, 16384)
 _CREDENTIAL = re.compile(r"(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *", re.IGNORECASE)
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _HEX = re.compile(r"[0-9A-Fa-f]{2}")
+_log = logging.getLogger("jwtd_verifier")
+
+# What a proof is refused with when its replay check cannot be made (a 503, never an accept):
+# the local cache is full, or the shared store failed. The adapters word them apart.
+REPLAY_FULL = "too many DPoP proofs in the replay window"
+REPLAY_STORE_FAILED = "the shared DPoP replay store did not answer"
+
+
+class ReplayStore(Protocol):
+    """A replay record shared by every process of a service (DpopOptions.replay_store), since
+    each ReplayCache sees only its own process's traffic: behind a load balancer a proof
+    replayed to another process would pass there.
+
+    claim(key, ttl_seconds) answers True when `key` is new (and records it) and False when it
+    was claimed before, atomically across processes (Redis: SET key 1 NX PX ttl), and remembers
+    the key at least ttl_seconds (window + skew). An exception, or any answer but True or
+    False, refuses the request as stale (503): a proof is never accepted unrecorded. On the
+    asyncio path (AsyncVerifier, the ASGI middleware) claim may be a coroutine function.
+    """
+
+    def claim(self, key: str, ttl_seconds: int) -> bool | Awaitable[bool]: ...
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,7 @@ class DpopOptions:
     skew: int = 5  # seconds: a proof this far in the future still passes
     replay_entries: int = 100_000  # proofs remembered for window + skew
     max_proof_bytes: int = 4096
+    replay_store: ReplayStore | None = None  # shared by every process; see ReplayStore
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "algs", tuple(self.algs))
@@ -71,6 +98,9 @@ class DpopOptions:
                 self.max_proof_bytes < 64:
             raise ConfigurationError(
                 "dpop: window >= 1, skew >= 0, replay_entries >= 2, max_proof_bytes >= 64")
+        store = self.replay_store
+        if store is not None and not callable(getattr(store, "claim", None)):
+            raise ConfigurationError("dpop replay_store: an object with claim(key, ttl_seconds)")
 
 
 def proof_failure(detail: str) -> TokenRejected:
@@ -90,6 +120,18 @@ def _sha256(data: bytes) -> bytes:
     h = hashes.Hash(hashes.SHA256())
     h.update(data)
     return h.finalize()
+
+
+def replay_key(jkt: str, jti: str) -> bytes:
+    """The first 16 bytes of SHA-256(jkt "\\n" jti): the same size whatever the client put in
+    its jti. The separator cannot occur in a jkt (base64url), so no two pairs share a key."""
+    return _sha256(f"{jkt}\n{jti}".encode("utf-8"))[:16]
+
+
+def store_key(jkt: str, jti: str) -> str:
+    """The key a replay store is given: base64url of replay_key (22 characters), naming neither
+    the client's key nor its jti — the Node SDK's too, so both can share one store."""
+    return _b64url(replay_key(jkt, jti))
 
 
 def access_token_hash(token: str) -> str:
@@ -315,7 +357,7 @@ class ReplayCache:
 
     def add(self, jkt: str, jti: str, now: float) -> str:
         """'new', 'seen' (recorded before, not yet forgotten) or 'full' (nothing recorded)."""
-        key = _sha256(f"{jkt}\n{jti}".encode("utf-8"))[:16]
+        key = replay_key(jkt, jti)
         with self._lock:
             self._advance(now)
             if key in self._current or key in self._previous:
@@ -342,24 +384,55 @@ class ReplayCache:
 
 class DpopChecker:
     """A request's binding (RFC 9449 §7): the scheme against the token's cnf, then the one
-    proof — verified, recorded against replay, and by the key the token is bound to."""
+    proof — verified, recorded against replay (here, then in the shared replay store if one is
+    set), and by the key the token is bound to. check_binding is the synchronous path (its
+    store claim a plain call), check_binding_async the asyncio one (an async claim awaited, a
+    plain one on a worker thread, as the JWKS refetch: a blocking client must not hold the
+    loop)."""
 
     def __init__(self, options: DpopOptions | None = None) -> None:
         self.options = options or DpopOptions()
         self._proofs = ProofVerifier(self.options)
         self.replay = ReplayCache(self.options.window + self.options.skew,
                                   self.options.replay_entries)
+        store = self.options.replay_store
+        self._store_is_async = store is not None and inspect.iscoroutinefunction(store.claim)
+        self._store_failing = False  # for one log line per outage (a race costs a second one)
 
     def check_binding(self, scheme: str, claims: Mapping[str, Any], token: str,
                       proofs: list[str], method: str | None, url: str | None,
                       now: float) -> None:
         """Returns when the request may use the token; a binding or proof failure otherwise."""
+        found = self._new_proof(scheme, claims, token, proofs, method, url, now)
+        if found is None:
+            return
+        proof, jkt = found
+        if self.options.replay_store is not None:
+            self._settle(*self._claim(proof))
+        _bind(proof, jkt)
+
+    async def check_binding_async(self, scheme: str, claims: Mapping[str, Any], token: str,
+                                  proofs: list[str], method: str | None, url: str | None,
+                                  now: float) -> None:
+        """As check_binding, for an asyncio caller: the replay store's claim is awaited."""
+        found = self._new_proof(scheme, claims, token, proofs, method, url, now)
+        if found is None:
+            return
+        proof, jkt = found
+        if self.options.replay_store is not None:
+            self._settle(*await self._claim_async(proof))
+        _bind(proof, jkt)
+
+    def _new_proof(self, scheme: str, claims: Mapping[str, Any], token: str, proofs: list[str],
+                   method: str | None, url: str | None, now: float) -> tuple[Proof, str] | None:
+        """(the proof, the token's jkt) for a proof that passed every check and is new to this
+        process; None for a Bearer request that may go on."""
         jkt = bound_thumbprint(claims)
         if scheme == "Bearer":
             # RFC 9449 §7.2: a bound token sent as a bearer token is what a thief sends.
             if jkt is not None:
                 raise binding_failure("a DPoP-bound token sent as bearer")
-            return
+            return None
         if jkt is None:
             raise binding_failure("the DPoP scheme needs a DPoP-bound token")
         if not proofs:
@@ -369,13 +442,70 @@ class DpopChecker:
         if not isinstance(method, str) or not isinstance(url, str):
             raise TypeError("verify_request: method and url (absolute) are required with DPoP")
         proof = self._proofs.verify(proofs[0].strip(), method, url, token, now)
-        # Only accepted proofs are recorded: a refused one never burns its jti (as jwtd).
+        # Only accepted proofs are recorded: a refused one never burns its jti (as jwtd). The
+        # local cache answers first, so a replay to this same process costs no round trip.
         outcome = self.replay.add(proof.jkt, proof.jti, now)
         if outcome == "seen":
             raise proof_failure("the proof's jti was used before")
         if outcome == "full":
-            raise TokenRejected(STALE, "too many DPoP proofs in the replay window",
-                                error_code="temporarily_unavailable", dpop=True,
-                                retry_after=self.options.window)
-        if not hmac.compare_digest(proof.jkt.encode("ascii"), jkt.encode("utf-8")):
-            raise binding_failure("the proof's key is not the token's")
+            raise TokenRejected(STALE, REPLAY_FULL, error_code="temporarily_unavailable",
+                                dpop=True, retry_after=self.options.window)
+        return proof, jkt
+
+    def _claim(self, proof: Proof) -> tuple[Any, str | None]:
+        """(the store's answer, None), or (None, what went wrong) — by the exception's class,
+        never its message, which could hold a connection string."""
+        store = self.options.replay_store
+        if self._store_is_async:
+            return None, "an async claim() on the synchronous path: use AsyncVerifier"
+        key, ttl = store_key(proof.jkt, proof.jti), self.options.window + self.options.skew
+        try:
+            answer = store.claim(key, ttl)
+        except Exception as e:  # any failure of the store: refused below, never accepted
+            return None, type(e).__name__
+        if inspect.isawaitable(answer):
+            getattr(answer, "close", lambda: None)()  # never awaited here: no warning either
+            return None, "an awaitable claim() on the synchronous path: use AsyncVerifier"
+        return answer, None
+
+    async def _claim_async(self, proof: Proof) -> tuple[Any, str | None]:
+        store = self.options.replay_store
+        key, ttl = store_key(proof.jkt, proof.jti), self.options.window + self.options.skew
+        try:
+            if self._store_is_async:
+                answer = await store.claim(key, ttl)
+            else:
+                answer = await asyncio.to_thread(store.claim, key, ttl)
+                if inspect.isawaitable(answer):
+                    answer = await answer
+        except Exception as e:  # CancelledError is not one: a cancelled request stays cancelled
+            return None, type(e).__name__
+        return answer, None
+
+    def _settle(self, answer: Any, failure: str | None) -> None:
+        """Only True accepts; False is a replay, as a local one; anything else refuses as
+        stale, since a proof the store did not record could be replayed to every other
+        process. Logged once when the store starts failing and once when it answers again."""
+        if failure is None and (answer is True or answer is False):
+            if self._store_failing:
+                self._store_failing = False
+                _log.warning("the DPoP replay store answers again")
+            if answer:
+                return
+            raise proof_failure("the proof's jti was used before")
+        if not self._store_failing:
+            self._store_failing = True
+            _log.warning("the DPoP replay store failed (%s); DPoP requests are refused (503) "
+                         "until it answers", failure or "an answer neither True nor False")
+        raise TokenRejected(STALE, REPLAY_STORE_FAILED, error_code="temporarily_unavailable",
+                            dpop=True, retry_after=1)
+
+    @property
+    def replay_store_failing(self) -> bool:
+        return self._store_failing
+
+
+def _bind(proof: Proof, jkt: str) -> None:
+    """RFC 9449 §7.1 step 5: the proof's key is the one the token is bound to."""
+    if not hmac.compare_digest(proof.jkt.encode("ascii"), jkt.encode("utf-8")):
+        raise binding_failure("the proof's key is not the token's")

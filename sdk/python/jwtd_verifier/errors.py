@@ -19,8 +19,8 @@ class TokenRejected(Exception):
     §7.1): 'invalid_token', 'invalid_dpop_proof' (the DPoP proof is wrong), 'invalid_request'
     (no usable Authorization header) or 'temporarily_unavailable' (stale). `dpop` is True when
     the DPoP rules refused the request (the proof, or how the token is bound to it): the
-    challenge is then `DPoP`, as jwtd's own. `retry_after` (seconds) is set when the DPoP
-    replay cache is full.
+    challenge is then `DPoP`, as jwtd's own. `retry_after` (seconds) is set when a DPoP proof's
+    replay check could not be made (the replay cache full, the shared replay store failing).
     """
 
     def __init__(self, reason: str, detail: str, *, error_code: str | None = None,

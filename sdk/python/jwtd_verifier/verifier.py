@@ -67,7 +67,9 @@ class Verifier:
         clock: wall-clock seconds for exp/nbf/iat and entry expiry.
         transport: 'auto' (stream, polling pages if jwtd has none), 'stream' or 'poll'.
         dpop: what DPoP proofs must satisfy (verify_request); default DpopOptions() with the
-            algorithms jwtd's metadata lists (dpop_signing_alg_values_supported), if any.
+            algorithms jwtd's metadata lists (dpop_signing_alg_values_supported), if any. Its
+            replay_store is shared by every process (dpop.ReplayStore); here its claim is
+            called synchronously (AsyncVerifier awaits an async one).
         ConfigurationError for unusable options.
         """
         if transport not in _TRANSPORTS:
@@ -180,6 +182,13 @@ class Verifier:
         if checker is None:
             raise TokenRejected(STALE, "jwtd's metadata and keys are not loaded yet")
         return checker.check_request(authorization, dpop, method, url)
+
+    async def _check_request_async(self, authorization: Any, dpop: Any, method: Any,
+                                   url: Any) -> dict[str, Any]:
+        checker = self._checker
+        if checker is None:
+            raise TokenRejected(STALE, "jwtd's metadata and keys are not loaded yet")
+        return await checker.check_request_async(authorization, dpop, method, url)
 
     @property
     def dpop_algs(self) -> tuple[str, ...]:

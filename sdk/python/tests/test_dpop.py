@@ -31,12 +31,13 @@ class FixedVerifier(Verifier):
     """A Verifier over one AccessChecker: no thread, no jwtd (verify and verify_request run
     exactly as in a following Verifier)."""
 
-    def __init__(self, replay_entries=100_000):  # noqa: super().__init__ would start following
+    def __init__(self, replay_entries=100_000, replay_store=None):  # noqa: super().__init__
+        # would start following
         self._checker = AccessChecker(
             PROFILE, KEYS, RevocationView(PROFILE.strategies), lambda: True,
             clock=lambda: VALID["now"],
             dpop=DpopOptions(algs=DPOP.algs, window=DPOP.window, skew=DPOP.skew,
-                             replay_entries=replay_entries))
+                             replay_entries=replay_entries, replay_store=replay_store))
         self._jwks = None
         self._dpop = None
 

@@ -3,12 +3,16 @@
 // DPoP); a bad one → 401 with error="invalid_token" (the body says expired vs revoked at most,
 // as jwtd's own 401s do); a refusal by the DPoP rules → 401 with a `DPoP` challenge
 // (RFC 9449 §7.1: error="invalid_dpop_proof" for the proof, "invalid_token" for the binding),
-// as jwtd answers; a stale view (or a full DPoP replay cache) → 503 with Retry-After, since
-// the token may well be good (docs/verifying.md: "temporarily unavailable, never signed out").
+// as jwtd answers; a stale view (or a DPoP replay check that could not be made: the cache
+// full, the shared store failing) → 503 with Retry-After, since the token may well be good
+// (docs/verifying.md: "temporarily unavailable, never signed out").
+import { REPLAY_FULL, REPLAY_STORE_FAILED } from '../dpop.js';
 import { credentialOf } from '../request.js';
 
 const DESCRIPTION = { expired: 'token expired', revoked: 'token revoked', invalid: 'invalid token' };
 const DPOP_DESCRIPTION = { invalid_dpop_proof: 'invalid DPoP proof', invalid_token: 'DPoP binding refused' };
+const STALE_DESCRIPTION = { [REPLAY_FULL]: 'too many DPoP proofs, retry later',
+  [REPLAY_STORE_FAILED]: 'DPoP replay check unavailable, retry later' };
 
 // The bearer token of an Authorization header (RFC 6750 §2.1), or null.
 export function bearerToken(header) {
@@ -31,10 +35,9 @@ export function refusal(err, dpopAlgs = null) {
   }
   if (err?.name !== 'VerificationError') throw err;  // a bug, not a verdict: let the framework answer 500
   if (err.reason === 'stale') {
-    const replay = err.retryAfter !== undefined;
     return { status: 503, headers: { 'retry-after': String(err.retryAfter ?? 1) },
       body: { error: 'temporarily_unavailable',
-        error_description: replay ? 'too many DPoP proofs, retry later' : 'revocation view not current' } };
+        error_description: STALE_DESCRIPTION[err.detail] ?? 'revocation view not current' } };
   }
   if (err.dpop) {
     return { status: 401, headers: { 'www-authenticate': `DPoP error="${err.errorCode}"` },
