@@ -12,7 +12,12 @@
 //    spending it;
 //  - the lab: "copy the token and replay it without the key" is 401 for the thief (as a bearer
 //    token, and under DPoP with a proof by its own key) and 200 for this tab; without the DPoP
-//    box the copy works, as a bearer token does.
+//    box the copy works, as a bearer token does;
+//  - the lab on server R (dpop.mode = required; RN: with server nonces too), where a request
+//    without a proof is refused: this tab's sign-in, /v1/me and sign-out, and the strategy
+//    experiments, whose subject sessions then sign every login, refresh and resource call with
+//    a key of their own, replay as the strategies predict. With DPoP optional the subjects stay
+//    bearer sessions, as before.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -25,6 +30,8 @@ const PASSWORD = 'correct horse battery';
 let d;
 let n;
 let o;
+let r;
+let rn;
 let browser;
 let users = 0;
 
@@ -32,12 +39,14 @@ before(async () => {
   d = await startJwtd(['dpop.mode=optional', 'tokens.refresh_grace=0']);
   n = await startJwtd(['dpop.mode=optional', 'dpop.nonce_lifetime=60', 'tokens.refresh_grace=0']);
   o = await startJwtd([]);
+  r = await startJwtd(['dpop.mode=required', 'tokens.refresh_grace=0']);
+  rn = await startJwtd(['dpop.mode=required', 'dpop.nonce_lifetime=60', 'tokens.refresh_grace=0']);
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  await Promise.all([d?.stop(), n?.stop(), o?.stop()]);
+  await Promise.all([d?.stop(), n?.stop(), o?.stop(), r?.stop(), rn?.stop()]);
 });
 
 async function newUser(server) {
@@ -399,6 +408,7 @@ describe('the logout lab with DPoP', () => {
     const { page } = tab;
     assert.equal((await metadata(o)).dpop_signing_alg_values_supported, undefined);
     assert.ok(!(await page.isVisible('#dpop')) && !(await page.isVisible('#dpop-choice')), 'no DPoP section, no choice');
+    assert.ok(!(await page.isVisible('#lab-dpop')), 'no DPoP line in the experiments');
     await page.fill('#username', newLabUser());
     await page.fill('#password', PASSWORD);
     await page.click('#register');
@@ -418,3 +428,176 @@ async function callMe(page) {
   await page.waitForSelector('#me-result[data-status]');
   return Number(await page.$eval('#me-result', (el) => el.dataset.status));
 }
+
+// ---- the logout lab where DPoP is required ----------------------------------------------------
+
+async function runLabStrategy(page, kind) {
+  const result = `#strategy-${kind} .result`;
+  await page.click(`[data-run="${kind}"]`);
+  await page.waitForSelector(`${result}[data-access][data-refresh]`, { timeout: 15000 }).catch(async (e) => {
+    throw new Error(`${kind}: ${await page.textContent(result)} (${e.message})`);
+  });
+  return page.$eval(result, (el) => ({ access: el.dataset.access, refresh: el.dataset.refresh, text: el.textContent }));
+}
+
+// What the page sent to the endpoints that take a proof: the scheme and whether a DPoP header
+// went with it, never the token.
+const PROOF_PATHS = ['/v1/login', '/oauth/token', '/v1/me', '/v1/logout-all', '/v1/sessions'];
+function recordProofs(page) {
+  const sent = [];
+  page.on('request', (req) => {
+    const { pathname } = new URL(req.url());
+    if (!PROOF_PATHS.includes(pathname)) return;
+    const h = req.headers();
+    sent.push({ path: pathname, scheme: h.authorization?.split(' ')[0] ?? null, proof: Boolean(h.dpop) });
+  });
+  return sent;
+}
+
+// GET /v1/me with `token` and a proof by this profile's key (the session client's, read from
+// IndexedDB in the page: it cannot leave it), so a refusal is about the token, not the proof.
+const meWithTabKey = (page, token, htu) => page.evaluate(async ([t, u]) => {
+  const m = await import('/js/jwtd-session.js');
+  const db = await new Promise((resolve, reject) => {
+    const req = indexedDB.open('jwtd-session');
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+  const pair = await new Promise((resolve, reject) => {
+    const get = db.transaction('dpop-keys').objectStore('dpop-keys').get('jwtd-dpop');
+    get.onsuccess = () => resolve(get.result);
+    get.onerror = () => reject(get.error);
+  });
+  db.close();
+  const proof = await m.dpopProof(pair, { htm: 'GET', htu: u, accessToken: t });
+  const res = await fetch('/v1/me', { headers: { Authorization: `DPoP ${t}`, DPoP: proof }, credentials: 'omit', cache: 'no-store' });
+  const body = await res.json().catch(() => ({}));
+  return { status: res.status, error: body.error ?? null, description: body.error_description ?? '' };
+}, [token, htu]);
+
+async function requiredLabSignIn(tab, username, register = true) {
+  const { page } = tab;
+  await page.waitForSelector('#lab-dpop:not([hidden])');
+  assert.ok(await page.isChecked('#use-dpop') && await page.isDisabled('#use-dpop'), 'DPoP ticked, no choice');
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  // This tab's own access token, as the server issued it (after a nonce challenge, if any).
+  const [issued] = await Promise.all([
+    page.waitForResponse((res) => new URL(res.url()).pathname === '/v1/login' && res.ok(), { timeout: 15000 }),
+    page.click(register ? '#register' : '#signin'),
+  ]);
+  await page.waitForSelector('#signed-in:not([hidden])');
+  return (await issued.json()).access_token;
+}
+
+describe('the logout lab with dpop.mode = required', () => {
+  test('sign-in, /v1/me, every strategy and sign-out work with proofs; no proof, no access (server R)', async () => {
+    const meta = await metadata(r);
+    assert.deepEqual([meta.dpop_mode, meta.dpop_nonce_required], ['required', false]);
+    const htu = `${meta.issuer.replace(/(:\/\/[^/]*).*$/, '$1')}/v1/me`;
+    const user = newLabUser();
+    const tab = await openLab(r);
+    const { page } = tab;
+    const sent = recordProofs(page);
+    await page.waitForSelector('#lab-dpop:not([hidden])');
+    assert.match(await page.textContent('#dpop-config'), /DPoP required, proofs signed with ES256 or EdDSA, server nonces off/);
+    assert.match(await page.textContent('#lab-dpop'), /DPoP required here: bearer tokens are refused/);
+    assert.equal(await page.$eval('#lab-dpop', (el) => el.dataset.mode), 'required');
+
+    // The core flow: sign in (bound to this browser's key), call /v1/me, sign out, refused.
+    const own = await requiredLabSignIn(tab, user);
+    assert.ok(claimsOf(own).cnf?.jkt, 'the session is bound');
+    assert.match(await page.textContent('#token-binding'), /this browser’s DPoP key/);
+    assert.equal(await callMe(page), 200);
+    assert.deepEqual(await meWithTabKey(page, own, htu), { status: 200, error: null, description: '' }, 'the key signs');
+    // Without a proof: refused, the token as a bearer token and a login alike.
+    const asBearer = await fetch(`${r.url}/v1/me`, { headers: { Authorization: `Bearer ${own}` } });
+    assert.deepEqual([asBearer.status, (await asBearer.json()).error], [401, 'invalid_token']);
+    const bareLogin = await fetch(`${r.url}/v1/login`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: user, password: PASSWORD }),
+    });
+    assert.deepEqual([bareLogin.status, (await bareLogin.json()).error], [400, 'invalid_dpop_proof'], 'a login without a proof');
+
+    // The experiments, each with a subject session bound to a key of its own.
+    const soft = await runLabStrategy(page, 'soft');
+    assert.deepEqual([soft.access, soft.refresh], ['accepted', 'accepted'], soft.text);
+    assert.match(soft.text, /bound to a DPoP key of its own \(jkt .{10}…\)/);
+    assert.match(soft.text, /a thief holding it and the key can use it for \d+:\d\d more/);
+    const logout = await runLabStrategy(page, 'logout');
+    assert.deepEqual([logout.access, logout.refresh], ['refused', 'refused'], logout.text);
+    assert.match(logout.text, /401 Unauthorized — invalid_token: token revoked/);
+    assert.match(logout.text, /400 Bad Request — invalid_grant/);
+    const deny = await runLabStrategy(page, 'denylist');
+    assert.deepEqual([deny.access, deny.refresh], ['refused', 'accepted'], deny.text);
+    for (const x of [soft, logout, deny]) assert.match(x.text, /As this server’s settings predict/, x.text);
+    await page.waitForFunction(() => document.querySelectorAll('#session-rows tr[data-session-id]').length === 3);
+    await shot(page, '09-dpop-required-lab');
+
+    await page.click('#signout');
+    await page.waitForSelector('#signin-form:not([hidden])');
+    const gone = await meWithTabKey(page, own, htu);
+    assert.deepEqual([gone.status, gone.error], [401, 'invalid_token'], 'after sign-out, with a proof by the key');
+    assert.match(gone.description, /revoked/);
+
+    // Logout everywhere reaches this tab's session too.
+    await requiredLabSignIn(tab, user, false);
+    const all = await runLabStrategy(page, 'everywhere');
+    assert.deepEqual([all.access, all.refresh], ['refused', 'refused'], all.text);
+    assert.match(all.text, /As this server’s settings predict/);
+    assert.match(all.text, /This tab’s own access token: refused too/);
+    await page.waitForSelector('#signin-form:not([hidden])');
+
+    // Every login, refresh and resource call went with a proof; tokens only under DPoP.
+    for (const path of ['/v1/login', '/oauth/token', '/v1/me', '/v1/logout-all']) {
+      assert.ok(sent.some((x) => x.path === path), `the page called ${path}`);
+    }
+    const bare = sent.filter((x) => !x.proof || (x.scheme !== null && x.scheme !== 'DPoP'));
+    assert.deepEqual(bare, [], 'no request without a proof');
+    await assertNoTokenInPage(tab);
+    assert.deepEqual(tab.errors, []);
+    await tab.context.close();
+  });
+
+  test('with server nonces the experiments answer use_dpop_nonce and replay as predicted (server RN)', async () => {
+    const tab = await openLab(rn);
+    const { page } = tab;
+    const challenges = [];
+    page.on('response', async (res) => {
+      if (!res.headers()['dpop-nonce'] || res.status() < 400) return;
+      const body = await res.json().catch(() => ({}));
+      if (body.error === 'use_dpop_nonce') challenges.push(new URL(res.url()).pathname);
+    });
+    await page.waitForSelector('#lab-dpop:not([hidden])');
+    assert.match(await page.textContent('#dpop-config'), /DPoP required, .*server nonces required/);
+    await requiredLabSignIn(tab, newLabUser());
+    assert.equal(await callMe(page), 200);
+    const soft = await runLabStrategy(page, 'soft');
+    assert.deepEqual([soft.access, soft.refresh], ['accepted', 'accepted'], soft.text);
+    const logout = await runLabStrategy(page, 'logout');
+    assert.deepEqual([logout.access, logout.refresh], ['refused', 'refused'], logout.text);
+    assert.match(logout.text, /401 Unauthorized — invalid_token: token revoked/);
+    // This tab's session client and the lab's subjects each met the nonce at their first login.
+    assert.ok(challenges.filter((x) => x === '/v1/login').length >= 2, `challenged: ${challenges}`);
+    assert.deepEqual(tab.errors, []);
+    await tab.context.close();
+  });
+
+  test('with DPoP optional the subject sessions stay bearer sessions, as before (server D)', async () => {
+    const tab = await openLab(d);
+    const { page } = tab;
+    await page.waitForSelector('#lab-dpop:not([hidden])');
+    assert.match(await page.textContent('#lab-dpop'), /DPoP optional here: the subject sessions sign in without a proof/);
+    await labSignIn(page, newLabUser());
+    const sent = recordProofs(page);
+    const soft = await runLabStrategy(page, 'soft');
+    assert.deepEqual([soft.access, soft.refresh], ['accepted', 'accepted'], soft.text);
+    assert.doesNotMatch(soft.text, /bound to a DPoP key/);
+    const logout = await runLabStrategy(page, 'logout');
+    assert.deepEqual([logout.access, logout.refresh], ['refused', 'refused'], logout.text);
+    const subject = sent.filter((x) => ['/v1/login', '/v1/me', '/oauth/token'].includes(x.path));
+    assert.ok(subject.length >= 6, `the subjects' calls: ${JSON.stringify(subject)}`);
+    assert.ok(subject.every((x) => !x.proof && (x.path !== '/v1/me' || x.scheme === 'Bearer')), JSON.stringify(subject));
+    assert.deepEqual(tab.errors, []);
+    await tab.context.close();
+  });
+});

@@ -3,6 +3,8 @@
 // The experiment copies this tab's access token, as an injected script would, and replays it
 // the ways a thief can: as a bearer token, and under DPoP with a proof signed by a key of its
 // own. Then this tab makes the same call with its key. The copy never enters the DOM.
+// keyHolder() is also what the strategy experiments (lab.js) sign with when the server requires
+// DPoP: their subject sessions are body-mode clients the session client does not make.
 import { call, describe } from './client.js';
 import { dpopProof, jwkThumbprint } from './jwtd-session.js';
 import { line } from './lab.js';
@@ -28,25 +30,45 @@ function issuerOrigin() {
 
 const short = (jkt) => `${String(jkt).slice(0, 10)}…`;
 
-// The thief's request under DPoP: a fresh key pair of its own, a well-formed proof for this very
-// request (method, URL, time, jti, the copied token's hash), and the server's nonce when asked.
-async function asThiefWithOwnKey(token) {
+let nonce;  // the latest DPoP-Nonce this server handed out (server nonces are not per key)
+
+// The server asks for a proof with its nonce (RFC 9449 §8, §9): use_dpop_nonce, in
+// WWW-Authenticate from a resource (401), in the body from login and the token endpoint (400).
+async function asksForNonce(res) {
+  if (!res.headers.get('DPoP-Nonce')) return false;
+  if (/error="use_dpop_nonce"/.test(res.headers.get('WWW-Authenticate') ?? '')) return true;
+  if (res.status !== 400) return false;
+  return res.clone().json().then((b) => b?.error === 'use_dpop_nonce', () => false);
+}
+
+// A fresh key pair of the lab's own (P-256, not extractable, in memory only) and its thumbprint.
+// via(token) is a fetch for call(): each request goes with a well-formed proof by this key for
+// that very request (method, URL, time, jti, and the hash of `token` when there is one, sent as
+// `Authorization: DPoP`), once more with the server's nonce when it asks for one. The proof is
+// the session client's (dpopProof): one implementation of the format.
+export async function keyHolder() {
   const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
   const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', keys.publicKey);
-  const jkt = await jwkThumbprint({ kty, crv, x, y });
-  let nonce;
-  const r = await call('GET', '/v1/me', {
-    cookies: false,
-    via: async (path, init) => {
-      for (let attempt = 0; ; attempt += 1) {
-        const proof = await dpopProof(keys, { htm: 'GET', htu: `${issuerOrigin()}/v1/me`, accessToken: token, nonce });
-        const res = await fetch(path, { ...init, headers: { ...init.headers, Authorization: `DPoP ${token}`, DPoP: proof } });
-        nonce = res.headers.get('DPoP-Nonce') ?? nonce;
-        if (attempt > 0 || !/error="use_dpop_nonce"/.test(res.headers.get('WWW-Authenticate') ?? '')) return res;
-      }
-    },
-  });
-  return { r, jkt };
+  const jwk = { kty, crv, x, y };
+  const jkt = await jwkThumbprint(jwk);
+  const via = (token) => async (path, init) => {
+    for (let attempt = 0; ; attempt += 1) {
+      const proof = await dpopProof(keys, { htm: init.method, htu: `${issuerOrigin()}${path}`, accessToken: token, nonce, jwk });
+      const headers = { ...init.headers, DPoP: proof };
+      if (token) headers.Authorization = `DPoP ${token}`;
+      const res = await fetch(path, { ...init, headers });
+      nonce = res.headers.get('DPoP-Nonce') ?? nonce;
+      if (attempt > 0 || !(await asksForNonce(res))) return res;
+    }
+  };
+  return { jkt, via };
+}
+
+// The thief's request under DPoP: a key pair of its own and a well-formed proof by it.
+async function asThiefWithOwnKey(token) {
+  const thief = await keyHolder();
+  const r = await call('GET', '/v1/me', { cookies: false, via: thief.via(token) });
+  return { r, jkt: thief.jkt };
 }
 
 const verdict = (r) => (r.ok ? 'accepted' : 'refused');

@@ -2,19 +2,31 @@
 // mode (its refresh token comes back in the JSON, so the lab can replay it — this tab's own
 // refresh token is in an HttpOnly cookie no script can read), applies the strategy, then replays
 // the subject's old access token (GET /v1/me) and old refresh token (POST /oauth/token).
-// Subject calls send no cookies, so they never touch this tab's own session.
+// Subject calls send no cookies, so they never touch this tab's own session. When the server
+// requires DPoP (a bearer call is refused there, whatever the strategy), each subject holds a key
+// pair of its own and its login, refresh and every call with its access token carry a proof by
+// it: the replays then show what the strategy did, not the missing proof (section 6 shows a copy
+// replayed without the key).
 import { call, describe } from './client.js';
 import { decodeJwt } from './jwt.js';
 
 let credentials = null;  // { username, password }: in memory only, to start subject sessions
 let config = null;       // GET /v1/lab
+let subjectKeys = null;  // with DPoP required: makes a subject's key holder (dpop.js keyHolder)
 const timers = new Map();
 
 export function setCredentials(username, password) { credentials = { username, password }; }
 export function forgetCredentials() { credentials = null; }
 export function setConfig(c) { config = c; }
+export function bindSubjects(makeKeyHolder) { subjectKeys = makeKeyHolder; }
 
-const subjectCall = (method, path, options) => call(method, path, { ...options, cookies: false });
+// `token`: the subject's access token, as a bearer token, or under DPoP with a proof by the
+// subject's key when it has one. `proof`: login and refresh, which take a proof but no token.
+// The logout by refresh token and the revocation take no proof: they go as before.
+function subjectCall(subject, method, path, { token, proof = Boolean(token), ...options } = {}) {
+  const via = subject.key && proof ? subject.key.via(token) : undefined;
+  return call(method, path, { ...options, cookies: false, ...(via ? { via } : { bearer: token }) });
+}
 
 // What this server's settings predict: 'accepted' or 'refused' for each replay.
 export function expectations(kind, strategies) {
@@ -34,16 +46,16 @@ export function expectations(kind, strategies) {
 const ACTIONS = {
   soft: async () => ({ text: 'Nothing sent: the client just dropped both tokens.' }),
   logout: async (s) => {
-    const r = await subjectCall('POST', '/v1/logout', { json: { refresh_token: s.refresh } });
+    const r = await subjectCall(s, 'POST', '/v1/logout', { json: { refresh_token: s.refresh } });
     return { text: `POST /v1/logout → ${describe(r)}`, r };
   },
   denylist: async (s) => {
-    const r = await subjectCall('POST', '/oauth/revoke',
+    const r = await subjectCall(s, 'POST', '/oauth/revoke',
       { form: { token: s.access, token_type_hint: 'access_token' } });
     return { text: `POST /oauth/revoke (the access token) → ${describe(r)}`, r };
   },
   everywhere: async (s) => {
-    const r = await subjectCall('POST', '/v1/logout-all', { bearer: s.access });
+    const r = await subjectCall(s, 'POST', '/v1/logout-all', { token: s.access });
     return { text: `POST /v1/logout-all → ${describe(r)}`, r };
   },
 };
@@ -103,7 +115,7 @@ function countdown(kind, dd, subject) {
   const tick = () => {
     const left = (until - Date.now()) / 1000;
     span.textContent = left > 0
-      ? `— a thief holding it can use it for ${clock(left)} more (exp + ${config?.tokens?.leeway_seconds ?? 0} s leeway)`
+      ? `— a thief holding it${subject.key ? ' and the key' : ''} can use it for ${clock(left)} more (exp + ${config?.tokens?.leeway_seconds ?? 0} s leeway)`
       : '— past exp + leeway now: replay it again to see the refusal';
     if (left <= 0) clearInterval(timers.get(kind));
   };
@@ -112,7 +124,7 @@ function countdown(kind, dd, subject) {
 }
 
 async function replayAccess(subject) {
-  const r = await subjectCall('GET', '/v1/me', { bearer: subject.access });
+  const r = await subjectCall(subject, 'GET', '/v1/me', { token: subject.access });
   return { r, verdict: r.ok ? 'accepted' : 'refused' };
 }
 
@@ -138,21 +150,24 @@ export async function run(kind, card, { afterAction } = {}) {
     return null;
   }
   out.textContent = 'Signing in a subject session…';
-  const login = await subjectCall('POST', '/v1/login', { json: { ...credentials } });
+  const subject = { key: subjectKeys ? await subjectKeys() : null };
+  const login = await subjectCall(subject, 'POST', '/v1/login', { json: { ...credentials }, proof: true });
   if (!login.ok) {
     out.textContent = `Could not start a subject session: ${describe(login)}`;
     return null;
   }
-  const subject = { access: login.data.access_token, refresh: login.data.refresh_token };
+  Object.assign(subject, { access: login.data.access_token, refresh: login.data.refresh_token });
   subject.claims = decodeJwt(subject.access).claims;
   const action = await ACTIONS[kind](subject);
   const access = await replayAccess(subject);
-  const refresh = await subjectCall('POST', '/oauth/token',
-    { form: { grant_type: 'refresh_token', refresh_token: subject.refresh } });
+  const refresh = await subjectCall(subject, 'POST', '/oauth/token',
+    { form: { grant_type: 'refresh_token', refresh_token: subject.refresh }, proof: true });
   const refreshVerdict = refresh.ok ? 'accepted' : 'refused';
 
   const dl = document.createElement('dl');
-  line(dl, 'Subject session', `sid ${subject.claims.sid.slice(0, 8)}…, signed in just now`);
+  const jkt = subject.claims.cnf?.jkt;
+  line(dl, 'Subject session', `sid ${subject.claims.sid.slice(0, 8)}…, signed in just now${jkt
+    ? `, bound to a DPoP key of its own (jkt ${jkt.slice(0, 10)}…): the replays carry proofs by that key` : ''}`);
   line(dl, 'Strategy applied', action.text);
   const accessDd = line(dl, 'Replay: old access token → GET /v1/me', '');
   line(dl, 'Replay: old refresh token → POST /oauth/token',

@@ -9,6 +9,7 @@ import * as tradeoffs from './tradeoffs.js';
 const $ = (id) => document.getElementById(id);
 let expiryTimer = null;
 let dpopServer = null;  // the server's DPoP settings (its metadata), null when DPoP is off
+let dpopShown = null;   // settles once the metadata is read: the experiments depend on the mode
 
 function say(id, text) { $(id).textContent = text; }
 
@@ -156,6 +157,7 @@ async function runStrategy(button) {
   const card = button.closest('.strategy');
   button.disabled = true;
   try {
+    await dpopShown;  // with DPoP required the subjects need keys: know the mode first
     await lab.run(kind, card, {
       // Logout everywhere reaches this tab's session too: ask the server whether it survived.
       afterAction: kind === 'everywhere' ? async (out) => {
@@ -192,6 +194,13 @@ function showDpop(server) {
     say('dpop-choice-hint', 'Required by this server: a sign-in without a proof is refused.');
   }
   say('dpop-config', `This server: DPoP ${server.mode}, proofs signed with ${server.algs.join(' or ')}, server nonces ${server.nonce ? 'required' : 'off'}.`);
+  // The experiments: bearer subject sessions unless bearer tokens are refused here.
+  if (server.mode === 'required') lab.bindSubjects(dpop.keyHolder);
+  $('lab-dpop').hidden = false;
+  $('lab-dpop').dataset.mode = server.mode;
+  say('lab-dpop', server.mode === 'required'
+    ? 'DPoP required here: bearer tokens are refused, so each subject session is bound to a key pair of its own (in memory, not extractable), and its sign-in, refresh and every call with its access token carry a proof by that key.'
+    : `DPoP ${server.mode} here: the subject sessions sign in without a proof (bearer tokens); section 6 shows what a key changes.`);
 }
 
 async function replayCopiedToken(button) {
@@ -226,6 +235,6 @@ function wire() {
 
 wire();
 reloadTradeoffs();
-dpop.detect().then(showDpop, () => showDpop(null));
+dpopShown = dpop.detect().then(showDpop, () => showDpop(null));
 session.resume().then(() => listSessions());
 document.body.dataset.ready = 'true';
