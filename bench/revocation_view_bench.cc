@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -304,10 +305,9 @@ void BM_DpopLedgerClaim(benchmark::State& state) {
     if (!opened.ok()) Die("cannot open the ledger");
     return std::move(*opened);
   }();
-  std::uint64_t n = 0;
-  const std::string prefix = "bench-" + std::to_string(state.thread_index()) + "-";
+  static std::atomic<std::uint64_t> next{0};  // every key new, across runs and threads
   for (auto _ : state) {
-    auto first = ledger->Claim(prefix + std::to_string(++n), 65);
+    auto first = ledger->Claim("bench-" + std::to_string(next.fetch_add(1)), 65);
     if (!first.ok() || !*first) Die("claim failed");
   }
 }
