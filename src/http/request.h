@@ -54,7 +54,7 @@ struct Request {
   // A blocking check the answer waits for, left by a handler that ran on the I/O thread (the
   // shared DPoP replay claim, dpop_check.h): RouteRequest runs the handler's outcome on the
   // worker pool behind it, and a refusal it returns is the answer instead. Set through a const
-  // Request, hence mutable; at most one per request.
+  // Request, hence mutable; a second check is chained behind the first.
   mutable std::function<std::optional<Response>()> deferred_check;
 
   // The first header named `name` (lower-case), or nullopt.

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "auth/dpop_replay_cache.h"
+#include "jwtd/jose/base64url.h"
 #include "jwtd/jose/key.h"
 
 namespace jwtd::auth {
@@ -28,6 +29,16 @@ TEST(DpopReplayCache, AnEntryIsSeenUntilAWholeGenerationHasPassed) {
   EXPECT_EQ(cache.Add("k2", "j1", 1066), DpopReplayCache::Insert::kNew);
   // Long after: forgotten (its iat can no longer pass the window).
   EXPECT_EQ(cache.Add("k", "j1", 1000 + 3 * 65), DpopReplayCache::Insert::kNew);
+}
+
+// The key a proof is remembered and claimed by is base64url(SHA-256(jkt NUL jti)[:16]), the
+// SDKs' too (pinned there with the same pair), so every verifier can share one ledger.
+TEST(DpopReplayCache, TheKeyIsTheOneTheSdksUse) {
+  const auto key =
+      DpopReplayCache::KeyOf("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs", "e1j3V_bKic8-LAEB");
+  EXPECT_EQ(jose::Base64UrlEncode(
+                std::string_view(reinterpret_cast<const char*>(key.data()), sizeof key)),
+            "b3QycQrEfvJ2Eci1SWCL4w");
 }
 
 TEST(DpopReplayCache, AFullCacheRefusesInsteadOfForgettingAndFreesWithTime) {

@@ -57,7 +57,13 @@ std::variant<std::string, Response> RequestProof(const Api& api, const Request& 
 void ClaimBeforeAnswer(const Api& api, const Request& request, auth::CheckedProof proof,
                        Surface surface) {
   if (!api.dpop->shares_replay()) return;
-  request.deferred_check = [&api, proof = std::move(proof), surface]() -> std::optional<Response> {
+  // A check already left (none of today's handlers takes two proofs) runs first, not lost.
+  request.deferred_check = [&api, proof = std::move(proof), surface,
+                            before =
+                                std::move(request.deferred_check)]() -> std::optional<Response> {
+    if (before) {
+      if (auto refused = before()) return refused;
+    }
     auto claimed = api.dpop->Claim(proof);
     if (claimed.ok()) return std::nullopt;
     api.metrics->RecordTokenRejected(claimed.error().reason());
