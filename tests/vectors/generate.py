@@ -208,6 +208,12 @@ def cases():
                sign(es_header(), None, raw_claims=json.dumps(claims())[:-1] +
                     ',"sub":"43"}'), False, "invalid",
                why="RFC 8725 §3.9 / RFC 7519 §4: duplicate member names are refused")
+    # json.dumps writes a surrogate as a \u escape (ensure_ascii): the token holds "\ud800".
+    yield case("jti_lone_surrogate", sign(es_header(), claims(jti="\ud800")), False, "invalid",
+               why="RFC 8259 §8.2: a \\u escape of an unpaired UTF-16 surrogate is no "
+                   "character: malformed JSON (jwtd: invalid UTF-8), refused like any bad JSON")
+    yield case("jti_surrogate_pair", sign(es_header(), claims(jti="jti-\U0001F600")), True,
+               why="a paired escape (\\ud83d\\ude00) is one character, U+1F600: accepted")
     yield case("jti_denied", good, False, "revoked",
                feed=[entry(1, "jti", "jti-vector-000000000001", expires_at=exp + LEEWAY)],
                why="a feed entry of kind jti with the token's jti")
@@ -380,6 +386,18 @@ def dpop_cases():
               iat=NOW + DPOP_SKEW + 1)
     yield bad("dpop_iat_missing", "iat is required", iat=None)
     yield bad("dpop_jti_missing", "jti is required (the replay check needs it)", jti=None)
+    yield bad("dpop_jti_lone_surrogate", "RFC 8259 §8.2: a jti of \\ud800 (an unpaired "
+              "surrogate escape) is malformed JSON, refused before it reaches the replay cache",
+              jti="\ud800")
+    yield ok("dpop_jti_surrogate_pair", "a paired escape (\\ud83d\\ude00) is one character, "
+             "U+1F600: a jti like any other", jti="proof-\U0001F600")
+    yield ok("dpop_jti_256_bytes", "jti is at most 256 bytes of UTF-8: 128 two-byte "
+             "characters fit", jti="\u00e9" * 128)
+    yield bad("dpop_jti_over_256_bytes", "129 two-byte characters are 258 bytes: too long "
+              "(counted in UTF-8 bytes by every verifier, not characters)", jti="\u00e9" * 129)
+    yield bad("dpop_header_lone_surrogate", "the header's JSON is malformed the same way: a "
+              "kid (a member no check reads) of \\udc00, an unpaired low surrogate",
+              header={"kid": "\udc00"})
     yield bad("dpop_ath_missing", "RFC 9449 §4.3 step 12: a proof with an access token "
               "carries ath", ath=None)
     yield bad("dpop_ath_wrong", "ath is the hash of another token", ath=ath(good))

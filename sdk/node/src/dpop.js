@@ -174,7 +174,7 @@ function checkClaims(payloadB64, request, options, now) {
   }
   const { value: c, integers } = parsed;
   if (typeof c.htm !== 'string' || typeof c.htu !== 'string' || typeof c.jti !== 'string' ||
-      c.jti === '' || c.jti.length > MAX_JTI || !integers.has('iat')) {
+      c.jti === '' || Buffer.byteLength(c.jti, 'utf8') > MAX_JTI || !integers.has('iat')) {
     throw proofFailure('proof lacks htm, htu, a jti or an integer iat');
   }
   // RFC 9110 §9.1: methods are case-sensitive.

@@ -20,12 +20,12 @@ export class ReplayCache {
     this.currentStart = -Infinity;
   }
 
-  // base64url of the first 16 bytes of SHA-256(jkt '\n' jti): also the key a shared replay
-  // store is given (it names neither the key nor the jti), the same as the Python SDK's, so
-  // services in both languages can share one store. The separator cannot occur in a jkt
-  // (base64url), so no two pairs share a key text.
+  // base64url of the first 16 bytes of SHA-256(jkt NUL jti): also the key a shared replay
+  // store is given (it names neither the key nor the jti), the same as the Python SDK's and
+  // jwtd's own (src/auth/dpop_replay_cache.h), so services in every language can share one
+  // store. The separator cannot occur in a jkt (base64url), so no two pairs share a key text.
   static keyOf(jkt, jti) {
-    return createHash('sha256').update(`${jkt}\n${jti}`).digest().subarray(0, 16).toString('base64url');
+    return createHash('sha256').update(`${jkt}\0${jti}`).digest().subarray(0, 16).toString('base64url');
   }
 
   // Records (jkt, jti) at `now` (Unix seconds): 'new', 'seen' (recorded before and not yet

@@ -1,7 +1,8 @@
 // A strict JSON reader for JOSE headers and claims sets. JSON.parse is not enough: it keeps the
 // last of two members with the same name, where RFC 8725 §3.9 and RFC 7519 §4 require the token
 // to be refused, and it cannot say whether a number was written as an integer, which jwtd's
-// NumericDate and `ver` require (no fractions, no exponents).
+// NumericDate and `ver` require (no fractions, no exponents). It also refuses what JSON.parse
+// keeps but jwtd does not: a string (name or value) with an unpaired UTF-16 surrogate.
 //
 // parseObject(text) returns { value, integers } where `integers` is the set of top-level member
 // names whose value was written as a plain integer, or throws SyntaxError. Pure; thread-safe.
@@ -28,7 +29,10 @@ class Reader {
   }
 
   // A string literal; JSON.parse of its exact text decodes the escapes and refuses control
-  // characters and bad escapes.
+  // characters and bad escapes. It keeps an unpaired surrogate ("\ud800", or one left in the
+  // text itself) as a lone UTF-16 code unit: refused, as jwtd refuses that JSON as invalid
+  // UTF-8 (RFC 8259 §8.2), and such a string has no UTF-8 form (hashing the jti for the replay
+  // cache would turn it into U+FFFD, one key for every lone surrogate).
   string() {
     const start = this.pos;
     let i = start + 1;
@@ -39,8 +43,10 @@ class Reader {
       if (c === 0x22) break;
       i += c === 0x5c ? 2 : 1;
     }
+    const s = JSON.parse(text.slice(start, i + 1));
+    if (!s.isWellFormed()) this.fail('unpaired UTF-16 surrogate in a string');
     this.pos = i + 1;
-    return JSON.parse(text.slice(start, i + 1));
+    return s;
   }
 
   // Returns the value; sets this.lastWasInteger for numbers written as plain integers.

@@ -2,7 +2,7 @@
 // parser, verifyRequest's own rules, and the Express and Fastify adapters over a Verifier built
 // from the conformance vectors' keys, tokens and proofs (their clock: the vectors' `now`).
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import express from 'express';
@@ -37,6 +37,7 @@ async function makeVerifier({ now = VALID.now, replayEntries } = {}) {
   return { verifier, clock };
 }
 
+const dpopHeaders = (c) => ({ authorization: `DPoP ${c.token}`, dpop: c.request.proof });
 const request = (c, over = {}) => ({ authorization: `${c.request.scheme} ${c.token}`, dpop: c.request.proof,
   method: c.request.method, url: c.request.uri, ...over });
 
@@ -114,6 +115,34 @@ test('a proof key must fit its alg: ES256 over a P-384 jwk is refused', async ()
   assert.match(refused.detail, /jwk/);
 });
 
+// A proof for VALID's request by the key VALID's token is bound to (the vectors' test-only client
+// key), its header and claims changed by `header` and `claims`. Its JSON is ASCII, as Python's
+// json.dumps writes it: every other UTF-16 code unit a \u escape, so U+1F600 is the pair
+// \ud83d\ude00 and a lone surrogate a lone escape (JSON.stringify already escapes those).
+function clientProof(header = {}, claims = {}) {
+  const key = createPrivateKey(readFileSync(new URL('../../../tests/vectors/keys/dpop_client_es256.pem', import.meta.url)));
+  const { kty, crv, x, y } = createPublicKey(key).export({ format: 'jwk' });
+  const b64 = (o) => Buffer.from(JSON.stringify(o).replace(/[\u0080-\uffff]/g,
+    (u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`)).toString('base64url');
+  const input = `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y }, ...header })}.${b64({ jti: 'client-proof',
+    htm: 'GET', htu: VALID.request.uri, iat: VALID.now, ath: accessTokenHash(VALID.token), ...claims })}`;
+  return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+}
+
+test('surrogate escapes in a proof header and payload: unpaired refused, pairs accepted', async () => {
+  const { verifier } = await makeVerifier();
+  for (const [header, claims] of [[{ kid: '\ud800' }, {}], [{ 'x\udfff': 1 }, {}], [{}, { jti: 'a\udc00b' }],
+    [{}, { nonce: '\ud83d' }]]) {
+    assert.deepEqual(await refusalOf(verifier.verifyRequest(request(VALID, { dpop: clientProof(header, claims) }))),
+      { reason: 'invalid', errorCode: 'invalid_dpop_proof', dpop: true }, JSON.stringify([header, claims]));
+  }
+  const proof = clientProof({ kid: '\u{1F600}' }, { jti: '\u{1F600}', nonce: '\u{1F600}' });
+  assert.match(Buffer.from(proof.split('.')[0], 'base64url').toString(), /"kid":"\\ud83d\\ude00"/);
+  assert.equal((await verifier.verifyRequest(request(VALID, { dpop: proof }))).sub, '42');
+  assert.equal((await refusalOf(verifier.verifyRequest(request(VALID, { dpop: proof })))).errorCode,
+    'invalid_dpop_proof', 'its jti (one character) is recorded like any');
+});
+
 test('htu normalisation (RFC 3986 §6.2.2-6.2.3) and ath', () => {
   const same = ['https://api.example/v1/me', 'HTTPS://API.EXAMPLE/v1/me', 'https://api.example:443/v1/me',
     'https://api.example/v1/me?q=1', 'https://api.example/v1/me#f', 'https://api.example/v1/%6d%65',
@@ -149,6 +178,19 @@ const adapterCases = () => [
   ['unbound token under DPoP', { authorization: `DPoP ${byName('dpop_unbound_token_under_dpop').token}`,
     dpop: byName('dpop_unbound_token_under_dpop').request.proof }, 401, 'DPoP error="invalid_token"', 'invalid_token'],
   ['bad token', { authorization: 'DPoP not.a.token', dpop: VALID.request.proof }, 401, 'Bearer error="invalid_token"', 'invalid_token'],
+  // Unpaired surrogate escapes are malformed JSON: a 401 like any, never an answer from a throw.
+  ['lone surrogate in the token', { authorization: `Bearer ${byName('jti_lone_surrogate').token}` }, 401,
+    'Bearer error="invalid_token"', 'invalid_token'],
+  ['lone surrogate in the proof', dpopHeaders(byName('dpop_jti_lone_surrogate')), 401,
+    'DPoP error="invalid_dpop_proof"', 'invalid_dpop_proof'],
+  ['lone surrogate in the proof header', dpopHeaders(byName('dpop_header_lone_surrogate')), 401,
+    'DPoP error="invalid_dpop_proof"', 'invalid_dpop_proof'],
+];
+
+// Paired surrogate escapes are characters like any: in the token's jti, in the proof's.
+const pairedCases = () => [
+  ['paired surrogates in the token', { authorization: `Bearer ${byName('jti_surrogate_pair').token}` }, null],
+  ['paired surrogates in the proof', dpopHeaders(byName('dpop_jti_surrogate_pair')), VALID.expect.jkt],
 ];
 
 function checkAnswer(name, status, headers, body, [, , wantStatus, challenge, error]) {
@@ -188,6 +230,11 @@ test('Express with origin: a DPoP request passes once; refusals carry the DPoP c
     const bearer = await fetch(`${base}${PATH}`, { headers: { authorization: `Bearer ${byName('valid').token}` } });
     assert.equal(bearer.status, 200);
     assert.deepEqual(await bearer.json(), { jkt: null });
+    for (const [name, headers, jkt] of pairedCases()) {
+      const res = await fetch(`${base}${PATH}`, { headers });
+      assert.equal(res.status, 200, name);
+      assert.deepEqual(await res.json(), { jkt }, name);
+    }
   });
 });
 
@@ -226,9 +273,9 @@ test('Fastify plugin and hook with origin: DPoP requests, then the same refusals
     const app = Fastify();
     if (register === 'plugin') {
       await app.register(fastifyVerifier, { verifier, origin: ORIGIN });
-      app.get(PATH, async (request) => ({ jkt: request.auth.cnf.jkt }));
+      app.get(PATH, async (request) => ({ jkt: request.auth.cnf?.jkt ?? null }));
     } else {
-      app.get(PATH, { onRequest: fastifyHook(verifier, { origin: ORIGIN }) }, async (request) => ({ jkt: request.auth.cnf.jkt }));
+      app.get(PATH, { onRequest: fastifyHook(verifier, { origin: ORIGIN }) }, async (request) => ({ jkt: request.auth.cnf?.jkt ?? null }));
     }
     const headers = { authorization: `DPoP ${VALID.token}`, dpop: VALID.request.proof };
     const ok = await app.inject({ method: 'GET', url: `${PATH}?x=1`, headers });
@@ -240,6 +287,11 @@ test('Fastify plugin and hook with origin: DPoP requests, then the same refusals
     for (const c of adapterCases()) {
       const res = await app.inject({ method: 'GET', url: PATH, headers: c[1] });
       checkAnswer(`${register} ${c[0]}`, res.statusCode, res.headers, res.json(), c);
+    }
+    for (const [name, headers, jkt] of pairedCases()) {
+      const res = await app.inject({ method: 'GET', url: PATH, headers });
+      assert.equal(res.statusCode, 200, `${register} ${name}`);
+      assert.deepEqual(res.json(), { jkt }, `${register} ${name}`);
     }
     await app.close();
   }

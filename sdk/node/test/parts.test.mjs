@@ -35,6 +35,20 @@ test('strict JSON: duplicates at any depth refused, integers told apart, __proto
   assert.deepEqual([...parseObject('{"exp":{"a":1}}').integers], []);
 });
 
+test('strict JSON: an unpaired UTF-16 surrogate in any name or value refused, pairs kept', () => {
+  // RFC 8259 §8.2, as jwtd (invalid UTF-8); JSON.parse would keep a lone code unit, which has
+  // no UTF-8 form. Escaped, or left in the text itself (a caller's string, not a decoder's).
+  for (const bad of ['{"jti":"\\ud800"}', '{"jti":"x\\udc00"}', '{"\\ud800":1}', '{"a":{"\\udbff":1}}',
+    '{"a":["ok",["\\udfff"]]}', '{"a":"\\udc00\\ud800"}', '{"a":"\\ud800\\u0041"}', '{"a":"\\ud800\\\\udc00"}',
+    '{"a":"\ud800"}', '{"a":"\udc00\ud800"}']) {
+    assert.throws(() => parseObject(bad), SyntaxError, bad);
+  }
+  assert.deepEqual(parseObject('{"\\ud83d\\ude00":["\\uD83D\\uDE00","\ud83d\ude00"]}').value,
+    { '\u{1F600}': ['\u{1F600}', '\u{1F600}'] });
+  // An escaped backslash, then "ud800": no escape at all.
+  assert.deepEqual(parseObject('{"a":"\\\\ud800"}').value, { a: '\\ud800' });
+});
+
 test('SSE: events across chunk boundaries, CR/LF/CRLF line ends, comments, bounded lines', () => {
   const events = [];
   const p = new SseParser((e) => events.push(e), 64);

@@ -80,9 +80,9 @@ test('two nodes, one store: a proof accepted by A is a replay on B; a fresh one 
   assert.deepEqual(store.calls.slice(0, 2), [{ key, ttlSeconds: TTL }, { key, ttlSeconds: TTL }]);
   assert.match(key, /^[A-Za-z0-9_-]{22}$/);
   assert.ok(!key.includes(jtiOf(VALID)) && !VALID.expect.jkt.includes(key));
-  // base64url(SHA-256(jkt "\n" jti)[:16]), pinned: the Python SDK names this pair alike.
+  // base64url(SHA-256(jkt NUL jti)[:16]), pinned: the Python SDK and jwtd name this pair alike.
   assert.equal(ReplayCache.keyOf('NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', 'e1j3V_bKic8-LAEB'),
-    'Rcm6EHgwn0j4jK0t2mDX0g');
+    'b3QycQrEfvJ2Eci1SWCL4w');
   assert.deepEqual(a.status().dpop, { replayEntries: 2, maxReplayEntries: 100000, replayStore: true,
     replayStoreFailing: false });
 });

@@ -123,14 +123,15 @@ def _sha256(data: bytes) -> bytes:
 
 
 def replay_key(jkt: str, jti: str) -> bytes:
-    """The first 16 bytes of SHA-256(jkt "\\n" jti): the same size whatever the client put in
-    its jti. The separator cannot occur in a jkt (base64url), so no two pairs share a key."""
-    return _sha256(f"{jkt}\n{jti}".encode("utf-8"))[:16]
+    """The first 16 bytes of SHA-256(jkt NUL jti): the same size whatever the client put in
+    its jti, and jwtd's own key (src/auth/dpop_replay_cache.h). The separator cannot occur in a
+    jkt (base64url), so no two pairs share a key."""
+    return _sha256(f"{jkt}\0{jti}".encode("utf-8"))[:16]
 
 
 def store_key(jkt: str, jti: str) -> str:
     """The key a replay store is given: base64url of replay_key (22 characters), naming neither
-    the client's key nor its jti — the Node SDK's too, so both can share one store."""
+    the client's key nor its jti — the Node SDK's and jwtd's too, so all can share one store."""
     return _b64url(replay_key(jkt, jti))
 
 
@@ -282,7 +283,8 @@ def _check_claims(payload: bytes, method: str, uri: str, access_token: str | Non
         raise proof_failure("proof payload is not a strict JSON object")
     htm, htu, jti, iat = c.get("htm"), c.get("htu"), c.get("jti"), c.get("iat")
     if not (isinstance(htm, str) and isinstance(htu, str) and isinstance(jti, str)
-            and 0 < len(jti) <= _MAX_JTI and isinstance(iat, int) and not isinstance(iat, bool)):
+            and 0 < len(jti.encode("utf-8")) <= _MAX_JTI  # bytes, as jwtd counts
+            and isinstance(iat, int) and not isinstance(iat, bool)):
         raise proof_failure("proof lacks htm, htu, a jti or an integer iat")
     if htm != method:  # RFC 9110 §9.1: methods are case-sensitive
         raise proof_failure("htm differs from the request method")

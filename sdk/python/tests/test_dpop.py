@@ -2,18 +2,21 @@
 their alg, and the ASGI (Starlette) and WSGI (Flask) adapters over a Verifier that decides with
 the conformance vectors' keys, tokens and proofs (their clock: the vectors' `now`)."""
 
+import base64
 import json
+import os
 
 import flask
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
-from test_vectors import DOC, DPOP, KEYS, PROFILE
+from test_vectors import DOC, DPOP, KEYS, PROFILE, VECTORS
 
 from jwtd_verifier import AccessChecker, ConfigurationError, DpopOptions, RevocationView
 from jwtd_verifier import TokenRejected, Verifier
@@ -25,6 +28,7 @@ CASES = {c["name"]: c for c in DOC["cases"]}
 VALID = CASES["dpop_valid_es256"]
 ORIGIN = "https://api.example"
 PATH = "/v1/me"
+VECTOR_KEYS = os.path.join(os.path.dirname(VECTORS), "keys")
 
 
 class FixedVerifier(Verifier):
@@ -133,6 +137,34 @@ def test_a_proof_key_must_fit_its_alg():
     assert "jwk" in e.value.detail
 
 
+def client_proof(header=None, claims=None):
+    """A proof for VALID's request by the key VALID's token is bound to (the vectors' test-only
+    client key), its header and claims changed by `header` and `claims`."""
+    with open(os.path.join(VECTOR_KEYS, "dpop_client_es256.pem"), "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), password=None)
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    c = {"jti": "client-proof", "htm": "GET", "htu": VALID["request"]["uri"], "iat": VALID["now"],
+         "ath": access_token_hash(VALID["token"]), **(claims or {})}
+    # json.dumps writes non-ASCII as \u escapes: U+1F600 as the pair \ud83d\ude00.
+    return jwt.api_jws.encode(json.dumps(c).encode(), key, algorithm="ES256",
+                              headers={"typ": "dpop+jwt", "jwk": jwk, **(header or {})})
+
+
+def test_surrogate_escapes_in_a_proof_header_and_payload():
+    v = FixedVerifier()
+    for header, claims in [({"kid": "\ud800"}, None), ({"x\udfff": 1}, None),
+                           (None, {"jti": "a\udc00b"}), (None, {"nonce": "\ud83d"})]:
+        with pytest.raises(TokenRejected) as e:
+            v.verify_request(**request_of(VALID, dpop=client_proof(header, claims)))
+        assert (e.value.reason, e.value.error_code) == ("invalid", "invalid_dpop_proof"), (
+            header, claims)
+    proof = client_proof({"kid": "\U0001F600"}, {"jti": "\U0001F600", "nonce": "\U0001F600"})
+    assert rb'"kid":"\ud83d\ude00"' in base64.urlsafe_b64decode(proof.split(".")[0] + "==")
+    assert v.verify_request(**request_of(VALID, dpop=proof))["sub"] == "42"
+    with pytest.raises(TokenRejected):  # its jti (one character) is recorded like any
+        v.verify_request(**request_of(VALID, dpop=proof))
+
+
 def test_options_are_checked():
     for bad in ({"algs": ("HS256",)}, {"algs": ("none",)}, {"algs": ()}, {"window": 0},
                 {"skew": -1}):
@@ -157,6 +189,16 @@ ADAPTER_CASES = [
      'DPoP error="invalid_token", error_description="DPoP binding refused"', "invalid_token"),
     ("bad token", {"authorization": "DPoP not.a.token", "dpop": VALID["request"]["proof"]}, 401,
      'Bearer error="invalid_token", error_description="invalid token"', "invalid_token"),
+    # Unpaired surrogate escapes are malformed JSON: 401, never a 500 from encoding them later.
+    ("lone surrogate in the token", {"authorization": "Bearer " +
+                                     CASES["jti_lone_surrogate"]["token"]}, 401,
+     'Bearer error="invalid_token", error_description="invalid token"', "invalid_token"),
+    ("lone surrogate in the proof", dpop_headers(CASES["dpop_jti_lone_surrogate"]), 401,
+     'DPoP error="invalid_dpop_proof", error_description="invalid DPoP proof"',
+     "invalid_dpop_proof"),
+    ("lone surrogate in the proof header", dpop_headers(CASES["dpop_header_lone_surrogate"]), 401,
+     'DPoP error="invalid_dpop_proof", error_description="invalid DPoP proof"',
+     "invalid_dpop_proof"),
 ]
 
 
@@ -179,6 +221,11 @@ def check_adapter(get):
         assert json_of(r)["error"] == error, name
     bearer = get(PATH, {"authorization": "Bearer " + CASES["valid"]["token"]})
     assert bearer.status_code == 200 and json_of(bearer) == {"jkt": None}
+    # Paired surrogate escapes are characters like any: in the token's jti, in the proof's.
+    paired = get(PATH, {"authorization": "Bearer " + CASES["jti_surrogate_pair"]["token"]})
+    assert paired.status_code == 200 and json_of(paired) == {"jkt": None}
+    paired = get(PATH, dpop_headers(CASES["dpop_jti_surrogate_pair"]))
+    assert paired.status_code == 200 and json_of(paired) == {"jkt": VALID["expect"]["jkt"]}
 
 
 def starlette_app(verifier, **options):

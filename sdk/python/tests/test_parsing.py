@@ -33,6 +33,24 @@ def test_json_accepts_an_object():
     assert strict_json.parse_object(b' {"a": [1, {"b": "\\u00e9"}]} ') == {"a": [1, {"b": "é"}]}
 
 
+@pytest.mark.parametrize("doc", [
+    rb'{"jti":"\ud800"}', rb'{"jti":"x\udc00"}', rb'{"\ud800":1}', rb'{"a":{"\udbff":1}}',
+    rb'{"a":["ok",["\udfff"]]}', rb'{"a":"\udc00\ud800"}', rb'{"a":"\ud800\u0041"}',
+    rb'{"a":"\ud800\\udc00"}', b'{"a":"\xed\xa0\x80"}',
+])
+def test_json_refuses_unpaired_surrogates_in_names_and_values(doc):
+    # RFC 8259 §8.2, as jwtd (invalid UTF-8): such a str has no UTF-8 form, so it would fail
+    # later (the DPoP replay key) as an exception instead of a refusal.
+    assert strict_json.parse_object(doc) is None
+
+
+def test_json_accepts_paired_surrogates_and_escaped_backslashes():
+    assert strict_json.parse_object(rb'{"\ud83d\ude00":["\uD83D\uDE00"]}') == {
+        "\U0001F600": ["\U0001F600"]}
+    # An escaped backslash, then "ud800": no escape at all.
+    assert strict_json.parse_object(rb'{"a":"\\ud800"}') == {"a": "\\ud800"}
+
+
 def test_sse_events_split_across_chunks_and_line_endings():
     p = SseParser()
     stream = (b": hello\r\n\r\nevent: revocation\r\nid: 7\r\ndata: {\"seq\":7}\r\n\r\n"

@@ -104,9 +104,9 @@ def test_two_nodes_one_store_a_proof_accepted_by_a_is_a_replay_on_b():
     assert [(k, t) for k, t, _ in store.calls[:2]] == [(key, TTL), (key, TTL)]
     assert len(store.calls) == 4
     assert len(key) == 22 and jti_of(VALID) not in key and key not in VALID["expect"]["jkt"]
-    # base64url(SHA-256(jkt "\n" jti)[:16]), pinned: the Node SDK names this pair alike.
+    # base64url(SHA-256(jkt NUL jti)[:16]), pinned: the Node SDK and jwtd name this pair alike.
     assert store_key("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
-                     "e1j3V_bKic8-LAEB") == "Rcm6EHgwn0j4jK0t2mDX0g"
+                     "e1j3V_bKic8-LAEB") == "b3QycQrEfvJ2Eci1SWCL4w"
 
 
 def test_a_store_that_says_seen_refuses_as_a_local_replay_and_sees_only_accepted_proofs():
