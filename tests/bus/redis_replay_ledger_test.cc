@@ -1,6 +1,7 @@
 // The shared DPoP replay ledger against a real redis-server: exactly one of many concurrent
 // claims of a proof wins, keys expire after their ttl, Redis down refuses claims (fast, not one
-// connect timeout each) and a restart is picked up; through DpopGuard, a proof accepted by one
+// connect timeout each) and a restart is picked up, a hung Redis refuses within the command
+// timeout; through DpopGuard, a proof accepted by one
 // node's guard is refused by another's.
 #include "jwtd/store/redis_replay_ledger.h"
 
@@ -133,6 +134,32 @@ TEST_F(RedisReplayLedgerTest, RedisDownRefusesClaimsQuicklyAndARestartIsPickedUp
   }
   ASSERT_TRUE(after.ok()) << after.error().message();
   EXPECT_TRUE(*after);
+}
+
+// A Redis that hangs (SIGSTOP: sockets open, no answer) refuses each claim within about the
+// command timeout, not forever; once it answers again claims are recorded as before.
+TEST_F(RedisReplayLedgerTest, AHungRedisRefusesWithinTheCommandTimeoutAndRecovers) {
+  auto ledger = Open();  // command timeout 500 ms
+  EXPECT_TRUE(*ledger->Claim("before", 60));
+  redis_->Pause();
+  for (int i = 0; i < 3; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto hung = ledger->Claim("hung-" + std::to_string(i), 60);
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_FALSE(hung.ok());
+    EXPECT_EQ(hung.error().code(), Code::kUnavailable);
+    EXPECT_LT(took, 5s) << "a claim waited far beyond the command timeout";
+  }
+  redis_->Resume();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  Result<bool> after = Error(Code::kUnavailable, Reason::kStoreUnavailable, "not yet");
+  while (!after.ok() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+    after = ledger->Claim("after-hang", 60);
+  }
+  ASSERT_TRUE(after.ok()) << after.error().message();
+  EXPECT_TRUE(*after);
+  EXPECT_FALSE(*ledger->Claim("before", 60));  // what was recorded before the hang still is
 }
 
 TEST_F(RedisReplayLedgerTest, BadOptionsAreRefused) {

@@ -101,6 +101,7 @@ bool RedisServer::WaitReady(std::string* error) {
 
 void RedisServer::Stop() {
   if (pid_ <= 0) return;
+  ::kill(pid_, SIGCONT);  // a paused server (Pause) could not act on SIGTERM
   StopProcess(pid_, SIGTERM, std::chrono::seconds(10));
   pid_ = -1;
 }
@@ -109,6 +110,14 @@ void RedisServer::Kill() {
   if (pid_ <= 0) return;
   (void)SignalAndWait(pid_, SIGKILL, std::chrono::seconds(10));
   pid_ = -1;
+}
+
+void RedisServer::Pause() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void RedisServer::Resume() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
 bool RedisServer::Restart(std::string* error) {

@@ -33,6 +33,9 @@ class RedisServer {
   bool Restart(std::string* error);
   // SIGKILL: a crash.
   void Kill();
+  // SIGSTOP / SIGCONT: a hung server (its sockets stay open, nothing answers).
+  void Pause();
+  void Resume();
 
  private:
   RedisServer() = default;
