@@ -6,6 +6,7 @@
 #include "jwtd/store/redis_replay_ledger.h"
 
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
 #include <atomic>
 #include <chrono>
@@ -162,9 +163,33 @@ TEST_F(RedisReplayLedgerTest, AHungRedisRefusesWithinTheCommandTimeoutAndRecover
   EXPECT_FALSE(*ledger->Claim("before", 60));  // what was recorded before the hang still is
 }
 
+// The db number of the URL is the ledger's database (pub/sub ignores it; keys do not).
+TEST_F(RedisReplayLedgerTest, TheUrlsDbNumberIsTheLedgersDatabase) {
+  RedisReplayLedgerOptions o;
+  o.url = redis_->url() + "/3";
+  o.prefix = "db:";
+  auto ledger = OpenRedisReplayLedger(o);
+  ASSERT_TRUE(ledger.ok()) << ledger.error().message();
+  ASSERT_TRUE(*(*ledger)->Claim("k", 60));
+  redisContext* c = redisConnect("127.0.0.1", redis_->port());
+  ASSERT_TRUE(c != nullptr && c->err == 0);
+  auto exists = [&](int db) {
+    freeReplyObject(redisCommand(c, "SELECT %d", db));
+    auto* r = static_cast<redisReply*>(redisCommand(c, "EXISTS db:k"));
+    const long long n = r != nullptr && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    freeReplyObject(r);
+    return n;
+  };
+  EXPECT_EQ(exists(3), 1);
+  EXPECT_EQ(exists(0), 0);
+  redisFree(c);
+}
+
 TEST_F(RedisReplayLedgerTest, BadOptionsAreRefused) {
   RedisReplayLedgerOptions o;
   o.url = "http://nope";
+  EXPECT_EQ(OpenRedisReplayLedger(o).error().code(), Code::kInvalidArgument);
+  o.url = redis_->url() + "/x";
   EXPECT_EQ(OpenRedisReplayLedger(o).error().code(), Code::kInvalidArgument);
   o.url = redis_->url();
   o.prefix.clear();

@@ -44,8 +44,18 @@ Result<RedisAddress> ParseRedisUrl(std::string_view url) {
   constexpr std::string_view kScheme = "redis://";
   if (!url.starts_with(kScheme)) return BadUrl("expected redis://host[:port]");
   std::string_view rest = url.substr(kScheme.size());
-  rest = rest.substr(0, rest.find('/'));  // the db number does not matter to pub/sub
   RedisAddress address;
+  // The db number does not matter to pub/sub, but it does to the keys of the DPoP ledger.
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    std::string_view digits = rest.substr(slash + 1);
+    if (!digits.empty()) {
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), address.db);
+      if (ec != std::errc() || end != digits.data() + digits.size() || address.db < 0) {
+        return BadUrl("bad db number");
+      }
+    }
+    rest = rest.substr(0, slash);
+  }
   if (auto at = rest.rfind('@'); at != std::string_view::npos) {
     std::string_view userinfo = rest.substr(0, at);
     auto colon = userinfo.find(':');
@@ -84,6 +94,11 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(const RedisAddres
     auto ok = conn->Pipeline({{"AUTH", address.password}});
     if (!ok.ok()) return ok.error();
     if (*ok != 1) return Unavailable("AUTH refused");  // never echo the password
+  }
+  if (address.db != 0) {
+    auto ok = conn->Pipeline({{"SELECT", std::to_string(address.db)}});
+    if (!ok.ok()) return ok.error();
+    if (*ok != 1) return Unavailable("SELECT " + std::to_string(address.db) + " refused");
   }
   return conn;
 }

@@ -19,6 +19,7 @@ struct RedisAddress {
   std::string host = "127.0.0.1";
   int port = 6379;
   std::string password;  // empty: no AUTH
+  int db = 0;            // SELECTed after connecting when not 0
 };
 
 // redis://[:password@]host[:port][/db]. kInvalidArgument for anything else.
