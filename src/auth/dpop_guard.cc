@@ -83,9 +83,10 @@ class Guard final : public DpopGuard {
 
   Result<void> Claim(const CheckedProof& proof) const override {
     if (options_.shared_replay == nullptr || proof.replay_key.empty()) return Ok();
-    // Remembered as long as this node's cache keeps it: until its iat cannot pass again.
+    // Remembered until its iat cannot pass again on any node: window + skew after this node's
+    // now, plus one more skew for a node whose clock runs that far behind this one's.
     auto first = options_.shared_replay->Claim(
-        proof.replay_key, options_.proof.window_seconds + options_.proof.skew_seconds);
+        proof.replay_key, options_.proof.window_seconds + 2 * options_.proof.skew_seconds);
     if (!first.ok()) {
       return Error(Code::kUnavailable, Reason::kStoreUnavailable,
                    "the DPoP replay ledger is unavailable")

@@ -30,12 +30,14 @@ class RedisReplayLedgerTest : public ::testing::Test {
     redis_ = testing::RedisServer::Start(&error);
     ASSERT_NE(redis_, nullptr) << error;  // a missing redis-server fails, never skips
   }
-  std::unique_ptr<RedisReplayLedger> Open(std::string prefix = "test:dpop:") {
+  // Timeouts of 2 s: a loaded machine must not fail a test that is not about them.
+  std::unique_ptr<RedisReplayLedger> Open(std::string prefix = "test:dpop:",
+                                          std::int64_t timeout_ms = 2000) {
     RedisReplayLedgerOptions o;
     o.url = redis_->url();
     o.prefix = std::move(prefix);
-    o.connect_timeout_ms = 500;
-    o.command_timeout_ms = 500;
+    o.connect_timeout_ms = timeout_ms;
+    o.command_timeout_ms = timeout_ms;
     auto ledger = OpenRedisReplayLedger(o);
     EXPECT_TRUE(ledger.ok()) << ledger.error().message();
     return ledger.ok() ? std::move(*ledger) : nullptr;
@@ -140,7 +142,7 @@ TEST_F(RedisReplayLedgerTest, RedisDownRefusesClaimsQuicklyAndARestartIsPickedUp
 // A Redis that hangs (SIGSTOP: sockets open, no answer) refuses each claim within about the
 // command timeout, not forever; once it answers again claims are recorded as before.
 TEST_F(RedisReplayLedgerTest, AHungRedisRefusesWithinTheCommandTimeoutAndRecovers) {
-  auto ledger = Open();  // command timeout 500 ms
+  auto ledger = Open("test:dpop:", 500);
   EXPECT_TRUE(*ledger->Claim("before", 60));
   redis_->Pause();
   for (int i = 0; i < 3; ++i) {
@@ -161,6 +163,19 @@ TEST_F(RedisReplayLedgerTest, AHungRedisRefusesWithinTheCommandTimeoutAndRecover
   ASSERT_TRUE(after.ok()) << after.error().message();
   EXPECT_TRUE(*after);
   EXPECT_FALSE(*ledger->Claim("before", 60));  // what was recorded before the hang still is
+}
+
+// A pooled connection Redis closed while idle (a restart) is not used for a claim: the first
+// claim after the restart is answered, not refused with a broken connection.
+TEST_F(RedisReplayLedgerTest, AConnectionClosedWhileIdleIsNotReused) {
+  auto ledger = Open();
+  ASSERT_TRUE(*ledger->Claim("before-restart", 60));
+  std::string error;
+  ASSERT_TRUE(redis_->Restart(&error)) << error;
+  auto first = ledger->Claim("after-restart", 60);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  EXPECT_TRUE(*first);
+  EXPECT_EQ(ledger->Stats().failures, 0u);
 }
 
 // The db number of the URL is the ledger's database (pub/sub ignores it; keys do not).

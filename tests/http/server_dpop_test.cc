@@ -4,6 +4,7 @@
 // with the error RFC 9449 §7.1 names; nonces, replay, the modes and the metadata.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <mutex>
@@ -43,10 +44,7 @@ class RecordingLedger final : public auth::DpopReplayLedger {
     std::lock_guard lock(mu_);
     if (down) return Error(Code::kUnavailable, Reason::kStoreUnavailable, "ledger down");
     ttl = ttl_seconds;
-    if (used_elsewhere) {
-      used_elsewhere = false;
-      return false;
-    }
+    if (used_elsewhere.exchange(false)) return false;
     return keys.insert(std::string(key)).second;
   }
   std::size_t claims() {
@@ -54,9 +52,10 @@ class RecordingLedger final : public auth::DpopReplayLedger {
     return keys.size();
   }
   std::mutex mu_;
-  std::set<std::string> keys;
-  std::int64_t ttl = 0;
-  bool down = false, used_elsewhere = false;
+  std::set<std::string> keys;  // guarded by mu_
+  // Set by the test thread, read by the server's workers.
+  std::atomic<std::int64_t> ttl{0};
+  std::atomic<bool> down{false}, used_elsewhere{false};
 };
 
 class DpopServerTest : public ServerTest {
@@ -119,6 +118,8 @@ class DpopServerTest : public ServerTest {
   }
 
   int proofs_ = 0;
+  // A member, not a test's local: the server (stopped in TearDown) holds a pointer to it.
+  RecordingLedger ledger_;
 };
 
 TEST_F(DpopServerTest, LoginWithAProofBindsTheAccessTokenAndMeNeedsAProofByThatKey) {
@@ -334,12 +335,12 @@ TEST_F(DpopServerTest, MetadataAndIntrospectionTellTheBinding) {
 // served (on the worker pool: the claim may block); a proof another node used first is a
 // replay, and a ledger that cannot answer refuses the request with 503 and changes nothing.
 TEST_F(DpopServerTest, ASharedLedgerIsAskedBeforeAnyAnswerOrWrite) {
-  RecordingLedger ledger;
+  RecordingLedger& ledger = ledger_;
   Start(auth::DpopMode::kOptional, 0, &ledger);
   const auto key = NewKey();
   const std::string access = Str(BoundLogin("grace", *key), "access_token");
-  EXPECT_EQ(ledger.claims(), 1u);  // the login's proof
-  EXPECT_EQ(ledger.ttl, 60 + 5);   // window + skew (the defaults)
+  EXPECT_EQ(ledger.claims(), 1u);     // the login's proof
+  EXPECT_EQ(ledger.ttl, 60 + 2 * 5);  // window + 2 skew (the defaults): nodes' clocks differ
   ASSERT_EQ(MeWith("DPoP", access, Proof(*key, "GET", "/v1/me", access)).status, 200);
   EXPECT_EQ(ledger.claims(), 2u);
   Register("heidi");  // a bearer login asks no ledger

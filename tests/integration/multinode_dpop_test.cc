@@ -143,8 +143,7 @@ TEST_F(MultiNodeDpopTest, OneProofSentToBothNodesAtOnceIsAcceptedOnce) {
     for (int n = 0; n < 2; ++n) {
       threads.emplace_back([&, n] {
         ++ready;
-        while (ready < 2) {
-        }
+        while (ready < 2) std::this_thread::yield();
         statuses[n] = Me(n, token, proof).status;
       });
     }

@@ -8,8 +8,11 @@
 // plant one (and refuse a proof). The keys name only a digest of (jkt, jti).
 //
 // When Redis cannot be reached, Claim fails (kUnavailable) and the request is refused: a proof
-// is never accepted unrecorded. After a failed connect, claims fail at once for
-// retry_after_failure_ms instead of each waiting for its own connect timeout.
+// is never accepted unrecorded. After a failed connect or a claim without an answer (a hung
+// Redis), claims fail at once for retry_after_failure_ms instead of each waiting for its own
+// timeout; a claim waits at most 100 ms for a connection when max_connections are in use. A
+// connection that timed out is closed (a late reply is never read as another claim's); an idle
+// one Redis closed is dropped before use. The URL's /db is SELECTed (the bus ignores it).
 //
 // Thread-safety: Claim is thread-safe; up to max_connections claims run at once, each on its
 // own connection (opened on demand, kept for reuse, dropped when broken).
@@ -30,7 +33,7 @@ struct RedisReplayLedgerOptions {
   std::string prefix = "jwtd:dpop:";  // the namespace of the ledger's keys
   std::int64_t connect_timeout_ms = 1000;
   std::int64_t command_timeout_ms = 1000;
-  std::size_t max_connections = 8;  // claims waiting beyond these wait for one
+  std::size_t max_connections = 8;  // claims beyond these wait for one (at most 100 ms)
   std::int64_t retry_after_failure_ms = 250;
 };
 

@@ -45,7 +45,7 @@ Result<RedisAddress> ParseRedisUrl(std::string_view url) {
   if (!url.starts_with(kScheme)) return BadUrl("expected redis://host[:port]");
   std::string_view rest = url.substr(kScheme.size());
   RedisAddress address;
-  // The db number does not matter to pub/sub, but it does to the keys of the DPoP ledger.
+  // The db number does not matter to pub/sub; the DPoP ledger SELECTs it for its keys.
   if (auto slash = rest.find('/'); slash != std::string_view::npos) {
     std::string_view digits = rest.substr(slash + 1);
     if (!digits.empty()) {
@@ -95,11 +95,6 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(const RedisAddres
     if (!ok.ok()) return ok.error();
     if (*ok != 1) return Unavailable("AUTH refused");  // never echo the password
   }
-  if (address.db != 0) {
-    auto ok = conn->Pipeline({{"SELECT", std::to_string(address.db)}});
-    if (!ok.ok()) return ok.error();
-    if (*ok != 1) return Unavailable("SELECT " + std::to_string(address.db) + " refused");
-  }
   return conn;
 }
 
@@ -145,6 +140,13 @@ Result<ReplyPtr> RedisConnection::TakeBuffered() {
   void* raw = nullptr;
   if (redisGetReplyFromReader(context_, &raw) != REDIS_OK) return Broken("protocol");
   return ReplyPtr(static_cast<redisReply*>(raw));
+}
+
+bool RedisConnection::Readable() const {
+  pollfd pfd{};
+  pfd.fd = context_->fd;
+  pfd.events = POLLIN;
+  return ::poll(&pfd, 1, 0) != 0;  // data, EOF or an error: nothing was asked
 }
 
 Result<bool> RedisConnection::ReadSome(int timeout_ms) {

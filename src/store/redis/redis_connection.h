@@ -19,7 +19,7 @@ struct RedisAddress {
   std::string host = "127.0.0.1";
   int port = 6379;
   std::string password;  // empty: no AUTH
-  int db = 0;            // SELECTed after connecting when not 0
+  int db = 0;            // the URL's /db; Open does not SELECT it (pub/sub has no database)
 };
 
 // redis://[:password@]host[:port][/db]. kInvalidArgument for anything else.
@@ -52,6 +52,9 @@ class RedisConnection {
   Result<void> Send(const std::vector<std::string>& command);
   // A reply already buffered, or null. Error when the buffered data is not valid RESP.
   Result<ReplyPtr> TakeBuffered();
+  // Whether the socket has something to read although nothing was asked: the server closed it
+  // (or broke the protocol). An idle connection that is readable must not be reused.
+  bool Readable() const;
   // Waits up to timeout_ms for data and buffers it. false on timeout; an error when the
   // connection broke (EOF included).
   Result<bool> ReadSome(int timeout_ms);

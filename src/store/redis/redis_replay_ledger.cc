@@ -18,6 +18,9 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 using redis::RedisConnection;
 
+// How long a claim waits for a connection when max_connections are in use.
+constexpr auto kBusyWait = std::chrono::milliseconds(100);
+
 Error Unavailable(std::string what) {
   return Error(Code::kUnavailable, Reason::kStoreUnavailable,
                "dpop replay ledger: " + std::move(what));
@@ -36,7 +39,9 @@ class Ledger final : public RedisReplayLedger {
     auto reply = (*conn)->Command({"SET", name, "1", "NX", "PX",
                                    std::to_string(std::max<std::int64_t>(1, ttl_seconds) * 1000)});
     if (!reply.ok()) {
-      Release(nullptr);  // broken: dropped
+      // Broken or timed out: dropped (a late reply must never be read as the next claim's), and
+      // the next claims fail at once for a while rather than each waiting out a hung Redis.
+      Release(nullptr, /*failed=*/true);
       return Failed(reply.error());
     }
     Release(std::move(*conn));
@@ -58,18 +63,19 @@ class Ledger final : public RedisReplayLedger {
   }
 
  private:
-  // An idle connection, or a new one while fewer than max_connections are open; else waits for
-  // one up to the command timeout.
+  // An idle connection still open, or a new one while fewer than max_connections are open; else
+  // waits for one, briefly: with a healthy Redis a claim holds a connection for a round trip.
   Result<std::unique_ptr<RedisConnection>> Acquire() {
     std::unique_lock lock(mu_);
-    const auto deadline =
-        SteadyClock::now() + std::chrono::milliseconds(options_.command_timeout_ms);
+    const auto deadline = SteadyClock::now() + kBusyWait;
     for (;;) {
       if (SteadyClock::now() < down_until_) return Unavailable("redis is unreachable");
-      if (!idle_.empty()) {
+      while (!idle_.empty()) {
         auto conn = std::move(idle_.back());
         idle_.pop_back();
-        return conn;
+        // Closed by Redis since (a restart, an idle timeout): readable with nothing asked.
+        if (!conn->Readable()) return conn;
+        --open_;
       }
       if (open_ < options_.max_connections) break;
       if (freed_.wait_until(lock, deadline) == std::cv_status::timeout) {
@@ -78,25 +84,43 @@ class Ledger final : public RedisReplayLedger {
     }
     ++open_;
     lock.unlock();
-    auto conn =
+    std::unique_ptr<RedisConnection> conn;
+    auto opened =
         RedisConnection::Open(address_, options_.connect_timeout_ms, options_.command_timeout_ms);
-    if (conn.ok()) return conn;
-    lock.lock();
-    --open_;
-    down_until_ = SteadyClock::now() + std::chrono::milliseconds(options_.retry_after_failure_ms);
-    freed_.notify_one();
-    return conn.error();
+    Result<void> selected = Ok();
+    if (opened.ok()) {
+      conn = std::move(*opened);
+      selected = Select(*conn);
+      if (selected.ok()) return conn;
+    }
+    Release(nullptr, /*failed=*/true);
+    return opened.ok() ? selected.error() : opened.error();
   }
 
-  // Returns a connection for reuse; null: it broke and is closed.
-  void Release(std::unique_ptr<RedisConnection> conn) {
+  // The URL's database: the bus ignores it (pub/sub has none), the ledger's keys live in it.
+  Result<void> Select(RedisConnection& conn) const {
+    if (address_.db == 0) return Ok();
+    auto ok = conn.Pipeline({{"SELECT", std::to_string(address_.db)}});
+    if (!ok.ok()) return ok.error();
+    if (*ok != 1) return Unavailable("SELECT " + std::to_string(address_.db) + " refused");
+    return Ok();
+  }
+
+  // Returns a connection for reuse; null: it broke and is closed. `failed`: Redis did not answer,
+  // so claims fail at once for retry_after_failure_ms, waiters included.
+  void Release(std::unique_ptr<RedisConnection> conn, bool failed = false) {
     std::lock_guard lock(mu_);
     if (conn) {
       idle_.push_back(std::move(conn));
     } else {
       --open_;
     }
-    freed_.notify_one();
+    if (failed) {
+      down_until_ = SteadyClock::now() + std::chrono::milliseconds(options_.retry_after_failure_ms);
+      freed_.notify_all();
+    } else {
+      freed_.notify_one();
+    }
   }
 
   Error Failed(const Error& error) {
