@@ -87,7 +87,8 @@ def test_an_unknown_kid_refetches_the_jwks_at_most_once_per_cooldown(jwtd):
                            "exp": int(time.time()) + 60, "iat": int(time.time())}).encode())
     r, s = decode_dss_signature(key.sign(f"{head}.{body}".encode(), ec.ECDSA(hashes.SHA256())))
     forged = f"{head}.{body}.{b64(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
-    v = make_verifier(jwtd, jwks_cooldown=0.5)
+    # A cooldown well above what two calls in a row take on a loaded machine.
+    v = make_verifier(jwtd, jwks_cooldown=2.0)
     try:
         assert v.wait_current(10)
         fetched = []
@@ -96,7 +97,7 @@ def test_an_unknown_kid_refetches_the_jwks_at_most_once_per_cooldown(jwtd):
         assert outcome(v, forged) == "invalid"
         assert outcome(v, forged) == "invalid"  # within the cooldown: no second fetch
         assert len(fetched) == 1
-        time.sleep(0.6)
+        time.sleep(2.1)
         assert outcome(v, forged) == "invalid"
         assert len(fetched) == 2
     finally:
@@ -127,8 +128,9 @@ def test_logout_propagation(jwtd, verifier, capsys):
         answered = time.monotonic()
         assert status == 204
         at_once += outcome(verifier, token) == "revoked"  # already there when the 204 arrived
-        took = wait_for(lambda: outcome(verifier, token) == "revoked", 2.0, step=0.0002)
-        assert took is not None, "a logout did not reach the verifier within 2 s"
+        # A bound on correctness, not the latency (the figures below): loaded CI machines stall.
+        took = wait_for(lambda: outcome(verifier, token) == "revoked", 10.0, step=0.0002)
+        assert took is not None, "a logout did not reach the verifier within 10 s"
         samples.append((time.monotonic() - answered) * 1000)
     p50, p99 = percentile(samples, 50), percentile(samples, 99)
     with capsys.disabled():
