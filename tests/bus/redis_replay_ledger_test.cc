@@ -42,6 +42,16 @@ class RedisReplayLedgerTest : public ::testing::Test {
     EXPECT_TRUE(ledger.ok()) << ledger.error().message();
     return ledger.ok() ? std::move(*ledger) : nullptr;
   }
+  // Claims `key` once the ledger reaches Redis again (within 10 s): the first answer.
+  static Result<bool> ClaimOnceRedisAnswers(RedisReplayLedger& ledger, const std::string& key) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    Result<bool> claimed = Error(Code::kUnavailable, Reason::kStoreUnavailable, "not yet");
+    while (!claimed.ok() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(50ms);
+      claimed = ledger.Claim(key, 60);
+    }
+    return claimed;
+  }
   std::unique_ptr<testing::RedisServer> redis_;
 };
 
@@ -129,12 +139,7 @@ TEST_F(RedisReplayLedgerTest, RedisDownRefusesClaimsQuicklyAndARestartIsPickedUp
   EXPECT_GE(ledger->Stats().failures, 101u);
   std::string error;
   ASSERT_TRUE(redis_->Restart(&error)) << error;
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  Result<bool> after = Error(Code::kUnavailable, Reason::kStoreUnavailable, "not yet");
-  while (!after.ok() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-    after = ledger->Claim("after", 60);
-  }
+  auto after = ClaimOnceRedisAnswers(*ledger, "after");
   ASSERT_TRUE(after.ok()) << after.error().message();
   EXPECT_TRUE(*after);
 }
@@ -154,12 +159,7 @@ TEST_F(RedisReplayLedgerTest, AHungRedisRefusesWithinTheCommandTimeoutAndRecover
     EXPECT_LT(took, 5s) << "a claim waited far beyond the command timeout";
   }
   redis_->Resume();
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  Result<bool> after = Error(Code::kUnavailable, Reason::kStoreUnavailable, "not yet");
-  while (!after.ok() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-    after = ledger->Claim("after-hang", 60);
-  }
+  auto after = ClaimOnceRedisAnswers(*ledger, "after-hang");
   ASSERT_TRUE(after.ok()) << after.error().message();
   EXPECT_TRUE(*after);
   EXPECT_FALSE(*ledger->Claim("before", 60));  // what was recorded before the hang still is

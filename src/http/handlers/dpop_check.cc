@@ -49,6 +49,8 @@ std::variant<std::string, Response> RequestProof(const Api& api, const Request& 
     api.metrics->RecordTokenRejected(checked.error().reason());  // by reason: dpop_replayed, ...
     return DpopErrorResponse(api, checked.error(), surface);
   }
+  // The thumbprint is copied only when the proof goes on to the shared ledger.
+  if (!api.dpop->shares_replay()) return std::move(checked->jkt);
   std::string jkt = checked->jkt;
   ClaimBeforeAnswer(api, request, std::move(*checked), surface);
   return jkt;
